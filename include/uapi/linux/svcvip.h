@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * svcvip: Kubernetes Service virtual IPs in the kernel.
+ *
+ * Documentation
+ * =============
+ *
+ * svcvip is configured over generic netlink, family SVCVIP_GENL_NAME,
+ * version SVCVIP_GENL_VERSION (which is also the ABI version). Every table
+ * lives in a network namespace: a socket talks to the table of its own
+ * netns. Commands that change state need CAP_NET_ADMIN in the user namespace
+ * that owns the netns (GENL_UNS_ADMIN_PERM); reading is unprivileged.
+ *
+ * Every request is validated completely before anything changes: a rejected
+ * message leaves the table exactly as it was, and the error carries an extack
+ * message naming the bad attribute. Unknown attributes, attributes of the
+ * wrong type or length, and attributes the command does not use are rejected
+ * (strict validation). Integers are in host byte order, addresses in network
+ * byte order.
+ *
+ * Objects
+ * -------
+ * A service (one Kubernetes service port) has a name, a protocol, a scheduler,
+ * session affinity and traffic policies. Frontends map (family, protocol,
+ * address, port) -- or, for a NodePort, (protocol, port) on the node's own
+ * addresses -- to a service. Backends are (address, port) with a weight and
+ * flags. One service may hold IPv4 and IPv6 frontends and backends; a packet
+ * is only ever sent to a backend of its own family.
+ *
+ * Common nests
+ * ------------
+ * The same nests are used in requests, replies and events:
+ *
+ *    SVCVIP_A_SERVICE: NLA_NESTED
+ *        SVCVIP_SERVICE_A_NAME: NLA_NUL_STRING, 1..SVCVIP_NAME_MAX - 1 bytes,
+ *                               printable, by convention "ns/name:port"
+ *        SVCVIP_SERVICE_A_PROTOCOL: NLA_U8, IPPROTO_TCP, IPPROTO_UDP or
+ *                                   IPPROTO_SCTP
+ *        SVCVIP_SERVICE_A_SCHEDULER: NLA_U8, enum svcvip_scheduler
+ *                                    (default SVCVIP_SCHED_MAGLEV)
+ *        SVCVIP_SERVICE_A_AFFINITY: NLA_U8, enum svcvip_affinity
+ *                                   (default SVCVIP_AFFINITY_NONE)
+ *        SVCVIP_SERVICE_A_AFFINITY_TIMEOUT: NLA_U32, seconds,
+ *                                   1..SVCVIP_AFFINITY_TIMEOUT_MAX
+ *                                   (default SVCVIP_AFFINITY_TIMEOUT_DEFAULT)
+ *        SVCVIP_SERVICE_A_INTERNAL_POLICY: NLA_U8, enum svcvip_policy
+ *        SVCVIP_SERVICE_A_EXTERNAL_POLICY: NLA_U8, enum svcvip_policy
+ *        SVCVIP_SERVICE_A_FRONTENDS: NLA_NESTED
+ *            0: SVCVIP_A_FRONTEND-like nest (see below)
+ *            ...
+ *        SVCVIP_SERVICE_A_BACKENDS: NLA_NESTED
+ *            0: SVCVIP_A_BACKEND-like nest (see below)
+ *            ...
+ *        SVCVIP_SERVICE_A_STATS: NLA_NESTED, output only, see stats below
+ *
+ *    SVCVIP_A_FRONTEND: NLA_NESTED
+ *        SVCVIP_FRONTEND_A_KIND: NLA_U8, enum svcvip_frontend_kind
+ *        SVCVIP_FRONTEND_A_FAMILY: NLA_U16, AF_INET or AF_INET6; for
+ *                                  SVCVIP_FRONTEND_NODEPORT optional, absent
+ *                                  (or AF_UNSPEC) means both families
+ *        SVCVIP_FRONTEND_A_ADDR: NLA_BINARY, struct in_addr or struct
+ *                                in6_addr matching FAMILY; not for NODEPORT
+ *        SVCVIP_FRONTEND_A_PORT: NLA_U16, 1..65535
+ *        SVCVIP_FRONTEND_A_SOURCE_RANGES: NLA_NESTED, LOADBALANCER only;
+ *                                  absent or empty = every source allowed
+ *            0: SVCVIP_CIDR nest
+ *            ...
+ *
+ *    SVCVIP_A_BACKEND: NLA_NESTED
+ *        SVCVIP_BACKEND_A_FAMILY: NLA_U16, AF_INET or AF_INET6
+ *        SVCVIP_BACKEND_A_ADDR: NLA_BINARY, struct in_addr or in6_addr
+ *        SVCVIP_BACKEND_A_PORT: NLA_U16, 1..65535
+ *        SVCVIP_BACKEND_A_WEIGHT: NLA_U32, 0..SVCVIP_WEIGHT_MAX (default 1);
+ *                                 0 = no new connections, existing ones go on
+ *        SVCVIP_BACKEND_A_FLAGS: NLA_U32, SVCVIP_BACKEND_F_* (default 0)
+ *        SVCVIP_BACKEND_A_STATS: NLA_NESTED, output only
+ *
+ *    CIDR nest (SVCVIP_CIDR_A_*):
+ *        SVCVIP_CIDR_A_FAMILY: NLA_U16, AF_INET or AF_INET6
+ *        SVCVIP_CIDR_A_ADDR: NLA_BINARY, in_addr or in6_addr; host bits zero
+ *        SVCVIP_CIDR_A_PREFIXLEN: NLA_U8, 0..32 or 0..128
+ *
+ *    Stats nest (SVCVIP_STATS_A_*), all NLA_U64 (SVCVIP_STATS_A_PAD pads):
+ *        CONNS: connections scheduled; PKTS_IN/BYTES_IN: client to backend;
+ *        PKTS_OUT/BYTES_OUT: backend to client; ACTIVE_CONNS: current TCP
+ *        connections in ESTABLISHED; INACTIVE_CONNS: other current ones.
+ *
+ * Service identity: requests that act on an existing service (frontends,
+ * backends, del, stats) carry SVCVIP_A_SERVICE with SVCVIP_SERVICE_A_NAME
+ * only; any other attribute in that nest is rejected.
+ *
+ * Commands
+ * --------
+ * SVCVIP_CMD_GET_INFO (do): no attributes. Replies SVCVIP_A_INFO:
+ *        SVCVIP_INFO_A_VERSION: NLA_NUL_STRING, module version
+ *        SVCVIP_INFO_A_ABI_VERSION: NLA_U32, SVCVIP_GENL_VERSION
+ *        SVCVIP_INFO_A_SERVICES, _FRONTENDS, _BACKENDS: NLA_U32, counts in
+ *                                                      the caller's netns
+ *
+ * SVCVIP_CMD_NEW_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME and PROTOCOL
+ *        required, the other settings optional (defaults above), and
+ *        optionally complete FRONTENDS and BACKENDS lists. Without
+ *        NLM_F_REPLACE an existing service of that name is EEXIST. With
+ *        NLM_F_REPLACE the service is created or replaced atomically: its
+ *        settings become exactly those in the message (absent = default),
+ *        and each list present replaces the current one as a whole (an empty
+ *        nest means "none"); a list absent keeps the current entries. The
+ *        packet path sees either the old or the new service, never a mix.
+ *        One message is bounded by the socket's send buffer; larger backend
+ *        sets follow as SVCVIP_CMD_NEW_BACKEND messages.
+ *
+ * SVCVIP_CMD_SET_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME; changes
+ *        only the settings present (PROTOCOL may not change: ENOENT/EINVAL).
+ *
+ * SVCVIP_CMD_DEL_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME only.
+ *
+ * SVCVIP_CMD_GET_SERVICE (dump only): optional SVCVIP_A_SERVICE with NAME
+ *        restricts the dump to that service (ENOENT if there is none). Each
+ *        service is one message with SVCVIP_A_SERVICE holding every setting
+ *        and its FRONTENDS and BACKENDS. When the lists do not fit, the same
+ *        service continues in the following message(s), which hold only
+ *        NAME and the remaining FRONTENDS and/or BACKENDS entries; receivers
+ *        coalesce adjacent messages with the same NAME. If the table changes
+ *        during a multi-part dump, a message has NLM_F_DUMP_INTR set and the
+ *        receiver should dump again.
+ *
+ * SVCVIP_CMD_NEW_FRONTEND / SVCVIP_CMD_DEL_FRONTEND (do, admin):
+ *        SVCVIP_A_SERVICE (NAME) and SVCVIP_A_FRONTEND. A frontend belongs to
+ *        at most one service (EEXIST names the owner). DEL matches on kind,
+ *        family, address and port.
+ *
+ * SVCVIP_CMD_NEW_BACKEND / SVCVIP_CMD_SET_BACKEND / SVCVIP_CMD_DEL_BACKEND
+ *        (do, admin): SVCVIP_A_SERVICE (NAME) and SVCVIP_A_BACKEND. NEW fails
+ *        with EEXIST if the (address, port) exists, SET with ENOENT if it
+ *        does not (SET changes weight and flags; absent = unchanged). A
+ *        removed backend gets no new connections; established TCP
+ *        connections to it continue until they close, UDP conntrack entries
+ *        to it are deleted so clients move on.
+ *
+ * SVCVIP_CMD_FLUSH (do, admin): removes every service of the netns. The
+ *        configuration stays.
+ *
+ * SVCVIP_CMD_GET_CONFIG (do) replies / SVCVIP_CMD_SET_CONFIG (do, admin)
+ *        takes SVCVIP_A_CONFIG; SET changes only the attributes present:
+ *        SVCVIP_CONFIG_A_CLUSTER_CIDRS: NLA_NESTED of CIDR nests; cluster-IP
+ *               traffic from outside them is masqueraded (empty: none is)
+ *        SVCVIP_CONFIG_A_MASQUERADE_ALL: NLA_U8, 0 or 1
+ *        SVCVIP_CONFIG_A_NODEPORT_CIDRS: NLA_NESTED of CIDR nests; NodePorts
+ *               answer only on local addresses inside them (empty: all)
+ *        SVCVIP_CONFIG_A_LOCAL_CIDRS: NLA_NESTED of CIDR nests; sources that
+ *               are pods of this node (empty: use CLUSTER_CIDRS, like
+ *               kube-proxy's detect-local-mode ClusterCIDR)
+ *        SVCVIP_CONFIG_A_AFFINITY_MAX: NLA_U32, affinity entries per netns
+ *        SVCVIP_CONFIG_A_MAX_SERVICES: NLA_U32, services per netns
+ *        SVCVIP_CONFIG_A_MAX_FRONTENDS: NLA_U32, frontends per netns
+ *        SVCVIP_CONFIG_A_MAX_BACKENDS: NLA_U32, backends per service
+ *        A limit below the current count is EBUSY; hitting one is ENOSPC.
+ *
+ * SVCVIP_CMD_GET_STATS (dump only): optional SVCVIP_A_SERVICE (NAME). Each
+ *        message: SVCVIP_A_SERVICE with NAME, STATS and BACKENDS whose
+ *        entries hold FAMILY, ADDR, PORT and STATS. Same continuation rule
+ *        as SVCVIP_CMD_GET_SERVICE.
+ *
+ * SVCVIP_CMD_LOOKUP (do): what would svcvip do with a first packet?
+ *        Request SVCVIP_A_LOOKUP with PROTOCOL, FAMILY, DST_ADDR, DST_PORT
+ *        required and SRC_ADDR, SRC_PORT optional. Nothing is changed (no
+ *        affinity entry, no counter, no round-robin step). The reply's
+ *        SVCVIP_A_LOOKUP holds VERDICT (enum svcvip_verdict), REASON (enum
+ *        svcvip_reason), MASQUERADE (enum svcvip_masq_reason, 0 = none) and,
+ *        when they exist, SVCVIP_A_SERVICE (NAME), SVCVIP_A_FRONTEND and the
+ *        chosen SVCVIP_A_BACKEND.
+ *
+ * Events
+ * ------
+ * Listeners of multicast group SVCVIP_GENL_MCGRP_EVENTS receive, after each
+ * successful change, a message with the command of the change (NEW_SERVICE,
+ * DEL_SERVICE, NEW/DEL_FRONTEND, NEW/SET/DEL_BACKEND, SET_CONFIG, FLUSH) and
+ * the nests that describe it (a replaced service is sent with NLM_F_REPLACE
+ * and without its lists). Nothing is built when there is no listener.
+ */
+
+#ifndef _UAPI_LINUX_SVCVIP_H
+#define _UAPI_LINUX_SVCVIP_H
+
+#define SVCVIP_GENL_NAME		"svcvip"
+#define SVCVIP_GENL_VERSION		1
+#define SVCVIP_GENL_MCGRP_EVENTS	"events"
+
+#define SVCVIP_NAME_MAX			256	/* including the NUL */
+#define SVCVIP_WEIGHT_MAX		65535
+#define SVCVIP_AFFINITY_TIMEOUT_DEFAULT	10800
+#define SVCVIP_AFFINITY_TIMEOUT_MAX	86400
+
+enum svcvip_cmd {
+	SVCVIP_CMD_UNSPEC,
+	SVCVIP_CMD_GET_INFO,
+	SVCVIP_CMD_NEW_SERVICE,
+	SVCVIP_CMD_SET_SERVICE,
+	SVCVIP_CMD_DEL_SERVICE,
+	SVCVIP_CMD_GET_SERVICE,
+	SVCVIP_CMD_NEW_FRONTEND,
+	SVCVIP_CMD_DEL_FRONTEND,
+	SVCVIP_CMD_NEW_BACKEND,
+	SVCVIP_CMD_SET_BACKEND,
+	SVCVIP_CMD_DEL_BACKEND,
+	SVCVIP_CMD_FLUSH,
+	SVCVIP_CMD_GET_CONFIG,
+	SVCVIP_CMD_SET_CONFIG,
+	SVCVIP_CMD_GET_STATS,
+	SVCVIP_CMD_LOOKUP,
+	__SVCVIP_CMD_MAX
+};
+#define SVCVIP_CMD_MAX (__SVCVIP_CMD_MAX - 1)
+
+enum svcvip_attr {
+	SVCVIP_A_UNSPEC,
+	SVCVIP_A_INFO,
+	SVCVIP_A_SERVICE,
+	SVCVIP_A_FRONTEND,
+	SVCVIP_A_BACKEND,
+	SVCVIP_A_CONFIG,
+	SVCVIP_A_LOOKUP,
+	__SVCVIP_A_MAX
+};
+#define SVCVIP_A_MAX (__SVCVIP_A_MAX - 1)
+
+enum svcvip_info_attr {
+	SVCVIP_INFO_A_UNSPEC,
+	SVCVIP_INFO_A_VERSION,
+	SVCVIP_INFO_A_ABI_VERSION,
+	SVCVIP_INFO_A_SERVICES,
+	SVCVIP_INFO_A_FRONTENDS,
+	SVCVIP_INFO_A_BACKENDS,
+	__SVCVIP_INFO_A_MAX
+};
+#define SVCVIP_INFO_A_MAX (__SVCVIP_INFO_A_MAX - 1)
+
+enum svcvip_service_attr {
+	SVCVIP_SERVICE_A_UNSPEC,
+	SVCVIP_SERVICE_A_NAME,
+	SVCVIP_SERVICE_A_PROTOCOL,
+	SVCVIP_SERVICE_A_SCHEDULER,
+	SVCVIP_SERVICE_A_AFFINITY,
+	SVCVIP_SERVICE_A_AFFINITY_TIMEOUT,
+	SVCVIP_SERVICE_A_INTERNAL_POLICY,
+	SVCVIP_SERVICE_A_EXTERNAL_POLICY,
+	SVCVIP_SERVICE_A_FRONTENDS,
+	SVCVIP_SERVICE_A_BACKENDS,
+	SVCVIP_SERVICE_A_STATS,
+	__SVCVIP_SERVICE_A_MAX
+};
+#define SVCVIP_SERVICE_A_MAX (__SVCVIP_SERVICE_A_MAX - 1)
+
+enum svcvip_frontend_attr {
+	SVCVIP_FRONTEND_A_UNSPEC,
+	SVCVIP_FRONTEND_A_KIND,
+	SVCVIP_FRONTEND_A_FAMILY,
+	SVCVIP_FRONTEND_A_ADDR,
+	SVCVIP_FRONTEND_A_PORT,
+	SVCVIP_FRONTEND_A_SOURCE_RANGES,
+	__SVCVIP_FRONTEND_A_MAX
+};
+#define SVCVIP_FRONTEND_A_MAX (__SVCVIP_FRONTEND_A_MAX - 1)
+
+enum svcvip_backend_attr {
+	SVCVIP_BACKEND_A_UNSPEC,
+	SVCVIP_BACKEND_A_FAMILY,
+	SVCVIP_BACKEND_A_ADDR,
+	SVCVIP_BACKEND_A_PORT,
+	SVCVIP_BACKEND_A_WEIGHT,
+	SVCVIP_BACKEND_A_FLAGS,
+	SVCVIP_BACKEND_A_STATS,
+	__SVCVIP_BACKEND_A_MAX
+};
+#define SVCVIP_BACKEND_A_MAX (__SVCVIP_BACKEND_A_MAX - 1)
+
+enum svcvip_cidr_attr {
+	SVCVIP_CIDR_A_UNSPEC,
+	SVCVIP_CIDR_A_FAMILY,
+	SVCVIP_CIDR_A_ADDR,
+	SVCVIP_CIDR_A_PREFIXLEN,
+	__SVCVIP_CIDR_A_MAX
+};
+#define SVCVIP_CIDR_A_MAX (__SVCVIP_CIDR_A_MAX - 1)
+
+enum svcvip_config_attr {
+	SVCVIP_CONFIG_A_UNSPEC,
+	SVCVIP_CONFIG_A_CLUSTER_CIDRS,
+	SVCVIP_CONFIG_A_MASQUERADE_ALL,
+	SVCVIP_CONFIG_A_NODEPORT_CIDRS,
+	SVCVIP_CONFIG_A_LOCAL_CIDRS,
+	SVCVIP_CONFIG_A_AFFINITY_MAX,
+	SVCVIP_CONFIG_A_MAX_SERVICES,
+	SVCVIP_CONFIG_A_MAX_FRONTENDS,
+	SVCVIP_CONFIG_A_MAX_BACKENDS,
+	__SVCVIP_CONFIG_A_MAX
+};
+#define SVCVIP_CONFIG_A_MAX (__SVCVIP_CONFIG_A_MAX - 1)
+
+enum svcvip_stats_attr {
+	SVCVIP_STATS_A_UNSPEC,
+	SVCVIP_STATS_A_PAD,
+	SVCVIP_STATS_A_CONNS,
+	SVCVIP_STATS_A_PKTS_IN,
+	SVCVIP_STATS_A_PKTS_OUT,
+	SVCVIP_STATS_A_BYTES_IN,
+	SVCVIP_STATS_A_BYTES_OUT,
+	SVCVIP_STATS_A_ACTIVE_CONNS,
+	SVCVIP_STATS_A_INACTIVE_CONNS,
+	__SVCVIP_STATS_A_MAX
+};
+#define SVCVIP_STATS_A_MAX (__SVCVIP_STATS_A_MAX - 1)
+
+enum svcvip_lookup_attr {
+	SVCVIP_LOOKUP_A_UNSPEC,
+	SVCVIP_LOOKUP_A_PROTOCOL,
+	SVCVIP_LOOKUP_A_FAMILY,
+	SVCVIP_LOOKUP_A_SRC_ADDR,
+	SVCVIP_LOOKUP_A_SRC_PORT,
+	SVCVIP_LOOKUP_A_DST_ADDR,
+	SVCVIP_LOOKUP_A_DST_PORT,
+	SVCVIP_LOOKUP_A_VERDICT,
+	SVCVIP_LOOKUP_A_REASON,
+	SVCVIP_LOOKUP_A_MASQUERADE,
+	__SVCVIP_LOOKUP_A_MAX
+};
+#define SVCVIP_LOOKUP_A_MAX (__SVCVIP_LOOKUP_A_MAX - 1)
+
+enum svcvip_frontend_kind {
+	SVCVIP_FRONTEND_UNSPEC,
+	SVCVIP_FRONTEND_CLUSTERIP,
+	SVCVIP_FRONTEND_EXTERNALIP,
+	SVCVIP_FRONTEND_LOADBALANCER,
+	SVCVIP_FRONTEND_NODEPORT,
+	__SVCVIP_FRONTEND_MAX
+};
+#define SVCVIP_FRONTEND_MAX (__SVCVIP_FRONTEND_MAX - 1)
+
+enum svcvip_scheduler {
+	SVCVIP_SCHED_MAGLEV,
+	SVCVIP_SCHED_RANDOM,
+	SVCVIP_SCHED_RR,
+	SVCVIP_SCHED_WRR,
+	__SVCVIP_SCHED_MAX
+};
+#define SVCVIP_SCHED_MAX (__SVCVIP_SCHED_MAX - 1)
+
+enum svcvip_affinity {
+	SVCVIP_AFFINITY_NONE,
+	SVCVIP_AFFINITY_CLIENTIP,
+	__SVCVIP_AFFINITY_MAX
+};
+#define SVCVIP_AFFINITY_MAX (__SVCVIP_AFFINITY_MAX - 1)
+
+enum svcvip_policy {
+	SVCVIP_POLICY_CLUSTER,
+	SVCVIP_POLICY_LOCAL,
+	__SVCVIP_POLICY_MAX
+};
+#define SVCVIP_POLICY_MAX (__SVCVIP_POLICY_MAX - 1)
+
+enum svcvip_backend_flag {
+	SVCVIP_BACKEND_F_LOCAL = 1U << 0,	/* endpoint on this node */
+	SVCVIP_BACKEND_F_TERMINATING = 1U << 1,	/* serving, terminating */
+	__SVCVIP_BACKEND_F_ALL = SVCVIP_BACKEND_F_LOCAL |
+				 SVCVIP_BACKEND_F_TERMINATING
+};
+
+/* What the packet path does with a connection's first packet. */
+enum svcvip_verdict {
+	SVCVIP_VERDICT_NONE,	/* no frontend matches: not ours */
+	SVCVIP_VERDICT_DNAT,	/* translated to the chosen backend */
+	SVCVIP_VERDICT_REJECT,	/* TCP RST / ICMP port unreachable */
+	SVCVIP_VERDICT_DROP,	/* silently dropped */
+	__SVCVIP_VERDICT_MAX
+};
+#define SVCVIP_VERDICT_MAX (__SVCVIP_VERDICT_MAX - 1)
+
+/* Why. */
+enum svcvip_reason {
+	SVCVIP_REASON_NONE,
+	SVCVIP_REASON_NO_FRONTEND,	/* nothing listens on DST */
+	SVCVIP_REASON_SCHEDULER,	/* backend chosen by the scheduler */
+	SVCVIP_REASON_AFFINITY,		/* backend from a fresh affinity entry */
+	SVCVIP_REASON_NO_BACKENDS,	/* no usable backend: reject */
+	SVCVIP_REASON_NO_LOCAL_BACKENDS, /* policy local, none local: drop */
+	SVCVIP_REASON_SOURCE_RANGE,	/* source outside LB source ranges */
+	SVCVIP_REASON_NOT_LOCAL_ADDRESS, /* NodePort on a non-node address */
+	__SVCVIP_REASON_MAX
+};
+#define SVCVIP_REASON_MAX (__SVCVIP_REASON_MAX - 1)
+
+/* Whether, and why, the source address is masqueraded. */
+enum svcvip_masq_reason {
+	SVCVIP_MASQ_NONE,
+	SVCVIP_MASQ_OUTSIDE_CLUSTER,	/* cluster IP from outside cluster CIDRs */
+	SVCVIP_MASQ_ALL,		/* masquerade-all */
+	SVCVIP_MASQ_EXTERNAL,		/* external traffic, policy cluster */
+	SVCVIP_MASQ_HAIRPIN,		/* a backend reaching its own service */
+	SVCVIP_MASQ_FROM_NODE,		/* external frontend used by the node */
+	__SVCVIP_MASQ_MAX
+};
+#define SVCVIP_MASQ_MAX (__SVCVIP_MASQ_MAX - 1)
+
+#endif /* _UAPI_LINUX_SVCVIP_H */
