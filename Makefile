@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# svcvip: make builds kmod/svcvip.ko and the userspace tools,
+# make check runs every test, make demo shows it working in a VM.
+# KDIR (the kernel build tree) is found by scripts/find-kdir unless given.
+
+# (kbuild itself reads ./Kbuild and kmod/Kbuild, not this file.)
+
+KDIR ?= $(shell scripts/find-kdir)
+export KDIR
+
+# The debug kernel (KASAN, lockdep, ...) lives next to the checkout when
+# this machine has it; see make check-debug.
+DEBUG_KERNEL_DIR ?= $(abspath ../shared/kernels/debug)
+
+.PHONY: all module tools unit check check-debug demo lint clean help
+
+all: module tools
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: scripts/install-deps" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SVCVIP=m modules
+
+tools:
+	$(MAKE) -C userspace
+
+unit:
+	$(MAKE) -C userspace unit
+
+# Unit tests under ASan/UBSan, the VM runner's own tests and the VM suite;
+# ends with one "N passed, N failed" line.
+check: all
+	tests/check
+
+# The same VM suite on the debug kernel (not part of CI).
+check-debug: tools
+	tests/check-debug "$(DEBUG_KERNEL_DIR)"
+
+demo: all
+	tests/vm/run -- tests/vm/demo
+
+# checkpatch + sparse over kmod/, both must be clean.
+lint:
+	scripts/lint
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	$(MAKE) -C userspace clean
+	rm -rf test-results build
+
+help:
+	@echo "make              build kmod/svcvip.ko and userspace/svcadm"
+	@echo "make check        unit + VM tests; last line: N passed, N failed"
+	@echo "make demo         boot a VM and show svcvip serving a service"
+	@echo "make lint         checkpatch.pl and sparse over kmod/"
+	@echo "make check-debug  VM tests on the KASAN/lockdep debug kernel"
+	@echo "make clean        remove everything built"
+	@echo "variables: KDIR=<kernel build tree> (found: $(KDIR))"

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netfilter glue. svcvip registers NAT lookup functions (like iptable_nat
+ * does) at PRE_ROUTING, for pods and external clients, and LOCAL_OUT, for the
+ * node's own processes, one priority step before iptables' NAT. The nf_nat
+ * core calls them only for a connection's first packet; conntrack and nf_nat
+ * rewrite everything after that.
+ */
+
+#include <linux/kernel.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_nat.h>
+#include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_reject.h>
+#include <uapi/linux/svcvip.h>
+
+#include "netns.h"
+#include "hooks.h"
+#include "select.h"
+
+static void svcvip_reject(struct sk_buff *skb, const struct nf_hook_state *state,
+			  u8 family, u8 protocol)
+{
+	if (family == AF_INET) {
+		if (protocol == IPPROTO_TCP)
+			nf_send_reset(state->net, state->sk, skb, state->hook);
+		else
+			nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
+	} else {
+		if (protocol == IPPROTO_TCP)
+			nf_send_reset6(state->net, state->sk, skb, state->hook);
+		else
+			nf_send_unreach6(state->net, skb, ICMPV6_PORT_UNREACH,
+					 state->hook);
+	}
+}
+
+static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	const struct nf_conntrack_tuple *t;
+	struct nf_nat_range2 range;
+	enum ip_conntrack_info ctinfo;
+	struct svcvip_decision d;
+	struct svcvip_flow flow;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW)
+		return NF_ACCEPT;
+
+	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	switch (t->dst.protonum) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		break;
+	default:
+		return NF_ACCEPT;
+	}
+
+	memset(&flow, 0, sizeof(flow));
+	flow.family = nf_ct_l3num(ct);
+	flow.protocol = t->dst.protonum;
+	flow.saddr = t->src.u3;
+	flow.daddr = t->dst.u3;
+	flow.sport = t->src.u.all;
+	flow.dport = t->dst.u.all;
+
+	svcvip_select(svcvip_pernet(state->net), &flow,
+		      state->hook == NF_INET_LOCAL_OUT ? SVCVIP_FROM_HOST :
+							 SVCVIP_FROM_NETWORK,
+		      false, &d);
+
+	switch (d.verdict) {
+	case SVCVIP_VERDICT_DNAT:
+		memset(&range, 0, sizeof(range));
+		range.flags = NF_NAT_RANGE_MAP_IPS |
+			      NF_NAT_RANGE_PROTO_SPECIFIED;
+		range.min_addr = d.be->addr;
+		range.max_addr = d.be->addr;
+		range.min_proto.all = d.be->port;
+		range.max_proto.all = d.be->port;
+		return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+	case SVCVIP_VERDICT_REJECT:
+		svcvip_reject(skb, state, flow.family, flow.protocol);
+		return NF_DROP;
+	case SVCVIP_VERDICT_DROP:
+		return NF_DROP;
+	default:
+		return NF_ACCEPT;
+	}
+}
+
+static const struct nf_hook_ops svcvip_ops_ipv4[] = {
+	{
+		.hook = svcvip_nat_dst,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_NAT_DST - 1,
+	},
+	{
+		.hook = svcvip_nat_dst,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP_PRI_NAT_DST - 1,
+	},
+};
+
+static const struct nf_hook_ops svcvip_ops_ipv6[] = {
+	{
+		.hook = svcvip_nat_dst,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_NAT_DST - 1,
+	},
+	{
+		.hook = svcvip_nat_dst,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP6_PRI_NAT_DST - 1,
+	},
+};
+
+static int register_ops(struct net *net, const struct nf_hook_ops *ops,
+			unsigned int n,
+			int (*reg)(struct net *, const struct nf_hook_ops *),
+			void (*unreg)(struct net *, const struct nf_hook_ops *))
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = reg(net, &ops[i]);
+		if (ret)
+			goto unwind;
+	}
+	return 0;
+unwind:
+	while (i--)
+		unreg(net, &ops[i]);
+	return ret;
+}
+
+static void unregister_ops(struct net *net, const struct nf_hook_ops *ops,
+			   unsigned int n,
+			   void (*unreg)(struct net *, const struct nf_hook_ops *))
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		unreg(net, &ops[i]);
+}
+
+static int svcvip_hooks_register(struct svcvip_net *sn)
+{
+	struct net *net = sn->net;
+	int ret;
+
+	ret = nf_ct_netns_get(net, NFPROTO_INET);
+	if (ret)
+		return ret;
+	ret = register_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
+			   nf_nat_ipv4_register_fn, nf_nat_ipv4_unregister_fn);
+	if (ret)
+		goto err_ct;
+	ret = register_ops(net, svcvip_ops_ipv6, ARRAY_SIZE(svcvip_ops_ipv6),
+			   nf_nat_ipv6_register_fn, nf_nat_ipv6_unregister_fn);
+	if (ret)
+		goto err_ipv4;
+	sn->hooks_registered = true;
+	return 0;
+
+err_ipv4:
+	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
+		       nf_nat_ipv4_unregister_fn);
+err_ct:
+	nf_ct_netns_put(net, NFPROTO_INET);
+	return ret;
+}
+
+/* Readers may still run our hook until a grace period passes; callers that
+ * free what the hook reads rely on RCU for that.
+ */
+void svcvip_hooks_unregister(struct svcvip_net *sn)
+{
+	struct net *net = sn->net;
+
+	if (!sn->hooks_registered)
+		return;
+	unregister_ops(net, svcvip_ops_ipv6, ARRAY_SIZE(svcvip_ops_ipv6),
+		       nf_nat_ipv6_unregister_fn);
+	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
+		       nf_nat_ipv4_unregister_fn);
+	nf_ct_netns_put(net, NFPROTO_INET);
+	sn->hooks_registered = false;
+}
+
+/* Before a change that may add the first service. */
+int svcvip_hooks_get(struct svcvip_net *sn)
+{
+	if (sn->hooks_registered)
+		return 0;
+	return svcvip_hooks_register(sn);
+}
+
+/* After any change: drop the hooks when the last service went away. */
+void svcvip_hooks_sync(struct svcvip_net *sn)
+{
+	if (!sn->table.nservices)
+		svcvip_hooks_unregister(sn);
+}

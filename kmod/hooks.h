@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The packet path's attachment to netfilter: NAT lookup functions that the
+ * nf_nat core calls for the first packet of each connection.
+ */
+#ifndef _SVCVIP_HOOKS_H
+#define _SVCVIP_HOOKS_H
+
+struct svcvip_net;
+
+/* Both under svcvip_net.lock. Registration follows the service count:
+ * hooks exist only while the netns has at least one service.
+ */
+int svcvip_hooks_get(struct svcvip_net *sn);
+void svcvip_hooks_sync(struct svcvip_net *sn);
+void svcvip_hooks_unregister(struct svcvip_net *sn);
+
+#endif /* _SVCVIP_HOOKS_H */

@@ -1,0 +1,782 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The svcvip generic netlink family: one handler per command. Requests are
+ * parsed completely (nl_parse.c) before the netns lock is taken and the
+ * table changed (table.c); replies and dumps are built with nl_fill.c.
+ */
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/route.h>
+#include <net/addrconf.h>
+#include <uapi/linux/svcvip.h>
+
+#include "version.h"
+#include "netns.h"
+#include "netlink.h"
+#include "nl_parse.h"
+#include "nl_fill.h"
+#include "hooks.h"
+#include "select.h"
+#include "table.h"
+
+static struct genl_family svcvip_genl_family;
+
+static struct svcvip_net *info_sn(struct genl_info *info)
+{
+	return svcvip_pernet(genl_info_net(info));
+}
+
+static const struct svcvip_config *config_locked(struct svcvip_net *sn)
+{
+	return rcu_dereference_protected(sn->config,
+					 lockdep_is_held(&sn->lock));
+}
+
+/* ---- info ------------------------------------------------------------ */
+
+static int svcvip_nl_get_info(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svcvip_net *sn = info_sn(info);
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &svcvip_genl_family, 0,
+				SVCVIP_CMD_GET_INFO);
+	if (!hdr)
+		goto nospace;
+	nest = nla_nest_start(msg, SVCVIP_A_INFO);
+	if (!nest)
+		goto nospace;
+	mutex_lock(&sn->lock);
+	if (nla_put_string(msg, SVCVIP_INFO_A_VERSION, SVCVIP_VERSION) ||
+	    nla_put_u32(msg, SVCVIP_INFO_A_ABI_VERSION, SVCVIP_GENL_VERSION) ||
+	    nla_put_u32(msg, SVCVIP_INFO_A_SERVICES, sn->table.nservices) ||
+	    nla_put_u32(msg, SVCVIP_INFO_A_FRONTENDS, sn->table.nfrontends) ||
+	    nla_put_u32(msg, SVCVIP_INFO_A_BACKENDS, sn->table.nbackends)) {
+		mutex_unlock(&sn->lock);
+		goto nospace;
+	}
+	mutex_unlock(&sn->lock);
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* ---- services -------------------------------------------------------- */
+
+static int svcvip_nl_new_service(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svcvip_net *sn = info_sn(info);
+	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	struct svcvip_svc_spec spec;
+	int ret;
+
+	ret = svcvip_nl_check_top(info);
+	if (ret)
+		return ret;
+	ret = svcvip_nl_parse_service(info->attrs[SVCVIP_A_SERVICE], true,
+				      &spec, info->extack);
+	if (ret)
+		return ret;
+
+	mutex_lock(&sn->lock);
+	ret = svcvip_hooks_get(sn);
+	if (!ret)
+		ret = svcvip_service_new(sn, &spec, replace, info->extack);
+	svcvip_hooks_sync(sn);
+	mutex_unlock(&sn->lock);
+
+	svcvip_nl_svc_spec_free(&spec);
+	return ret;
+}
+
+static struct svcvip_service *find_service(struct svcvip_net *sn,
+					   const char *name,
+					   struct genl_info *info)
+{
+	struct svcvip_service *svc = svcvip_service_find(&sn->table, name);
+
+	if (!svc)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SVCVIP_A_SERVICE],
+				    "no such service");
+	return svc;
+}
+
+static int svcvip_nl_set_service(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svcvip_net *sn = info_sn(info);
+	struct svcvip_svc_spec spec;
+	struct svcvip_service *svc;
+	int ret;
+
+	ret = svcvip_nl_check_top(info);
+	if (ret)
+		return ret;
+	ret = svcvip_nl_parse_service(info->attrs[SVCVIP_A_SERVICE], false,
+				      &spec, info->extack);
+	if (ret)
+		return ret;
+	mutex_lock(&sn->lock);
+	svc = find_service(sn, spec.name, info);
+	ret = svc ? svcvip_service_set(sn, svc, &spec, info->extack) : -ENOENT;
+	mutex_unlock(&sn->lock);
+	svcvip_nl_svc_spec_free(&spec);
+	return ret;
+}
+
+static int svcvip_nl_del_service(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svcvip_net *sn = info_sn(info);
+	struct svcvip_service *svc;
+	const char *name;
+	int ret;
+
+	ret = svcvip_nl_check_top(info);
+	if (ret)
+		return ret;
+	name = svcvip_nl_service_name(info->attrs, info->extack);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	mutex_lock(&sn->lock);
+	svc = find_service(sn, name, info);
+	if (svc)
+		svcvip_service_del(sn, svc);
+	svcvip_hooks_sync(sn);
+	mutex_unlock(&sn->lock);
+	return svc ? 0 : -ENOENT;
+}
+
+static int svcvip_nl_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svcvip_net *sn = info_sn(info);
+
+	mutex_lock(&sn->lock);
+	svcvip_table_flush(sn);
+	svcvip_hooks_sync(sn);
+	mutex_unlock(&sn->lock);
+	return 0;
+}
+
+/* ---- frontends and backends ----------------------------------------- */
+
+enum member_op { OP_ADD, OP_SET, OP_DEL };
+
+static int frontend_op(struct genl_info *info, enum member_op op)
+{
+	struct svcvip_net *sn = info_sn(info);
+	struct svcvip_service *svc;
+	struct svcvip_fe_spec spec;
+	const char *name;
+	int ret;
+
+	ret = svcvip_nl_check_top(info);
+	if (ret)
+		return ret;
+	name = svcvip_nl_service_name(info->attrs, info->extack);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	if (!info->attrs[SVCVIP_A_FRONTEND]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SVCVIP_A_FRONTEND);
+		NL_SET_ERR_MSG(info->extack, "frontend missing");
+		return -EINVAL;
+	}
+	ret = svcvip_nl_parse_frontend(info->attrs[SVCVIP_A_FRONTEND], &spec,
+				       info->extack);
+	if (ret)
+		return ret;
+
+	mutex_lock(&sn->lock);
+	svc = find_service(sn, name, info);
+	if (!svc)
+		ret = -ENOENT;
+	else if (op == OP_ADD)
+		ret = svcvip_frontend_add(sn, svc, &spec, info->extack);
+	else
+		ret = svcvip_frontend_del(sn, svc, &spec, info->extack);
+	mutex_unlock(&sn->lock);
+	svcvip_cidrs_free(spec.source_ranges);
+	return ret;
+}
+
+static int svcvip_nl_new_frontend(struct sk_buff *skb, struct genl_info *info)
+{
+	return frontend_op(info, OP_ADD);
+}
+
+static int svcvip_nl_del_frontend(struct sk_buff *skb, struct genl_info *info)
+{
+	return frontend_op(info, OP_DEL);
+}
+
+static int backend_op(struct genl_info *info, enum member_op op)
+{
+	struct svcvip_net *sn = info_sn(info);
+	struct svcvip_service *svc;
+	struct svcvip_be_spec spec;
+	const char *name;
+	int ret;
+
+	ret = svcvip_nl_check_top(info);
+	if (ret)
+		return ret;
+	name = svcvip_nl_service_name(info->attrs, info->extack);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	if (!info->attrs[SVCVIP_A_BACKEND]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SVCVIP_A_BACKEND);
+		NL_SET_ERR_MSG(info->extack, "backend missing");
+		return -EINVAL;
+	}
+	ret = svcvip_nl_parse_backend(info->attrs[SVCVIP_A_BACKEND], &spec,
+				      info->extack);
+	if (ret)
+		return ret;
+
+	mutex_lock(&sn->lock);
+	svc = find_service(sn, name, info);
+	if (!svc)
+		ret = -ENOENT;
+	else if (op == OP_ADD)
+		ret = svcvip_backend_add(sn, svc, &spec, info->extack);
+	else if (op == OP_SET)
+		ret = svcvip_backend_set(sn, svc, &spec, info->extack);
+	else
+		ret = svcvip_backend_del(sn, svc, &spec, info->extack);
+	mutex_unlock(&sn->lock);
+	return ret;
+}
+
+static int svcvip_nl_new_backend(struct sk_buff *skb, struct genl_info *info)
+{
+	return backend_op(info, OP_ADD);
+}
+
+static int svcvip_nl_set_backend(struct sk_buff *skb, struct genl_info *info)
+{
+	return backend_op(info, OP_SET);
+}
+
+static int svcvip_nl_del_backend(struct sk_buff *skb, struct genl_info *info)
+{
+	return backend_op(info, OP_DEL);
+}
+
+/* ---- service dump ---------------------------------------------------- */
+
+/*
+ * Where a dump stands between two calls: the last service (partially)
+ * sent, by name, so that the dump resumes correctly whatever changed.
+ */
+struct svcvip_dump_ctx {
+	char name[SVCVIP_NAME_MAX];
+	u32 fe_done;		/* entries of that service already sent */
+	u32 be_done;
+	bool started;
+	bool partial;		/* name was not sent completely */
+	bool filtered;		/* one service only, the one in name */
+	bool finished;
+};
+
+static int svcvip_nl_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct svcvip_dump_ctx *ctx;
+	const char *name;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	if (info->attrs[SVCVIP_A_SERVICE]) {
+		name = svcvip_nl_service_name(info->attrs, cb->extack);
+		if (IS_ERR(name)) {
+			kfree(ctx);
+			return PTR_ERR(name);
+		}
+		strscpy(ctx->name, name, sizeof(ctx->name));
+		ctx->filtered = true;
+	}
+	cb->args[0] = (long)ctx;
+	return 0;
+}
+
+static int svcvip_nl_dump_done(struct netlink_callback *cb)
+{
+	kfree((void *)cb->args[0]);
+	return 0;
+}
+
+/*
+ * Puts as much of @svc as fits into one message. Returns 0 when the service
+ * is complete, 1 when a part was sent and more follows, -EMSGSIZE when
+ * nothing fit.
+ */
+static int dump_one_service(struct sk_buff *skb, struct netlink_callback *cb,
+			    struct svcvip_net *sn, struct svcvip_service *svc,
+			    struct svcvip_dump_ctx *ctx)
+{
+	const struct svcvip_state *st =
+		rcu_dereference_protected(svc->state,
+					  lockdep_is_held(&sn->lock));
+	struct svcvip_frontend *fe;
+	struct nlattr *nest, *list;
+	bool progress = false;
+	u32 i, put;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &svcvip_genl_family, NLM_F_MULTI,
+			  SVCVIP_CMD_GET_SERVICE);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	nest = nla_nest_start(skb, SVCVIP_A_SERVICE);
+	if (!nest || nla_put_string(skb, SVCVIP_SERVICE_A_NAME, svc->name))
+		goto cancel;
+	if (!ctx->partial) {
+		if (svcvip_nl_put_service_cfg(skb, &st->cfg))
+			goto cancel;
+		progress = true;
+	}
+
+	if (ctx->fe_done < svc->nfrontends) {
+		list = nla_nest_start(skb, SVCVIP_SERVICE_A_FRONTENDS);
+		if (!list)
+			goto full;
+		i = 0;
+		put = 0;
+		list_for_each_entry(fe, &svc->frontends, list) {
+			if (i++ < ctx->fe_done)
+				continue;
+			if (svcvip_nl_put_frontend(skb, 0, fe))
+				break;
+			ctx->fe_done++;
+			put++;
+		}
+		if (!put)
+			nla_nest_cancel(skb, list);
+		else
+			nla_nest_end(skb, list);
+		progress |= put;
+		if (ctx->fe_done < svc->nfrontends)
+			goto full;
+	}
+
+	if (ctx->be_done < st->count) {
+		list = nla_nest_start(skb, SVCVIP_SERVICE_A_BACKENDS);
+		if (!list)
+			goto full;
+		put = 0;
+		for (i = ctx->be_done; i < st->count; i++) {
+			if (svcvip_nl_put_backend(skb, 0, &st->backend[i]))
+				break;
+			ctx->be_done++;
+			put++;
+		}
+		if (!put)
+			nla_nest_cancel(skb, list);
+		else
+			nla_nest_end(skb, list);
+		progress |= put;
+		if (ctx->be_done < st->count)
+			goto full;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+full:
+	if (!progress)
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 1;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int svcvip_nl_dump_services(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct svcvip_dump_ctx *ctx = (void *)cb->args[0];
+	struct svcvip_net *sn = svcvip_pernet(sock_net(skb->sk));
+	struct svcvip_service *svc;
+	struct rb_node *next;
+	int ret = 0;
+
+	if (ctx->finished)
+		return 0;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->table.generation;
+	if (ctx->filtered) {
+		svc = svcvip_service_find(&sn->table, ctx->name);
+		if (!svc && !ctx->started) {
+			NL_SET_ERR_MSG(cb->extack, "no such service");
+			ret = -ENOENT;
+			goto out;
+		}
+	} else if (ctx->partial) {
+		svc = svcvip_service_find(&sn->table, ctx->name);
+		if (!svc) {
+			/* deleted meanwhile; the dump is flagged INTR */
+			ctx->partial = false;
+			svc = svcvip_service_next(&sn->table, ctx->name);
+		}
+	} else {
+		svc = svcvip_service_next(&sn->table,
+					  ctx->started ? ctx->name : NULL);
+	}
+	if (!ctx->partial)
+		ctx->fe_done = ctx->be_done = 0;
+
+	while (svc) {
+		ret = dump_one_service(skb, cb, sn, svc, ctx);
+		ctx->started = true;
+		strscpy(ctx->name, svc->name, sizeof(ctx->name));
+		if (ret) {
+			ctx->partial = ret > 0 || ctx->partial;
+			break;
+		}
+		ctx->partial = false;
+		ctx->fe_done = ctx->be_done = 0;
+		if (ctx->filtered)
+			break;
+		next = rb_next(&svc->node);
+		svc = next ? rb_entry(next, struct svcvip_service, node) : NULL;
+	}
+	if (!svc || (ctx->filtered && !ret))
+		ctx->finished = true;
+	/* nothing fit into an empty message: cannot make progress */
+	ret = (ret == -EMSGSIZE && !skb->len) ? -EMSGSIZE : skb->len;
+out:
+	mutex_unlock(&sn->lock);
+	return ret;
+}
+
+/* ---- config ---------------------------------------------------------- */
+
+static int svcvip_nl_get_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svcvip_net *sn = info_sn(info);
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &svcvip_genl_family, 0,
+				SVCVIP_CMD_GET_CONFIG);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&sn->lock);
+	ret = svcvip_nl_put_config(msg, config_locked(sn));
+	mutex_unlock(&sn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static u32 largest_backend_set(struct svcvip_net *sn)
+{
+	struct rb_node *n;
+	u32 max = 0;
+
+	for (n = rb_first(&sn->table.services); n; n = rb_next(n)) {
+		struct svcvip_service *svc = rb_entry(n, struct svcvip_service,
+						      node);
+		const struct svcvip_state *st =
+			rcu_dereference_protected(svc->state,
+						  lockdep_is_held(&sn->lock));
+
+		max = max(max, st->count);
+	}
+	return max;
+}
+
+static int check_limits(struct svcvip_net *sn,
+			const struct svcvip_config_req *req,
+			struct netlink_ext_ack *extack)
+{
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_SERVICES)) &&
+	    req->max_services < sn->table.nservices) {
+		NL_SET_ERR_MSG(extack, "max-services is below the current count");
+		return -EBUSY;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_FRONTENDS)) &&
+	    req->max_frontends < sn->table.nfrontends) {
+		NL_SET_ERR_MSG(extack,
+			       "max-frontends is below the current count");
+		return -EBUSY;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_BACKENDS)) &&
+	    req->max_backends < largest_backend_set(sn)) {
+		NL_SET_ERR_MSG(extack,
+			       "max-backends is below a service's backend count");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void swap_cidrs(struct svcvip_cidrs **dst, struct svcvip_cidrs **src)
+{
+	svcvip_cidrs_free(*dst);
+	*dst = *src;
+	*src = NULL;
+}
+
+static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svcvip_net *sn = info_sn(info);
+	struct svcvip_config_req req;
+	struct svcvip_config *cfg;
+	const struct svcvip_config *old;
+	int ret;
+
+	ret = svcvip_nl_check_top(info);
+	if (ret)
+		return ret;
+	ret = svcvip_nl_parse_config(info->attrs[SVCVIP_A_CONFIG], &req,
+				     info->extack);
+	if (ret)
+		return ret;
+
+	mutex_lock(&sn->lock);
+	ret = check_limits(sn, &req, info->extack);
+	if (ret)
+		goto out;
+	old = config_locked(sn);
+	cfg = svcvip_config_dup(old);
+	if (!cfg) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (req.present & BIT(SVCVIP_CONFIG_A_CLUSTER_CIDRS))
+		swap_cidrs(&cfg->cluster_cidrs, &req.cluster_cidrs);
+	if (req.present & BIT(SVCVIP_CONFIG_A_NODEPORT_CIDRS))
+		swap_cidrs(&cfg->nodeport_cidrs, &req.nodeport_cidrs);
+	if (req.present & BIT(SVCVIP_CONFIG_A_LOCAL_CIDRS))
+		swap_cidrs(&cfg->local_cidrs, &req.local_cidrs);
+	if (req.present & BIT(SVCVIP_CONFIG_A_MASQUERADE_ALL))
+		cfg->masquerade_all = req.masquerade_all;
+	if (req.present & BIT(SVCVIP_CONFIG_A_AFFINITY_MAX))
+		cfg->affinity_max = req.affinity_max;
+	if (req.present & BIT(SVCVIP_CONFIG_A_MAX_SERVICES))
+		cfg->max_services = req.max_services;
+	if (req.present & BIT(SVCVIP_CONFIG_A_MAX_FRONTENDS))
+		cfg->max_frontends = req.max_frontends;
+	if (req.present & BIT(SVCVIP_CONFIG_A_MAX_BACKENDS))
+		cfg->max_backends = req.max_backends;
+	rcu_assign_pointer(sn->config, cfg);
+	svcvip_config_free_rcu((struct svcvip_config *)old);
+	sn->table.generation++;
+out:
+	mutex_unlock(&sn->lock);
+	svcvip_nl_config_req_free(&req);
+	return ret;
+}
+
+/* ---- lookup ---------------------------------------------------------- */
+
+static bool addr_is_local(struct net *net, u8 family,
+			  const union nf_inet_addr *a)
+{
+	if (family == AF_INET)
+		return inet_addr_type(net, a->ip) == RTN_LOCAL;
+	return ipv6_chk_addr(net, &a->in6, NULL, 0);
+}
+
+static int put_lookup_reply(struct sk_buff *msg,
+			    const struct svcvip_decision *d)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, SVCVIP_A_LOOKUP);
+	if (!nest ||
+	    nla_put_u8(msg, SVCVIP_LOOKUP_A_VERDICT, d->verdict) ||
+	    nla_put_u8(msg, SVCVIP_LOOKUP_A_REASON, d->reason) ||
+	    nla_put_u8(msg, SVCVIP_LOOKUP_A_MASQUERADE, d->masquerade))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	if (d->svc) {
+		nest = nla_nest_start(msg, SVCVIP_A_SERVICE);
+		if (!nest || nla_put_string(msg, SVCVIP_SERVICE_A_NAME,
+					    d->svc->name))
+			return -EMSGSIZE;
+		nla_nest_end(msg, nest);
+	}
+	if (d->fe && svcvip_nl_put_frontend(msg, SVCVIP_A_FRONTEND, d->fe))
+		return -EMSGSIZE;
+	if (d->be && svcvip_nl_put_backend(msg, SVCVIP_A_BACKEND, d->be))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int svcvip_nl_lookup(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct svcvip_lookup_req req;
+	struct svcvip_decision d;
+	struct svcvip_flow flow;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	ret = svcvip_nl_check_top(info);
+	if (ret)
+		return ret;
+	ret = svcvip_nl_parse_lookup(info->attrs[SVCVIP_A_LOOKUP], &req,
+				     info->extack);
+	if (ret)
+		return ret;
+
+	memset(&flow, 0, sizeof(flow));
+	flow.family = req.family;
+	flow.protocol = req.protocol;
+	flow.saddr = req.saddr;
+	flow.daddr = req.daddr;
+	flow.sport = req.sport;
+	flow.dport = req.dport;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &svcvip_genl_family, 0,
+				SVCVIP_CMD_LOOKUP);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto err;
+	}
+	rcu_read_lock();
+	svcvip_select(svcvip_pernet(net), &flow,
+		      req.has_src && addr_is_local(net, req.family, &req.saddr) ?
+		      SVCVIP_FROM_HOST : SVCVIP_FROM_NETWORK, true, &d);
+	ret = put_lookup_reply(msg, &d);
+	rcu_read_unlock();
+	if (ret)
+		goto err;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return ret;
+}
+
+/* ---- family ---------------------------------------------------------- */
+
+#define TOP(p) .policy = (p), .maxattr = SVCVIP_A_MAX
+
+static const struct genl_ops svcvip_genl_ops[] = {
+	{
+		.cmd = SVCVIP_CMD_GET_INFO,
+		.doit = svcvip_nl_get_info,
+		TOP(svcvip_top_none_policy),
+	}, {
+		.cmd = SVCVIP_CMD_NEW_SERVICE,
+		.doit = svcvip_nl_new_service,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_service_policy),
+	}, {
+		.cmd = SVCVIP_CMD_SET_SERVICE,
+		.doit = svcvip_nl_set_service,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_service_policy),
+	}, {
+		.cmd = SVCVIP_CMD_DEL_SERVICE,
+		.doit = svcvip_nl_del_service,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_service_ref_policy),
+	}, {
+		.cmd = SVCVIP_CMD_GET_SERVICE,
+		.start = svcvip_nl_dump_start,
+		.dumpit = svcvip_nl_dump_services,
+		.done = svcvip_nl_dump_done,
+		TOP(svcvip_top_service_ref_policy),
+	}, {
+		.cmd = SVCVIP_CMD_NEW_FRONTEND,
+		.doit = svcvip_nl_new_frontend,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_frontend_policy),
+	}, {
+		.cmd = SVCVIP_CMD_DEL_FRONTEND,
+		.doit = svcvip_nl_del_frontend,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_frontend_policy),
+	}, {
+		.cmd = SVCVIP_CMD_NEW_BACKEND,
+		.doit = svcvip_nl_new_backend,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_backend_policy),
+	}, {
+		.cmd = SVCVIP_CMD_SET_BACKEND,
+		.doit = svcvip_nl_set_backend,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_backend_policy),
+	}, {
+		.cmd = SVCVIP_CMD_DEL_BACKEND,
+		.doit = svcvip_nl_del_backend,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_backend_policy),
+	}, {
+		.cmd = SVCVIP_CMD_FLUSH,
+		.doit = svcvip_nl_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_none_policy),
+	}, {
+		.cmd = SVCVIP_CMD_GET_CONFIG,
+		.doit = svcvip_nl_get_config,
+		TOP(svcvip_top_none_policy),
+	}, {
+		.cmd = SVCVIP_CMD_SET_CONFIG,
+		.doit = svcvip_nl_set_config,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_config_policy),
+	}, {
+		.cmd = SVCVIP_CMD_LOOKUP,
+		.doit = svcvip_nl_lookup,
+		TOP(svcvip_top_lookup_policy),
+	},
+};
+
+static const struct genl_multicast_group svcvip_genl_mcgrps[] = {
+	{ .name = SVCVIP_GENL_MCGRP_EVENTS },
+};
+
+static struct genl_family svcvip_genl_family __ro_after_init = {
+	.name = SVCVIP_GENL_NAME,
+	.version = SVCVIP_GENL_VERSION,
+	.maxattr = SVCVIP_A_MAX,
+	.netnsok = true,
+	.parallel_ops = true,	/* each netns has its own lock */
+	.ops = svcvip_genl_ops,
+	.n_ops = ARRAY_SIZE(svcvip_genl_ops),
+	.mcgrps = svcvip_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(svcvip_genl_mcgrps),
+	.module = THIS_MODULE,
+};
+
+int __init svcvip_genl_init(void)
+{
+	return genl_register_family(&svcvip_genl_family);
+}
+
+void svcvip_genl_uninit(void)
+{
+	genl_unregister_family(&svcvip_genl_family);
+}

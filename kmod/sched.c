@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pools and the schedulers random, rr and wrr (maglev is in maglev.c).
+ */
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/random.h>
+#include <linux/gcd.h>
+#include <linux/math64.h>
+#include <uapi/linux/svcvip.h>
+
+#include "sched.h"
+#include "table.h"
+
+/* Longest precomputed wrr sequence; larger weight sums are scaled down. */
+#define SVCVIP_WRR_SEQ_MAX	65536
+
+static int random_build(struct svcvip_pool *pool,
+			const struct svcvip_backend *backends)
+{
+	u32 i, sum = 0;
+
+	pool->cumulative = kvmalloc_array(pool->count, sizeof(u32),
+					  GFP_KERNEL_ACCOUNT);
+	if (!pool->cumulative)
+		return -ENOMEM;
+	for (i = 0; i < pool->count; i++) {
+		/* weights <= 65535 and count <= 65535: no overflow */
+		sum += backends[pool->member[i]].weight;
+		pool->cumulative[i] = sum;
+	}
+	pool->total_weight = sum;
+	return 0;
+}
+
+static u16 random_pick(const struct svcvip_pool *pool)
+{
+	u32 r = get_random_u32_below(pool->total_weight);
+	u32 lo = 0, hi = pool->count - 1;
+
+	/* first member whose running sum exceeds r */
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (pool->cumulative[mid] > r)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return pool->member[lo];
+}
+
+/*
+ * Smooth weighted round robin (as nginx does it), unrolled once into a
+ * sequence so that picking is one atomic increment: each member appears
+ * weight/gcd times, spread out rather than in bursts.
+ */
+static int wrr_build(struct svcvip_pool *pool,
+		     const struct svcvip_backend *backends)
+{
+	u32 i, g = 0, len = 0, pos;
+	u64 sum = 0;
+	u32 *w, *cur;
+	int ret = -ENOMEM;
+
+	w = kcalloc(pool->count, sizeof(*w), GFP_KERNEL);
+	cur = kcalloc(pool->count, sizeof(*cur), GFP_KERNEL);
+	if (!w || !cur)
+		goto out;
+
+	for (i = 0; i < pool->count; i++)
+		g = gcd(g, backends[pool->member[i]].weight);
+	for (i = 0; i < pool->count; i++) {
+		w[i] = backends[pool->member[i]].weight / g;
+		sum += w[i];
+	}
+	if (sum > SVCVIP_WRR_SEQ_MAX) {
+		/* keep the proportions, give every member at least one turn */
+		for (i = 0; i < pool->count; i++)
+			w[i] = max_t(u32, 1, div64_u64((u64)w[i] *
+					(SVCVIP_WRR_SEQ_MAX - pool->count),
+					sum));
+	}
+	for (i = 0; i < pool->count; i++)
+		len += w[i];
+
+	pool->lut = kvmalloc_array(len, sizeof(*pool->lut), GFP_KERNEL_ACCOUNT);
+	if (!pool->lut)
+		goto out;
+	for (pos = 0; pos < len; pos++) {
+		u32 best = 0;
+
+		for (i = 0; i < pool->count; i++) {
+			cur[i] += w[i];
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= len;
+		pool->lut[pos] = pool->member[best];
+	}
+	pool->lut_size = len;
+	ret = 0;
+out:
+	kfree(w);
+	kfree(cur);
+	return ret;
+}
+
+struct svcvip_pool *svcvip_pool_build(u8 scheduler,
+				      const struct svcvip_backend *backends,
+				      const u16 *members, u32 count)
+{
+	struct svcvip_pool *pool;
+	int ret = 0;
+
+	if (!count)
+		return NULL;
+	pool = kzalloc(struct_size(pool, member, count), GFP_KERNEL_ACCOUNT);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	pool->count = count;
+	pool->scheduler = scheduler;
+	memcpy(pool->member, members, count * sizeof(*members));
+	atomic_set(&pool->cursor, 0);
+
+	switch (scheduler) {
+	case SVCVIP_SCHED_MAGLEV:
+		ret = svcvip_maglev_build(pool, backends);
+		break;
+	case SVCVIP_SCHED_RANDOM:
+		ret = random_build(pool, backends);
+		break;
+	case SVCVIP_SCHED_RR:
+		break;
+	case SVCVIP_SCHED_WRR:
+		ret = wrr_build(pool, backends);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (ret) {
+		svcvip_pool_free(pool);
+		return ERR_PTR(ret);
+	}
+	return pool;
+}
+
+void svcvip_pool_free(struct svcvip_pool *pool)
+{
+	if (IS_ERR_OR_NULL(pool))
+		return;
+	kvfree(pool->lut);
+	kvfree(pool->cumulative);
+	kfree(pool);
+}
+
+static u32 cursor_step(struct svcvip_pool *pool, u32 modulo, bool dry_run)
+{
+	u32 pos;
+
+	/* One shared counter keeps rr exact across CPUs; it is the only
+	 * atomic on the packet path and only for rr/wrr services.
+	 */
+	if (dry_run)
+		pos = (u32)atomic_read(&pool->cursor);
+	else
+		pos = (u32)atomic_inc_return(&pool->cursor) - 1;
+	return pos % modulo;
+}
+
+u16 svcvip_pool_pick(struct svcvip_pool *pool, const struct svcvip_flow *flow,
+		     bool dry_run)
+{
+	switch (pool->scheduler) {
+	case SVCVIP_SCHED_RANDOM:
+		return random_pick(pool);
+	case SVCVIP_SCHED_RR:
+		return pool->member[cursor_step(pool, pool->count, dry_run)];
+	case SVCVIP_SCHED_WRR:
+		return pool->lut[cursor_step(pool, pool->lut_size, dry_run)];
+	case SVCVIP_SCHED_MAGLEV:
+	default:
+		return pool->lut[svcvip_flow_hash(flow) % pool->lut_size];
+	}
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The decision for a connection's first packet: which frontend, which
+ * service, which backend, or reject/drop, and why. Shared by the packet path
+ * (hooks.c) and the what-if lookup (netlink.c), so both always agree.
+ */
+#ifndef _SVCVIP_SELECT_H
+#define _SVCVIP_SELECT_H
+
+#include "sched.h"
+#include "table.h"
+
+struct svcvip_net;
+
+/* Where a first packet entered. */
+enum svcvip_origin {
+	SVCVIP_FROM_NETWORK,	/* PRE_ROUTING: pods and external clients */
+	SVCVIP_FROM_HOST,	/* LOCAL_OUT: processes of the node itself */
+};
+
+struct svcvip_decision {
+	u8 verdict;		/* enum svcvip_verdict */
+	u8 reason;		/* enum svcvip_reason */
+	u8 masquerade;		/* enum svcvip_masq_reason */
+	const struct svcvip_frontend *fe;
+	const struct svcvip_service *svc;
+	const struct svcvip_backend *be;	/* valid under RCU */
+};
+
+/* Caller holds rcu_read_lock(); results point into RCU-protected objects. */
+void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
+		   enum svcvip_origin origin, bool dry_run,
+		   struct svcvip_decision *d);
+
+#endif /* _SVCVIP_SELECT_H */

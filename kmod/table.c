@@ -1,0 +1,948 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Services, frontends and backends of one netns.
+ *
+ * Every change is prepared completely (allocations, conflict and limit
+ * checks) before anything the packet path can see is touched, so a failed
+ * request leaves the table as it was.
+ */
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
+#include <linux/string.h>
+#include <linux/rhashtable.h>
+#include <uapi/linux/svcvip.h>
+
+#include "netns.h"
+#include "table.h"
+#include "config.h"
+#include "sched.h"
+
+static const struct rhashtable_params fe_params = {
+	.key_len = sizeof(struct svcvip_fe_key),
+	.key_offset = offsetof(struct svcvip_frontend, key),
+	.head_offset = offsetof(struct svcvip_frontend, node),
+	.automatic_shrinking = true,
+};
+
+int svcvip_table_init(struct svcvip_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->services = RB_ROOT;
+	t->generation = 1;	/* dumps treat 0 as "not started" */
+	return rhashtable_init(&t->frontends, &fe_params);
+}
+
+/* The table must be empty and unreachable from the packet path. */
+void svcvip_table_destroy(struct svcvip_table *t)
+{
+	WARN_ON(!RB_EMPTY_ROOT(&t->services));
+	rhashtable_destroy(&t->frontends);
+}
+
+void svcvip_service_cfg_default(struct svcvip_service_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->scheduler = SVCVIP_SCHED_MAGLEV;
+	cfg->affinity = SVCVIP_AFFINITY_NONE;
+	cfg->affinity_timeout = SVCVIP_AFFINITY_TIMEOUT_DEFAULT;
+	cfg->internal_policy = SVCVIP_POLICY_CLUSTER;
+	cfg->external_policy = SVCVIP_POLICY_CLUSTER;
+}
+
+/* ---- services by name ------------------------------------------------ */
+
+struct svcvip_service *svcvip_service_find(struct svcvip_table *t,
+					   const char *name)
+{
+	struct rb_node *n = t->services.rb_node;
+
+	while (n) {
+		struct svcvip_service *svc = rb_entry(n, struct svcvip_service,
+						      node);
+		int c = strcmp(name, svc->name);
+
+		if (c < 0)
+			n = n->rb_left;
+		else if (c > 0)
+			n = n->rb_right;
+		else
+			return svc;
+	}
+	return NULL;
+}
+
+/* First service whose name sorts after @after (the first one if NULL). */
+struct svcvip_service *svcvip_service_next(struct svcvip_table *t,
+					   const char *after)
+{
+	struct rb_node *n = t->services.rb_node;
+	struct svcvip_service *best = NULL;
+
+	if (!after) {
+		n = rb_first(&t->services);
+		return n ? rb_entry(n, struct svcvip_service, node) : NULL;
+	}
+	while (n) {
+		struct svcvip_service *svc = rb_entry(n, struct svcvip_service,
+						      node);
+
+		if (strcmp(after, svc->name) < 0) {
+			best = svc;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
+}
+
+static void service_link(struct svcvip_table *t, struct svcvip_service *svc)
+{
+	struct rb_node **p = &t->services.rb_node, *parent = NULL;
+
+	while (*p) {
+		struct svcvip_service *cur = rb_entry(*p, struct svcvip_service,
+						      node);
+
+		parent = *p;
+		if (strcmp(svc->name, cur->name) < 0)
+			p = &(*p)->rb_left;
+		else
+			p = &(*p)->rb_right;
+	}
+	rb_link_node(&svc->node, parent, p);
+	rb_insert_color(&svc->node, &t->services);
+}
+
+/* ---- backend sets ---------------------------------------------------- */
+
+static int backend_cmp(const void *a, const void *b)
+{
+	const struct svcvip_backend *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(&x->addr, &y->addr, sizeof(x->addr));
+	if (c)
+		return c;
+	if (x->port != y->port)
+		return ntohs(x->port) < ntohs(y->port) ? -1 : 1;
+	return 0;
+}
+
+static struct svcvip_backend *backend_find(const struct svcvip_state *st,
+					   const struct svcvip_backend *key)
+{
+	return bsearch(key, st->backend, st->count, sizeof(*key), backend_cmp);
+}
+
+static void state_free(struct svcvip_state *st)
+{
+	int f, c;
+
+	if (!st)
+		return;
+	for (f = 0; f < SVCVIP_NFAMILIES; f++)
+		for (c = 0; c < SVCVIP_NCATEGORIES; c++)
+			svcvip_pool_free(st->pool[f][c]);
+	kvfree(st);
+}
+
+static void state_free_rcu_cb(struct rcu_head *rcu)
+{
+	state_free(container_of(rcu, struct svcvip_state, rcu));
+}
+
+static void state_free_rcu(struct svcvip_state *st)
+{
+	if (st)
+		call_rcu(&st->rcu, state_free_rcu_cb);
+}
+
+static bool backend_in_category(const struct svcvip_backend *be, int fam,
+				int cat, bool terminating)
+{
+	if (svcvip_family_index(be->family) != fam || !be->weight)
+		return false;
+	if (cat == SVCVIP_CAT_LOCAL && !(be->flags & SVCVIP_BACKEND_F_LOCAL))
+		return false;
+	return !!(be->flags & SVCVIP_BACKEND_F_TERMINATING) == terminating;
+}
+
+/*
+ * kube-proxy's CategorizeEndpoints: a pool holds the ready backends, or, if
+ * there is none, the serving-and-terminating ones.
+ */
+static int state_build_pools(struct svcvip_state *st, u16 *members)
+{
+	bool need_local = st->cfg.internal_policy == SVCVIP_POLICY_LOCAL ||
+			  st->cfg.external_policy == SVCVIP_POLICY_LOCAL;
+	int fam, cat;
+
+	for (fam = 0; fam < SVCVIP_NFAMILIES; fam++) {
+		for (cat = 0; cat < SVCVIP_NCATEGORIES; cat++) {
+			struct svcvip_pool *pool;
+			u32 i, n = 0;
+
+			if (cat == SVCVIP_CAT_LOCAL && !need_local)
+				continue;
+			for (i = 0; i < st->count; i++)
+				if (backend_in_category(&st->backend[i], fam,
+							cat, false))
+					members[n++] = i;
+			if (!n)
+				for (i = 0; i < st->count; i++)
+					if (backend_in_category(&st->backend[i],
+								fam, cat, true))
+						members[n++] = i;
+			pool = svcvip_pool_build(st->cfg.scheduler,
+						 st->backend, members, n);
+			if (IS_ERR(pool))
+				return PTR_ERR(pool);
+			st->pool[fam][cat] = pool;
+		}
+	}
+	return 0;
+}
+
+/* Builds an unpublished state; @backends must be sorted and unique. */
+static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
+					const struct svcvip_backend *backends,
+					u32 count)
+{
+	struct svcvip_state *st;
+	u16 *members = NULL;
+	int ret;
+
+	st = kvzalloc(struct_size(st, backend, count), GFP_KERNEL_ACCOUNT);
+	if (!st)
+		return ERR_PTR(-ENOMEM);
+	st->cfg = *cfg;
+	st->count = count;
+	if (count) {
+		memcpy(st->backend, backends, count * sizeof(*backends));
+		members = kvmalloc_array(count, sizeof(*members), GFP_KERNEL);
+		if (!members) {
+			ret = -ENOMEM;
+			goto err;
+		}
+	}
+	ret = state_build_pools(st, members);
+	kvfree(members);
+	if (ret)
+		goto err;
+	return st;
+err:
+	state_free(st);
+	return ERR_PTR(ret);
+}
+
+static struct svcvip_state *state_of(struct svcvip_net *sn,
+				     struct svcvip_service *svc)
+{
+	return rcu_dereference_protected(svc->state,
+					 lockdep_is_held(&sn->lock));
+}
+
+static void state_publish(struct svcvip_net *sn, struct svcvip_service *svc,
+			  struct svcvip_state *st)
+{
+	struct svcvip_state *old = state_of(sn, svc);
+
+	rcu_assign_pointer(svc->state, st);
+	sn->table.nbackends += st->count;
+	if (old) {
+		sn->table.nbackends -= old->count;
+		state_free_rcu(old);
+	}
+}
+
+static const struct svcvip_config *config_of(struct svcvip_net *sn)
+{
+	return rcu_dereference_protected(sn->config,
+					 lockdep_is_held(&sn->lock));
+}
+
+static int check_backend_limit(struct svcvip_net *sn, u32 count,
+			       struct netlink_ext_ack *extack)
+{
+	u32 max = config_of(sn)->max_backends;
+
+	if (count > max) {
+		NL_SET_ERR_MSG(extack,
+			       "backend limit per service reached (config max-backends)");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Sorts the requested backends and rejects duplicates. */
+static struct svcvip_backend *
+backends_from_spec(const struct svcvip_svc_spec *s,
+		   struct netlink_ext_ack *extack)
+{
+	struct svcvip_backend *bes;
+	u32 i;
+
+	bes = kvmalloc_array(max_t(u32, s->nbackends, 1), sizeof(*bes),
+			     GFP_KERNEL);
+	if (!bes)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < s->nbackends; i++)
+		bes[i] = s->backends[i].be;
+	sort(bes, s->nbackends, sizeof(*bes), backend_cmp, NULL);
+	for (i = 1; i < s->nbackends; i++) {
+		if (!backend_cmp(&bes[i - 1], &bes[i])) {
+			NL_SET_ERR_MSG(extack,
+				       "backend listed twice in the service");
+			kvfree(bes);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	return bes;
+}
+
+/* ---- frontends ------------------------------------------------------- */
+
+struct svcvip_frontend *svcvip_frontend_lookup(struct svcvip_table *t,
+					       const struct svcvip_fe_key *key)
+{
+	return rhashtable_lookup(&t->frontends, key, fe_params);
+}
+
+static struct svcvip_frontend *fe_find_locked(struct svcvip_table *t,
+					      const struct svcvip_fe_key *key)
+{
+	return rhashtable_lookup_fast(&t->frontends, key, fe_params);
+}
+
+static void fe_free(struct svcvip_frontend *fe)
+{
+	svcvip_cidrs_free(fe->source_ranges);
+	kfree(fe);
+}
+
+static void fe_free_rcu_cb(struct rcu_head *rcu)
+{
+	fe_free(container_of(rcu, struct svcvip_frontend, rcu));
+}
+
+static struct svcvip_frontend *fe_alloc(const struct svcvip_fe_spec *f,
+					u8 protocol,
+					struct svcvip_service *svc)
+{
+	struct svcvip_frontend *fe;
+
+	fe = kzalloc(sizeof(*fe), GFP_KERNEL_ACCOUNT);
+	if (!fe)
+		return NULL;
+	fe->key = f->key;
+	fe->key.protocol = protocol;
+	fe->kind = f->kind;
+	fe->svc = svc;
+	INIT_LIST_HEAD(&fe->list);
+	if (f->source_ranges) {
+		fe->source_ranges = svcvip_cidrs_dup(f->source_ranges);
+		if (!fe->source_ranges) {
+			kfree(fe);
+			return NULL;
+		}
+	}
+	return fe;
+}
+
+/*
+ * A NodePort for both families overlaps the per-family ones of the same
+ * port: the keys that must be free (or ours) for @key.
+ */
+static int fe_overlapping_keys(const struct svcvip_fe_key *key,
+			       struct svcvip_fe_key out[3])
+{
+	int n = 0;
+
+	out[n++] = *key;
+	if (!key->nodeport)
+		return n;
+	if (key->family) {
+		out[n] = *key;
+		out[n++].family = 0;
+	} else {
+		out[n] = *key;
+		out[n++].family = AF_INET;
+		out[n] = *key;
+		out[n++].family = AF_INET6;
+	}
+	return n;
+}
+
+/* -EEXIST with the owner's name if another service owns @key. */
+static int fe_check_free(struct svcvip_table *t, const struct svcvip_fe_key *key,
+			 const struct svcvip_service *svc,
+			 const struct nlattr *attr,
+			 struct netlink_ext_ack *extack)
+{
+	struct svcvip_fe_key keys[3];
+	int i, n = fe_overlapping_keys(key, keys);
+
+	for (i = 0; i < n; i++) {
+		struct svcvip_frontend *cur = fe_find_locked(t, &keys[i]);
+
+		if (!cur || cur->svc == svc)
+			continue;
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "frontend belongs to another service");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static void fe_unlink(struct svcvip_net *sn, struct svcvip_frontend *fe)
+{
+	struct svcvip_table *t = &sn->table;
+
+	WARN_ON(rhashtable_remove_fast(&t->frontends, &fe->node, fe_params));
+	list_del(&fe->list);
+	fe->svc->nfrontends--;
+	t->nfrontends--;
+	if (fe->key.nodeport)
+		WRITE_ONCE(t->nnodeports, t->nnodeports - 1);
+	call_rcu(&fe->rcu, fe_free_rcu_cb);
+}
+
+static int check_frontend_limit(struct svcvip_net *sn, u32 count,
+				struct netlink_ext_ack *extack)
+{
+	u32 max = config_of(sn)->max_frontends;
+
+	if (count > max) {
+		NL_SET_ERR_MSG(extack,
+			       "frontend limit reached (config max-frontends)");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/*
+ * The frontends a service is to have after a replace: built in @fes (keys
+ * with the service's new protocol), checked for duplicates and conflicts.
+ */
+struct fe_plan {
+	u32 count;
+	struct svcvip_frontend **fes;	/* new objects */
+	struct svcvip_frontend **old;	/* same key already ours, or NULL */
+};
+
+static void fe_plan_free(struct fe_plan *p, bool free_objects)
+{
+	u32 i;
+
+	if (free_objects)
+		for (i = 0; i < p->count; i++)
+			if (p->fes[i])
+				fe_free(p->fes[i]);
+	kvfree(p->fes);
+	kvfree(p->old);
+}
+
+static int fe_plan_prepare(struct svcvip_net *sn, struct svcvip_service *svc,
+			   const struct svcvip_fe_spec *specs, u32 count,
+			   u8 protocol, struct fe_plan *p,
+			   struct netlink_ext_ack *extack)
+{
+	struct svcvip_table *t = &sn->table;
+	u32 i, j;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->fes = kvcalloc(max_t(u32, count, 1), sizeof(*p->fes), GFP_KERNEL);
+	p->old = kvcalloc(max_t(u32, count, 1), sizeof(*p->old), GFP_KERNEL);
+	if (!p->fes || !p->old) {
+		fe_plan_free(p, false);
+		return -ENOMEM;
+	}
+	p->count = count;
+	for (i = 0; i < count; i++) {
+		p->fes[i] = fe_alloc(&specs[i], protocol, svc);
+		if (!p->fes[i]) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		for (j = 0; j < i; j++) {
+			if (!memcmp(&p->fes[j]->key, &p->fes[i]->key,
+				    sizeof(p->fes[i]->key))) {
+				NL_SET_ERR_MSG_ATTR(extack, specs[i].attr,
+						    "frontend listed twice");
+				ret = -EINVAL;
+				goto err;
+			}
+		}
+		ret = fe_check_free(t, &p->fes[i]->key, svc, specs[i].attr,
+				    extack);
+		if (ret)
+			goto err;
+		/* svc may be new and not yet own anything: then nothing */
+		p->old[i] = fe_find_locked(t, &p->fes[i]->key);
+		if (p->old[i] && p->old[i]->svc != svc)
+			p->old[i] = NULL;
+	}
+	return 0;
+err:
+	fe_plan_free(p, true);
+	return ret;
+}
+
+/*
+ * Makes @svc's frontends exactly those of the plan and publishes @st in
+ * between: new keys go in first (the only step that can fail), then the
+ * state is swapped, then same-key entries are replaced in place and keys
+ * no longer wanted are removed.
+ */
+static int fe_plan_commit(struct svcvip_net *sn, struct svcvip_service *svc,
+			  struct fe_plan *p, struct svcvip_state *st)
+{
+	struct svcvip_table *t = &sn->table;
+	struct svcvip_frontend *fe, *tmp;
+	LIST_HEAD(keep);
+	u32 i;
+	int ret;
+
+	for (i = 0; i < p->count; i++) {
+		if (p->old[i])
+			continue;
+		ret = rhashtable_insert_fast(&t->frontends, &p->fes[i]->node,
+					     fe_params);
+		if (ret)
+			goto unwind;
+	}
+
+	if (st)
+		state_publish(sn, svc, st);
+
+	for (i = 0; i < p->count; i++) {
+		if (!p->old[i])
+			continue;
+		WARN_ON(rhashtable_replace_fast(&t->frontends,
+						&p->old[i]->node,
+						&p->fes[i]->node, fe_params));
+		/* now unhashed: only unlink it from the service */
+		list_del(&p->old[i]->list);
+		svc->nfrontends--;
+		t->nfrontends--;
+		if (p->old[i]->key.nodeport)
+			WRITE_ONCE(t->nnodeports, t->nnodeports - 1);
+		call_rcu(&p->old[i]->rcu, fe_free_rcu_cb);
+	}
+	list_for_each_entry_safe(fe, tmp, &svc->frontends, list)
+		fe_unlink(sn, fe);
+	for (i = 0; i < p->count; i++) {
+		list_add_tail(&p->fes[i]->list, &svc->frontends);
+		svc->nfrontends++;
+		t->nfrontends++;
+		if (p->fes[i]->key.nodeport)
+			WRITE_ONCE(t->nnodeports, t->nnodeports + 1);
+	}
+	fe_plan_free(p, false);
+	return 0;
+
+unwind:
+	while (i--)
+		if (!p->old[i])
+			rhashtable_remove_fast(&t->frontends, &p->fes[i]->node,
+					       fe_params);
+	/* readers may have seen the removed entries: free after a grace */
+	synchronize_rcu();
+	fe_plan_free(p, true);
+	return ret;
+}
+
+/* ---- services -------------------------------------------------------- */
+
+static void service_free_rcu_cb(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct svcvip_service, rcu));
+}
+
+static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
+{
+	struct svcvip_frontend *fe, *tmp;
+	struct svcvip_state *st = state_of(sn, svc);
+
+	list_for_each_entry_safe(fe, tmp, &svc->frontends, list)
+		fe_unlink(sn, fe);
+	rb_erase(&svc->node, &sn->table.services);
+	sn->table.nservices--;
+	if (st) {
+		sn->table.nbackends -= st->count;
+		RCU_INIT_POINTER(svc->state, NULL);
+		state_free_rcu(st);
+	}
+	call_rcu(&svc->rcu, service_free_rcu_cb);
+}
+
+/* Frontends the service has now, as specs, with their keys re-protocoled. */
+static struct svcvip_fe_spec *fe_specs_of(struct svcvip_service *svc)
+{
+	struct svcvip_frontend *fe;
+	struct svcvip_fe_spec *specs;
+	u32 i = 0;
+
+	specs = kvcalloc(max_t(u32, svc->nfrontends, 1), sizeof(*specs),
+			 GFP_KERNEL);
+	if (!specs)
+		return NULL;
+	list_for_each_entry(fe, &svc->frontends, list) {
+		specs[i].key = fe->key;
+		specs[i].kind = fe->kind;
+		specs[i].source_ranges = fe->source_ranges;	/* borrowed */
+		i++;
+	}
+	return specs;
+}
+
+int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
+		       bool replace, struct netlink_ext_ack *extack)
+{
+	struct svcvip_table *t = &sn->table;
+	struct svcvip_service *svc, *old;
+	struct svcvip_state *old_st = NULL, *st;
+	const struct svcvip_backend *bes = NULL;
+	struct svcvip_backend *sorted = NULL;
+	struct svcvip_fe_spec *cur_specs = NULL;
+	const struct svcvip_fe_spec *fe_specs = NULL;
+	u32 nbes = 0, nfes = 0, fe_total;
+	bool rebuild_fes;
+	struct fe_plan plan;
+	int ret;
+
+	old = svcvip_service_find(t, s->name);
+	if (old && !replace) {
+		NL_SET_ERR_MSG(extack, "service already exists");
+		return -EEXIST;
+	}
+	if (!old && t->nservices >= config_of(sn)->max_services) {
+		NL_SET_ERR_MSG(extack,
+			       "service limit reached (config max-services)");
+		return -ENOSPC;
+	}
+	if (old)
+		old_st = state_of(sn, old);
+
+	if (s->has_backends) {
+		sorted = backends_from_spec(s, extack);
+		if (IS_ERR(sorted))
+			return PTR_ERR(sorted);
+		bes = sorted;
+		nbes = s->nbackends;
+	} else if (old_st) {
+		bes = old_st->backend;
+		nbes = old_st->count;
+	}
+	ret = check_backend_limit(sn, nbes, extack);
+	if (ret)
+		goto out_bes;
+
+	/* Frontends change if given, or if the protocol (part of the key)
+	 * changes under them.
+	 */
+	rebuild_fes = s->has_frontends || !old ||
+		      old_st->cfg.protocol != s->cfg.protocol;
+	if (s->has_frontends) {
+		fe_specs = s->frontends;
+		nfes = s->nfrontends;
+	} else if (old && rebuild_fes) {
+		cur_specs = fe_specs_of(old);
+		if (!cur_specs) {
+			ret = -ENOMEM;
+			goto out_bes;
+		}
+		fe_specs = cur_specs;
+		nfes = old->nfrontends;
+	}
+	fe_total = t->nfrontends - (old && rebuild_fes ? old->nfrontends : 0) +
+		   (rebuild_fes ? nfes : 0);
+	ret = check_frontend_limit(sn, fe_total, extack);
+	if (ret)
+		goto out_specs;
+
+	st = state_build(&s->cfg, bes, nbes);
+	if (IS_ERR(st)) {
+		ret = PTR_ERR(st);
+		goto out_specs;
+	}
+
+	svc = old;
+	if (!svc) {
+		size_t len = strlen(s->name) + 1;
+
+		svc = kzalloc(struct_size(svc, name, len), GFP_KERNEL_ACCOUNT);
+		if (!svc) {
+			ret = -ENOMEM;
+			goto out_state;
+		}
+		memcpy(svc->name, s->name, len);
+		INIT_LIST_HEAD(&svc->frontends);
+	}
+
+	if (rebuild_fes) {
+		ret = fe_plan_prepare(sn, svc, fe_specs, nfes, s->cfg.protocol,
+				      &plan, extack);
+		if (ret)
+			goto out_svc;
+	}
+
+	if (!old) {
+		service_link(t, svc);
+		t->nservices++;
+	}
+	if (rebuild_fes) {
+		ret = fe_plan_commit(sn, svc, &plan, st);
+		if (ret) {
+			if (!old) {
+				rb_erase(&svc->node, &t->services);
+				t->nservices--;
+			}
+			goto out_svc;
+		}
+	} else {
+		state_publish(sn, svc, st);
+	}
+	t->generation++;
+	ret = 0;
+	goto out_specs;
+
+out_svc:
+	if (!old)
+		kfree(svc);
+out_state:
+	state_free(st);
+out_specs:
+	kvfree(cur_specs);
+out_bes:
+	kvfree(sorted);
+	return ret;
+}
+
+int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_svc_spec *s,
+		       struct netlink_ext_ack *extack)
+{
+	struct svcvip_state *old = state_of(sn, svc), *st;
+	struct svcvip_service_cfg cfg = old->cfg;
+
+	if ((s->present & BIT(SVCVIP_SERVICE_A_PROTOCOL)) &&
+	    s->cfg.protocol != cfg.protocol) {
+		NL_SET_ERR_MSG(extack,
+			       "protocol cannot be changed by set; replace the service");
+		return -EINVAL;
+	}
+	if (s->present & BIT(SVCVIP_SERVICE_A_SCHEDULER))
+		cfg.scheduler = s->cfg.scheduler;
+	if (s->present & BIT(SVCVIP_SERVICE_A_AFFINITY))
+		cfg.affinity = s->cfg.affinity;
+	if (s->present & BIT(SVCVIP_SERVICE_A_AFFINITY_TIMEOUT))
+		cfg.affinity_timeout = s->cfg.affinity_timeout;
+	if (s->present & BIT(SVCVIP_SERVICE_A_INTERNAL_POLICY))
+		cfg.internal_policy = s->cfg.internal_policy;
+	if (s->present & BIT(SVCVIP_SERVICE_A_EXTERNAL_POLICY))
+		cfg.external_policy = s->cfg.external_policy;
+
+	st = state_build(&cfg, old->backend, old->count);
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	state_publish(sn, svc, st);
+	sn->table.generation++;
+	return 0;
+}
+
+void svcvip_service_del(struct svcvip_net *sn, struct svcvip_service *svc)
+{
+	service_unlink(sn, svc);
+	sn->table.generation++;
+}
+
+void svcvip_table_flush(struct svcvip_net *sn)
+{
+	struct rb_node *n;
+
+	while ((n = rb_first(&sn->table.services))) {
+		service_unlink(sn, rb_entry(n, struct svcvip_service, node));
+		cond_resched();
+	}
+	sn->table.generation++;
+}
+
+/* ---- single frontends ------------------------------------------------ */
+
+int svcvip_frontend_add(struct svcvip_net *sn, struct svcvip_service *svc,
+			const struct svcvip_fe_spec *f,
+			struct netlink_ext_ack *extack)
+{
+	struct svcvip_table *t = &sn->table;
+	struct svcvip_frontend *fe;
+	int ret;
+
+	fe = fe_alloc(f, state_of(sn, svc)->cfg.protocol, svc);
+	if (!fe)
+		return -ENOMEM;
+	if (fe_find_locked(t, &fe->key)) {
+		ret = fe_check_free(t, &fe->key, svc, f->attr, extack);
+		if (!ret) {
+			NL_SET_ERR_MSG_ATTR(extack, f->attr,
+					    "service already has this frontend");
+			ret = -EEXIST;
+		}
+		goto err;
+	}
+	ret = fe_check_free(t, &fe->key, svc, f->attr, extack);
+	if (ret)
+		goto err;
+	ret = check_frontend_limit(sn, t->nfrontends + 1, extack);
+	if (ret)
+		goto err;
+	ret = rhashtable_insert_fast(&t->frontends, &fe->node, fe_params);
+	if (ret)
+		goto err;
+	list_add_tail(&fe->list, &svc->frontends);
+	svc->nfrontends++;
+	t->nfrontends++;
+	if (fe->key.nodeport)
+		WRITE_ONCE(t->nnodeports, t->nnodeports + 1);
+	t->generation++;
+	return 0;
+err:
+	fe_free(fe);
+	return ret;
+}
+
+int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
+			const struct svcvip_fe_spec *f,
+			struct netlink_ext_ack *extack)
+{
+	struct svcvip_fe_key key = f->key;
+	struct svcvip_frontend *fe;
+
+	key.protocol = state_of(sn, svc)->cfg.protocol;
+	fe = fe_find_locked(&sn->table, &key);
+	if (!fe || fe->svc != svc || fe->kind != f->kind) {
+		NL_SET_ERR_MSG_ATTR(extack, f->attr,
+				    "service has no such frontend");
+		return -ENOENT;
+	}
+	fe_unlink(sn, fe);
+	sn->table.generation++;
+	return 0;
+}
+
+/* ---- single backends ------------------------------------------------- */
+
+/* Publishes a state with @bes (sorted) and the service's settings. */
+static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
+			    const struct svcvip_backend *bes, u32 count)
+{
+	struct svcvip_state *st;
+
+	st = state_build(&state_of(sn, svc)->cfg, bes, count);
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	state_publish(sn, svc, st);
+	sn->table.generation++;
+	return 0;
+}
+
+int svcvip_backend_add(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_be_spec *b,
+		       struct netlink_ext_ack *extack)
+{
+	struct svcvip_state *old = state_of(sn, svc);
+	struct svcvip_backend *bes, be = b->be;
+	u32 i, j;
+	int ret;
+
+	if (!b->has_weight)
+		be.weight = 1;
+	if (!b->has_flags)
+		be.flags = 0;
+	if (backend_find(old, &be)) {
+		NL_SET_ERR_MSG_ATTR(extack, b->attr,
+				    "service already has this backend");
+		return -EEXIST;
+	}
+	ret = check_backend_limit(sn, old->count + 1, extack);
+	if (ret)
+		return ret;
+	bes = kvmalloc_array(old->count + 1, sizeof(*bes), GFP_KERNEL);
+	if (!bes)
+		return -ENOMEM;
+	/* merge, keeping the order */
+	for (i = 0, j = 0; i < old->count; i++) {
+		if (j == i && backend_cmp(&be, &old->backend[i]) < 0)
+			bes[j++] = be;
+		bes[j++] = old->backend[i];
+	}
+	if (j == old->count)
+		bes[j] = be;
+	ret = backends_publish(sn, svc, bes, old->count + 1);
+	kvfree(bes);
+	return ret;
+}
+
+int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_be_spec *b,
+		       struct netlink_ext_ack *extack)
+{
+	struct svcvip_state *old = state_of(sn, svc);
+	struct svcvip_backend *bes, *cur;
+	int ret;
+
+	cur = backend_find(old, &b->be);
+	if (!cur) {
+		NL_SET_ERR_MSG_ATTR(extack, b->attr,
+				    "service has no such backend");
+		return -ENOENT;
+	}
+	bes = kvmalloc_array(old->count, sizeof(*bes), GFP_KERNEL);
+	if (!bes)
+		return -ENOMEM;
+	memcpy(bes, old->backend, old->count * sizeof(*bes));
+	cur = &bes[cur - old->backend];
+	if (b->has_weight)
+		cur->weight = b->be.weight;
+	if (b->has_flags)
+		cur->flags = b->be.flags;
+	ret = backends_publish(sn, svc, bes, old->count);
+	kvfree(bes);
+	return ret;
+}
+
+int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_be_spec *b,
+		       struct netlink_ext_ack *extack)
+{
+	struct svcvip_state *old = state_of(sn, svc);
+	struct svcvip_backend *bes, *cur;
+	u32 idx;
+	int ret;
+
+	cur = backend_find(old, &b->be);
+	if (!cur) {
+		NL_SET_ERR_MSG_ATTR(extack, b->attr,
+				    "service has no such backend");
+		return -ENOENT;
+	}
+	idx = cur - old->backend;
+	bes = kvmalloc_array(max_t(u32, old->count - 1, 1), sizeof(*bes),
+			     GFP_KERNEL);
+	if (!bes)
+		return -ENOMEM;
+	memcpy(bes, old->backend, idx * sizeof(*bes));
+	memcpy(bes + idx, old->backend + idx + 1,
+	       (old->count - idx - 1) * sizeof(*bes));
+	ret = backends_publish(sn, svc, bes, old->count - 1);
+	kvfree(bes);
+	return ret;
+}
