@@ -101,7 +101,9 @@ void svcvip_cidr_set(struct svcvip_cidr *c, u8 family,
 	c->addr = *addr;
 	if (family == AF_INET) {
 		c->mask.ip = prefixlen ? htonl(~0U << (32 - prefixlen)) : 0;
-		c->addr.all[1] = c->addr.all[2] = c->addr.all[3] = 0;
+		c->addr.all[1] = 0;
+		c->addr.all[2] = 0;
+		c->addr.all[3] = 0;
 		return;
 	}
 	for (i = 0; i < 4; i++) {

@@ -31,6 +31,7 @@ static siphash_aligned_key_t svcvip_flow_key;
 static const siphash_key_t svcvip_offset_key = {
 	{ 0x736f6d6570736575ULL, 0x646f72616e646f6dULL }
 };
+
 static const siphash_key_t svcvip_skip_key = {
 	{ 0x6c7967656e657261ULL, 0x7465646279746573ULL }
 };

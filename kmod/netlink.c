@@ -437,8 +437,10 @@ static int svcvip_nl_dump_services(struct sk_buff *skb,
 		svc = svcvip_service_next(&sn->table,
 					  ctx->started ? ctx->name : NULL);
 	}
-	if (!ctx->partial)
-		ctx->fe_done = ctx->be_done = 0;
+	if (!ctx->partial) {
+		ctx->fe_done = 0;
+		ctx->be_done = 0;
+	}
 
 	while (svc) {
 		ret = dump_one_service(skb, cb, sn, svc, ctx);
@@ -449,7 +451,8 @@ static int svcvip_nl_dump_services(struct sk_buff *skb,
 			break;
 		}
 		ctx->partial = false;
-		ctx->fe_done = ctx->be_done = 0;
+		ctx->fe_done = 0;
+		ctx->be_done = 0;
 		if (ctx->filtered)
 			break;
 		next = rb_next(&svc->node);

@@ -25,12 +25,15 @@
 static struct netlink_range_validation timeout_range = {
 	.min = 1, .max = SVCVIP_AFFINITY_TIMEOUT_MAX,
 };
+
 static struct netlink_range_validation weight_range = {
 	.min = 0, .max = SVCVIP_WEIGHT_MAX,
 };
+
 static struct netlink_range_validation count_range = {
 	.min = 1, .max = 1U << 26,
 };
+
 static struct netlink_range_validation max_backends_range = {
 	.min = 1, .max = SVCVIP_LIMIT_MAX_BACKENDS,
 };
@@ -181,11 +184,12 @@ int svcvip_nl_check_top(const struct genl_info *info)
 
 /* Evaluates to true (and reports) when attribute @type is missing. */
 #define require(tb, type, nest, msg, extack) ({			\
+	struct netlink_ext_ack *__ea = (extack);		\
 	bool __missing = !(tb)[type];				\
 								\
 	if (__missing) {					\
-		NL_SET_ERR_ATTR_MISS(extack, nest, type);	\
-		NL_SET_ERR_MSG(extack, msg);			\
+		NL_SET_ERR_ATTR_MISS(__ea, nest, type);		\
+		NL_SET_ERR_MSG(__ea, msg);			\
 	}							\
 	__missing;						\
 })
