@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/* help.c: svcadm help [OBJECT], svcadm OBJECT help, svcadm --help */
+#include <string.h>
+
+#include "svcadm.h"
+
+struct help {
+	const char *object;
+	const char *synopsis;	/* usage lines, each starting "svcadm " */
+	const char *text;	/* description */
+};
+
+static const struct help helps[] = {
+{ "service",
+"svcadm service add|replace NAME proto tcp|udp|sctp [scheduler maglev|random|rr|wrr]\n"
+"               [affinity clientip|none [timeout SECS]]\n"
+"               [internal-policy cluster|local] [external-policy cluster|local]\n"
+"svcadm service set NAME [scheduler S] [affinity A] [timeout SECS]\n"
+"               [internal-policy P] [external-policy P]\n"
+"svcadm service del NAME\n"
+"svcadm service show [NAME]\n",
+"  A service is one Kubernetes service port. NAME is 1-255 printable ASCII\n"
+"  characters without spaces, by convention namespace/name:port.\n"
+"\n"
+"  add      creates the service; it is an error if NAME exists.\n"
+"  replace  creates or replaces the service atomically: its settings become\n"
+"           exactly those given (absent ones take their defaults); its\n"
+"           frontends and backends are kept.\n"
+"  set      changes only the settings given (the protocol cannot change).\n"
+"  del      removes the service with its frontends and backends.\n"
+"  show     lists services (one, with NAME) with their frontends and backends.\n"
+"\n"
+"  proto      tcp, udp or sctp (required for add and replace).\n"
+"  scheduler  maglev (default: consistent hash of the flow), random, rr\n"
+"             (round robin) or wrr (weighted round robin).\n"
+"  affinity   clientip: a client keeps its backend for timeout seconds\n"
+"             (1-86400, default 10800); none (default).\n"
+"  internal-policy, external-policy\n"
+"             cluster (default): any backend; local: only backends flagged\n"
+"             local (traffic is dropped when there is none).\n" },
+{ "frontend",
+"svcadm frontend add|del NAME clusterip|externalip ADDR:PORT\n"
+"svcadm frontend add|del NAME loadbalancer ADDR:PORT [source-ranges CIDR[,CIDR...]]\n"
+"svcadm frontend add|del NAME nodeport PORT [family ipv4|ipv6]\n",
+"  A frontend is where a service listens. ADDR:PORT is 10.96.0.10:80 or\n"
+"  [2001:db8::10]:80. A frontend belongs to at most one service.\n"
+"\n"
+"  clusterip, externalip  the address and port.\n"
+"  loadbalancer           the address and port; with source-ranges only\n"
+"                         clients inside those CIDRs are served (others are\n"
+"                         dropped); without, everyone.\n"
+"  nodeport               PORT on the node's own addresses (those inside\n"
+"                         config nodeport-addresses), both families unless\n"
+"                         family is given.\n"
+"\n"
+"  del matches kind, family, address and port (source-ranges are ignored).\n" },
+{ "backend",
+"svcadm backend add|set NAME ADDR:PORT [weight N] [local] [terminating]\n"
+"svcadm backend del NAME ADDR:PORT\n",
+"  A backend is an endpoint of the service, ADDR:PORT as 10.244.1.2:8080 or\n"
+"  [fd00::2]:8080.\n"
+"\n"
+"  weight       0-65535, default 1. 0: no new connections, existing ones go on.\n"
+"  local        the endpoint is on this node (for policy local).\n"
+"  terminating  serving but terminating: used only when no other backend is\n"
+"               usable.\n"
+"\n"
+"  add  adds the backend; it is an error if ADDR:PORT exists.\n"
+"  set  changes an existing backend: the weight only when given; the flags\n"
+"       always become exactly the flag words given (a flag not repeated is\n"
+"       cleared).\n"
+"  del  removes it: it gets no new connections; established TCP connections\n"
+"       finish, UDP flows to it are cut so clients move on.\n" },
+{ "config",
+"svcadm config set [cluster-cidrs CIDR[,CIDR...]|none] [masquerade-all on|off]\n"
+"               [nodeport-addresses CIDR[,CIDR...]|all] [local-cidrs CIDR[,...]|none]\n"
+"               [affinity-max N] [max-services N] [max-frontends N] [max-backends N]\n"
+"svcadm config show\n",
+"  The configuration of the network namespace. set changes only what is given.\n"
+"\n"
+"  cluster-cidrs       cluster-IP traffic from sources outside them is\n"
+"                      masqueraded (none: no such masquerading).\n"
+"  masquerade-all      on: masquerade every serviced connection.\n"
+"  nodeport-addresses  NodePorts answer only on local addresses inside these\n"
+"                      (all: on every local address).\n"
+"  local-cidrs         sources that are pods of this node (none: use\n"
+"                      cluster-cidrs).\n"
+"  affinity-max        client affinity entries in the namespace.\n"
+"  max-services, max-frontends (per namespace), max-backends (per service)\n"
+"                      limits; a limit below the current count is refused.\n" },
+{ "flush",
+"svcadm flush\n",
+"  Removes every service of the network namespace. The config stays.\n" },
+{ "save",
+"svcadm save\n",
+"  Prints the whole table as svcadm argument lines: the config line, then\n"
+"  each service (sorted by name) followed by its frontends and backends.\n"
+"  Numbers are always numeric. \"svcadm restore --replace\" reads it back.\n" },
+{ "restore",
+"svcadm restore [--replace] [FILE|-]\n",
+"  Reads svcadm argument lines (as save prints them) from FILE or standard\n"
+"  input; blank lines and lines starting with # are ignored.\n"
+"\n"
+"  Without --replace every line is executed (sent in batches); each failing\n"
+"  line is reported as \"line N: error\" and the exit status is 1 if any\n"
+"  failed.\n"
+"  With --replace the whole input is checked first (any error: nothing is\n"
+"  applied), then the table is made equal to it: services not in the input\n"
+"  are deleted, the config attributes given are set, and each service is\n"
+"  replaced atomically with its complete frontend and backend lists.\n"
+"  Config attributes the input does not mention are left as they are.\n" },
+{ "stats",
+"svcadm stats [NAME]\n",
+"  Counters per service and backend: connections scheduled, packets and\n"
+"  bytes in (client to backend) and out, and current active (TCP\n"
+"  ESTABLISHED) and inactive connections.\n" },
+{ "monitor",
+"svcadm monitor\n",
+"  Prints every change to the table as it happens, one line per event in\n"
+"  svcadm grammar (\"backend add NAME ADDR:PORT weight 1\"), or one JSON\n"
+"  object per line with -j.\n" },
+{ "lookup",
+"svcadm lookup tcp|udp|sctp DST_ADDR:PORT [from SRC_ADDR[:PORT]]\n",
+"  Asks the kernel what it would do with the first packet of such a\n"
+"  connection (nothing is changed): verdict (none, dnat, reject, drop),\n"
+"  reason, the service, frontend and backend, and masquerading.\n" },
+{ "version",
+"svcadm version\n",
+"  Prints the versions of svcadm and of the loaded module (with its ABI),\n"
+"  and the number of services, frontends and backends in this namespace.\n" },
+{ "help",
+"svcadm help [OBJECT]\n",
+"  Describes svcadm, or one OBJECT. \"svcadm OBJECT help\" does the same.\n" },
+};
+
+#define NHELP (sizeof(helps) / sizeof(helps[0]))
+
+static const char global_text[] =
+"svcadm - administer svcvip, Kubernetes Service virtual IPs in the kernel\n"
+"\n"
+"usage: svcadm [-j] [-n] OBJECT VERB ARGS...\n"
+"\n"
+"  -j, --json     print JSON (one document; monitor: one object per line)\n"
+"  -n, --numeric  print ports as numbers (default: /etc/services names)\n"
+"  -h, --help     this help;  -V, --version  same as \"svcadm version\"\n"
+"\n"
+"  Objects and verbs may be abbreviated to a unique prefix (svcadm s a = service\n"
+"  add). IPv6 addresses are written [2001:db8::1]:80. Errors go to standard\n"
+"  error; the exit status is 0 on success, 1 on errors, 2 on usage errors.\n"
+"  The table is per network namespace; changing it needs CAP_NET_ADMIN.\n";
+
+static const struct help *find(const char *object)
+{
+	static const char *names[NHELP + 1];
+	int i;
+
+	for (size_t k = 0; k < NHELP; k++)
+		names[k] = helps[k].object;
+	names[NHELP] = NULL;
+	i = match_word(object, names);
+	return i < 0 ? NULL : &helps[i];
+}
+
+void help_usage(FILE *f, const char *object)
+{
+	const struct help *h = object ? find(object) : NULL;
+
+	if (h) {
+		const char *p = h->synopsis;
+
+		fputs("usage:\n", f);
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			fprintf(f, "  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+		fprintf(f, "Try \"svcadm %s help\".\n", h->object);
+		return;
+	}
+	fputs("usage: svcadm [-j] [-n] OBJECT VERB ARGS...\n"
+	      "objects: service frontend backend config flush save restore stats\n"
+	      "         monitor lookup version help\n"
+	      "Try \"svcadm help\".\n", f);
+}
+
+int help_print(FILE *f, const char *object)
+{
+	const struct help *h;
+
+	if (object) {
+		h = find(object);
+		if (!h)
+			return -1;
+		fprintf(f, "%s\n%s", h->synopsis, h->text);
+		return 0;
+	}
+	fputs(global_text, f);
+	for (size_t k = 0; k < NHELP; k++)
+		fprintf(f, "\n%s\n%s", helps[k].synopsis, helps[k].text);
+	return 0;
+}
+
+bool is_help(int argc, char **argv)
+{
+	return argc >= 1 && (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
+			     !strcmp(argv[0], "--help"));
+}
+
+int cmd_help(struct ctx *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc > 1)
+		return err_usage("help", "help: too many arguments");
+	if (help_print(stdout, argc ? argv[0] : NULL)) {
+		err_msg("help: unknown object \"%s\"", argv[0]);
+		help_usage(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
