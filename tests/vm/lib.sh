@@ -1,0 +1,177 @@
+# shellcheck shell=bash
+# Helpers for the in-guest tests (tests/vm/tests/*.sh), sourced by each.
+# A test reports subtests with pass/fail/check; tests/vm/suite turns them
+# into result lines and fails the test on a non-zero exit or a kernel splat.
+
+TOP=${SVCVIP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+SVCADM=$TOP/userspace/svcadm/svcadm
+VIPCHECK=$TOP/tests/vm/tools/vipcheck
+NLRAW=$TOP/tests/vm/nlraw.py
+T_RESULTS=${T_RESULTS:-/dev/stdout}
+
+svcadm() { "$SVCADM" "$@"; }
+vipcheck() { "$VIPCHECK" "$@"; }
+
+pass() {
+	printf 'ok\t%s\n' "$1" >> "$T_RESULTS"
+	echo "ok: $1"
+}
+
+fail() {
+	printf 'not ok\t%s\t%s\n' "$1" "$(echo "${2:-}" | tr '\n\t' '  ' | cut -c1-300)" \
+		>> "$T_RESULTS"
+	echo "FAIL: $1: ${2:-}"
+}
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$out"
+	fi
+}
+
+# check_fails NAME PATTERN CMD...: passes when CMD fails and its output
+# matches PATTERN (so it failed for the expected reason).
+check_fails() {
+	local name=$1 pattern=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		fail "$name" "succeeded, expected failure matching '$pattern': $out"
+	elif echo "$out" | grep -Eq -- "$pattern"; then
+		pass "$name"
+	else
+		fail "$name" "failed without '$pattern': $out"
+	fi
+}
+
+# expect_eq NAME GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "got '$2', want '$3'"
+	fi
+}
+
+# expect_range NAME VALUE MIN MAX (integers)
+expect_range() {
+	if [ "$2" -ge "$3" ] && [ "$2" -le "$4" ]; then
+		pass "$1"
+	else
+		fail "$1" "$2 not in [$3, $4]"
+	fi
+}
+
+die() {
+	echo "test setup failed: $*" >&2
+	exit 1
+}
+
+# ---- module ------------------------------------------------------------
+
+# Dependencies by name; on the debug kernel they are built in and modprobe
+# fails harmlessly.
+module_deps() {
+	local m
+	for m in nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 sctp; do
+		modprobe -q "$m" 2>/dev/null
+	done
+	return 0
+}
+
+module_load() {
+	module_deps
+	insmod "$TOP/kmod/svcvip.ko" || die "insmod svcvip.ko"
+}
+
+module_unload() {
+	rmmod svcvip
+}
+
+module_loaded() {
+	grep -q '^svcvip ' /proc/modules
+}
+
+# ---- topology ------------------------------------------------------------
+# A node is a netns with svcvip's table; pods hang off it on their own veth
+# pair with routed /32 (/128) addresses, the way Calico does it, so that
+# replies always cross the node's conntrack.
+
+# node_create NAME
+node_create() {
+	local n=$1
+	ip netns add "$n" || die "netns $n"
+	ip -n "$n" link set lo up
+	ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0
+	ip netns exec "$n" sysctl -qw net.ipv4.icmp_ratelimit=0 \
+		net.ipv6.icmp.ratelimit=0
+}
+
+# pod_create NODE POD IPV4 IPV6 : routed pod on NODE; the node answers as
+# 10.244.0.1 / fd00:244::1 on every pod link.
+pod_create() {
+	local node=$1 pod=$2 v4=$3 v6=$4 hv=v-$2
+	ip netns add "$pod" || die "netns $pod"
+	ip -n "$pod" link set lo up
+	ip netns exec "$pod" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_dad=0
+	ip link add "$hv" netns "$node" type veth peer name eth0 netns "$pod" ||
+		die "veth $pod"
+	ip -n "$node" link set "$hv" up
+	ip -n "$pod" link set eth0 up
+	ip -n "$pod" addr add "$v4/32" dev eth0
+	ip -n "$pod" addr add "$v6/128" dev eth0 nodad
+	ip -n "$pod" route add 10.244.0.1 dev eth0
+	ip -n "$pod" route add default via 10.244.0.1 dev eth0
+	ip -n "$pod" -6 route add fd00:244::1 dev eth0
+	ip -n "$pod" -6 route add default via fd00:244::1 dev eth0
+	ip -n "$node" addr add 10.244.0.1/32 dev "$hv"
+	ip -n "$node" addr add fd00:244::1/128 dev "$hv" nodad
+	ip -n "$node" route add "$v4/32" dev "$hv"
+	ip -n "$node" -6 route add "$v6/128" dev "$hv"
+}
+
+# serve NETNS PROTO PORT NAME: a vipcheck server answering with NAME
+serve() {
+	ip netns exec "$1" "$VIPCHECK" serve --proto "$2" --port "$3" \
+		--name "$4" --daemon >/dev/null || die "serve $*"
+}
+
+# in NETNS CMD...: run in a netns
+in_ns() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# The standard single-node cluster: node "node", pods pod1..pod3 running
+# servers on TCP/UDP/SCTP port 8080, and a client pod.
+cluster_basic() {
+	local i
+	node_create node
+	for i in 1 2 3; do
+		pod_create node "pod$i" "10.244.0.1$i" "fd00:244::1$i"
+		serve "pod$i" tcp 8080 "pod$i"
+		serve "pod$i" udp 8080 "pod$i"
+		serve "pod$i" sctp 8080 "pod$i"
+	done
+	pod_create node client 10.244.0.100 fd00:244::100
+}
+
+# count_of OUTPUT NAME: the count vipcheck connect printed for NAME
+count_of() {
+	echo "$1" | awk -v n="$2" '$1 == "name" && $2 == n { print $3; f = 1 }
+		END { if (!f) print 0 }'
+}
+
+# stat_of OUTPUT KEY: e.g. stat_of "$out" refused
+stat_of() {
+	echo "$1" | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
+}
