@@ -7,7 +7,9 @@
 /*
  * Deterministic: the config line first, then services sorted by name
  * (bytewise), each followed by its frontends (by kind, family, address,
- * port) and its backends (by family, address, port). Always numeric.
+ * port) and its backends (by family, address, port). Always numeric;
+ * every setting is written out (defaults too, except the affinity timeout
+ * without client affinity), so the output does not depend on defaults.
  */
 void save_print(FILE *f, struct svc_table *t, const struct svc_config *cfg)
 {
@@ -29,8 +31,14 @@ void save_print(FILE *f, struct svc_table *t, const struct svc_config *cfg)
 			fputc('\n', f);
 		}
 		for (size_t j = 0; j < s->nbackends; j++) {
+			struct svc_backend be = s->backends[j];
+
+			/* the weight always, whether it came from a dump or a file */
+			be.weight = svc_backend_weight(&be);
+			be.flags = svc_backend_flags(&be);
+			be.has |= SVC_BE_HAS_WEIGHT | SVC_BE_HAS_FLAGS;
 			fprintf(f, "backend add %s ", s->name);
-			svc_print_backend(f, &s->backends[j], s->protocol, true);
+			svc_print_backend(f, &be, s->protocol, true);
 			fputc('\n', f);
 		}
 	}
