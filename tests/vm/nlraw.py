@@ -10,6 +10,10 @@ As a command: nlraw.py [--replace] [--dump] CMD ATTRS_JSON
     A top-level ["payload", "<hex>"] instead sends those bytes verbatim as
     the message payload after the genl header.
     Prints "ok" or "error ERRNO: MESSAGE"; exits 0 on success, 1 on error.
+       nlraw.py --batch < FILE
+    Python starts slowly in the VM, so many requests can share one process:
+    each input line is "[--replace] [--dump] CMD ATTRS_JSON", each output
+    line the result as above; exits 1 if any request failed.
 """
 
 import errno
@@ -172,11 +176,11 @@ class Genl:
         return 0, "", replies
 
 
-def main(argv):
+def parse_args(words):
     flags = 0
     dump = False
     args = []
-    for a in argv[1:]:
+    for a in words:
         if a == "--replace":
             flags |= NLM_F_REPLACE
         elif a == "--dump":
@@ -184,26 +188,53 @@ def main(argv):
         else:
             args.append(a)
     if len(args) != 2:
-        sys.stderr.write(__doc__)
-        return 2
+        raise ValueError("want CMD ATTRS_JSON")
     cmd = int(args[0]) if args[0].isdigit() else COMMANDS.index(args[0])
     spec = json.loads(args[1])
     if spec and spec[0] == "payload":
         payload = bytes.fromhex(spec[1])
     else:
         payload = encode(spec)
+    return cmd, payload, flags, dump
+
+
+def run_one(g, cmd, payload, flags, dump):
+    err, msg, replies = g.request(cmd, payload, flags, dump)
+    if err:
+        print("error %d: %s%s" % (err, errno.errorcode.get(err, "?"),
+                                  (": " + msg) if msg else ""), flush=True)
+        return 1
+    print("ok" + (" %d replies" % len(replies) if dump else ""), flush=True)
+    return 0
+
+
+def main(argv):
+    batch = "--batch" in argv[1:]
     try:
         g = Genl()
     except OSError as e:
         print("error %d: %s" % (e.errno, e.strerror))
         return 1
-    err, msg, replies = g.request(cmd, payload, flags, dump)
-    if err:
-        print("error %d: %s%s" % (err, errno.errorcode.get(err, "?"),
-                                  (": " + msg) if msg else ""))
-        return 1
-    print("ok" + (" %d replies" % len(replies) if dump else ""))
-    return 0
+    if not batch:
+        try:
+            req = parse_args(argv[1:])
+        except ValueError:
+            sys.stderr.write(__doc__)
+            return 2
+        return run_one(g, *req)
+    rc = 0
+    for line in sys.stdin:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        words = line.split(None, 1)
+        opts = []
+        while words and words[0].startswith("--"):
+            opts.append(words[0])
+            words = words[1].split(None, 1)
+        cmd_words = opts + [words[0]] + [words[1] if len(words) > 1 else "[]"]
+        rc |= run_one(g, *parse_args(cmd_words))
+    return rc
 
 
 if __name__ == "__main__":

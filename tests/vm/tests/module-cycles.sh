@@ -3,11 +3,12 @@
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 module_deps
-svc='[[2,"nest",[[1,"str","default/web:http"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]],[9,"nest",[[0,"nest",[[1,"u16",2],[2,"bin","0a00000b"],[3,"u16",8080]]]]]]]]'
 ok=0
 for i in $(seq 1 50); do
 	insmod "$TOP/kmod/svcvip.ko" || break
-	python3 "$NLRAW" NEW_SERVICE "$svc" >/dev/null || break
+	svcadm service add web proto tcp >/dev/null || break
+	svcadm frontend add web clusterip 10.96.0.10:80 || break
+	svcadm backend add web 10.0.0.11:8080 || break
 	rmmod svcvip || break
 	ok=$i
 done

@@ -3,9 +3,9 @@
 
 want=$(sed -n 's/^#define SVCVIP_VERSION "\(.*\)"/\1/p' "$TOP/kmod/version.h")
 
-check "insmod" insmod "$TOP/kmod/svcvip.ko" ||
-	{ module_deps; insmod "$TOP/kmod/svcvip.ko"; }
-module_loaded || { module_load; }
+module_deps
+check "insmod" insmod "$TOP/kmod/svcvip.ko"
+module_loaded || die "module not loaded"
 expect_eq "module version in sysfs" "$(cat /sys/module/svcvip/version)" "$want"
 check "GET_INFO answers" python3 "$NLRAW" GET_INFO '[]'
 

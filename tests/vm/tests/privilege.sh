@@ -1,11 +1,14 @@
 # Every state-changing command needs CAP_NET_ADMIN over the netns: a user
-# namespace without it gets EPERM; reads stay open.
+# namespace without it, and an unprivileged user, get EPERM; reads stay
+# open; a user namespace that owns its netns is admin there only.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 module_load
 name='[1,"str","default/web:http"]'
 fe='[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]'
 be='[[1,"u16",2],[2,"bin","0a00000b"],[3,"u16",8080]]'
+cmds=(NEW_SERVICE SET_SERVICE DEL_SERVICE NEW_FRONTEND DEL_FRONTEND
+      NEW_BACKEND SET_BACKEND DEL_BACKEND FLUSH SET_CONFIG)
 declare -A msgs=(
 	[NEW_SERVICE]="[[2,\"nest\",[$name,[2,\"u8\",6]]]]"
 	[SET_SERVICE]="[[2,\"nest\",[$name,[3,\"u8\",1]]]]"
@@ -18,21 +21,49 @@ declare -A msgs=(
 	[FLUSH]="[]"
 	[SET_CONFIG]="[[5,\"nest\",[[2,\"u8\",1]]]]"
 )
-# the same messages succeed for root (NEW first so the others find it)
-python3 "$NLRAW" NEW_SERVICE "${msgs[NEW_SERVICE]}" >/dev/null ||
-	die "root NEW_SERVICE"
-for cmd in "${!msgs[@]}"; do
-	check_fails "userns without CAP_NET_ADMIN: $cmd is EPERM" '^error 1: EPERM' \
-		unshare -Ur python3 "$NLRAW" "$cmd" "${msgs[$cmd]}"
-	check_fails "user nobody: $cmd is EPERM" '^error 1: EPERM' \
-		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		python3 "$NLRAW" "$cmd" "${msgs[$cmd]}"
-done
-check "userns can read: GET_INFO" unshare -Ur python3 "$NLRAW" GET_INFO '[]'
-check "userns can read: dump" unshare -Ur python3 "$NLRAW" --dump GET_SERVICE '[]'
+batch=$(mktemp)
+for c in "${cmds[@]}"; do
+	echo "$c ${msgs[$c]}"
+done > "$batch"
 
-# a user namespace that owns its own netns is admin there, and only there
+# The messages are valid: root may send every one of them.
+svcadm service add default/web:http proto tcp || die "service add"
+svcadm frontend add default/web:http clusterip 10.96.0.10:80 || die "fe"
+svcadm backend add default/web:http 10.0.0.11:8080 || die "be"
+before=$(svcadm save)
+
+check_all_eperm() {	# label, command prefix...
+	local label=$1 out i
+	shift
+	out=$("$@" python3 "$NLRAW" --batch < "$batch")
+	for i in "${!cmds[@]}"; do
+		line=$(echo "$out" | sed -n "$((i + 1))p")
+		case $line in
+		"error 1: EPERM"*) pass "$label: ${cmds[$i]} is EPERM" ;;
+		*) fail "$label: ${cmds[$i]} is EPERM" "got '$line'" ;;
+		esac
+	done
+}
+check_all_eperm "userns without CAP_NET_ADMIN" unshare -Ur
+check_all_eperm "user nobody" setpriv --reuid=65534 --regid=65534 --clear-groups
+expect_eq "refused commands changed nothing" "$(svcadm save)" "$before"
+
+check "userns can read: version" unshare -Ur "$SVCADM" version
+check "nobody can read: service show" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$SVCADM" service show
+check_fails "svcadm as nobody: EPERM is reported" \
+	'Operation not permitted' setpriv --reuid=65534 --regid=65534 \
+	--clear-groups "$SVCADM" flush
+
+# a user namespace owning its own netns is admin there, and only there
 check "userns+netns may change its own table" \
-	unshare -Urn python3 "$NLRAW" NEW_SERVICE "[[2,\"nest\",[[1,\"str\",\"mine\"],[2,\"u8\",6]]]]"
-out=$(python3 "$NLRAW" --dump GET_SERVICE '[]')
-expect_eq "init netns still has exactly its one service" "$out" "ok 1 replies"
+	unshare -Urn "$SVCADM" service add mine proto tcp
+expect_eq "init netns unchanged by it" "$(svcadm save)" "$before"
+
+# and root may send each of them (in an order where each one applies)
+svcadm flush
+for c in NEW_SERVICE SET_SERVICE NEW_FRONTEND NEW_BACKEND SET_BACKEND \
+	 DEL_BACKEND DEL_FRONTEND SET_CONFIG DEL_SERVICE FLUSH; do
+	echo "$c ${msgs[$c]}"
+done > "$batch"
+check "root: the same messages succeed" python3 "$NLRAW" --batch < "$batch"
