@@ -74,10 +74,9 @@ nospace:
 
 /* ---- services -------------------------------------------------------- */
 
-static int svcvip_nl_new_service(struct sk_buff *skb, struct genl_info *info)
+static int new_service(struct genl_info *info, bool replace)
 {
 	struct svcvip_net *sn = info_sn(info);
-	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
 	struct svcvip_svc_spec spec;
 	int ret;
 
@@ -98,6 +97,17 @@ static int svcvip_nl_new_service(struct sk_buff *skb, struct genl_info *info)
 
 	svcvip_nl_svc_spec_free(&spec);
 	return ret;
+}
+
+static int svcvip_nl_new_service(struct sk_buff *skb, struct genl_info *info)
+{
+	return new_service(info, false);
+}
+
+static int svcvip_nl_replace_service(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	return new_service(info, true);
 }
 
 static struct svcvip_service *find_service(struct svcvip_net *sn,
@@ -693,6 +703,11 @@ static const struct genl_ops svcvip_genl_ops[] = {
 	}, {
 		.cmd = SVCVIP_CMD_NEW_SERVICE,
 		.doit = svcvip_nl_new_service,
+		.flags = GENL_UNS_ADMIN_PERM,
+		TOP(svcvip_top_service_policy),
+	}, {
+		.cmd = SVCVIP_CMD_REPLACE_SERVICE,
+		.doit = svcvip_nl_replace_service,
 		.flags = GENL_UNS_ADMIN_PERM,
 		TOP(svcvip_top_service_policy),
 	}, {

@@ -554,7 +554,7 @@ static int parse_backend_list(const struct nlattr *list,
 }
 
 /*
- * @full: a NEW_SERVICE (protocol required, absent settings = defaults);
+ * @full: NEW/REPLACE_SERVICE (protocol required, absent settings = defaults);
  * otherwise a SET_SERVICE (only what is present counts, no lists).
  */
 int svcvip_nl_parse_service(const struct nlattr *nest, bool full,
@@ -620,7 +620,7 @@ int svcvip_nl_parse_service(const struct nlattr *nest, bool full,
 			NL_SET_ERR_MSG_ATTR(extack,
 					    tb[SVCVIP_SERVICE_A_FRONTENDS] ?:
 					    tb[SVCVIP_SERVICE_A_BACKENDS],
-					    "lists need NEW_SERVICE with NLM_F_REPLACE");
+					    "lists need NEW_SERVICE or REPLACE_SERVICE");
 			return -EINVAL;
 		}
 		return 0;

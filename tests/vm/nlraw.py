@@ -7,6 +7,7 @@ As a command: nlraw.py [--replace] [--dump] CMD ATTRS_JSON
     CMD is a number or a name like NEW_SERVICE; ATTRS_JSON is a list of
     [type, kind, value] with kind one of u8 u16 u32 u64 str (NUL added) bin
     (hex) nest (a list of the same) raw (hex, the attribute payload as is).
+    (--replace sets NLM_F_REPLACE, which generic netlink must refuse.)
     A top-level ["payload", "<hex>"] instead sends those bytes verbatim as
     the message payload after the genl header.
     Prints "ok" or "error ERRNO: MESSAGE"; exits 0 on success, 1 on error.
@@ -44,7 +45,7 @@ SOL_NETLINK = 270
 COMMANDS = ["UNSPEC", "GET_INFO", "NEW_SERVICE", "SET_SERVICE", "DEL_SERVICE",
             "GET_SERVICE", "NEW_FRONTEND", "DEL_FRONTEND", "NEW_BACKEND",
             "SET_BACKEND", "DEL_BACKEND", "FLUSH", "GET_CONFIG", "SET_CONFIG",
-            "GET_STATS", "LOOKUP"]
+            "GET_STATS", "LOOKUP", "REPLACE_SERVICE"]
 
 
 def align4(n):

@@ -99,15 +99,18 @@
  *
  * SVCVIP_CMD_NEW_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME and PROTOCOL
  *        required, the other settings optional (defaults above), and
- *        optionally complete FRONTENDS and BACKENDS lists. Without
- *        NLM_F_REPLACE an existing service of that name is EEXIST. With
- *        NLM_F_REPLACE the service is created or replaced atomically: its
- *        settings become exactly those in the message (absent = default),
- *        and each list present replaces the current one as a whole (an empty
- *        nest means "none"); a list absent keeps the current entries. The
- *        packet path sees either the old or the new service, never a mix.
- *        One message is bounded by the socket's send buffer; larger backend
- *        sets follow as SVCVIP_CMD_NEW_BACKEND messages.
+ *        optionally complete FRONTENDS and BACKENDS lists. An existing
+ *        service of that name is EEXIST.
+ *
+ * SVCVIP_CMD_REPLACE_SERVICE (do, admin): as NEW_SERVICE, but creates or
+ *        replaces the service atomically: its settings become exactly those
+ *        in the message (absent = default), and each list present replaces
+ *        the current one as a whole (an empty nest means "none"); a list
+ *        absent keeps the current entries. The packet path sees either the
+ *        old or the new service, never a mix. One message is bounded by the
+ *        socket's send buffer; larger backend sets follow as
+ *        SVCVIP_CMD_NEW_BACKEND messages. (Generic netlink reserves the
+ *        nlmsg flags, so this is a command rather than NLM_F_REPLACE.)
  *
  * SVCVIP_CMD_SET_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME; changes
  *        only the settings present (PROTOCOL may not change: ENOENT/EINVAL).
@@ -174,9 +177,9 @@
  * ------
  * Listeners of multicast group SVCVIP_GENL_MCGRP_EVENTS receive, after each
  * successful change, a message with the command of the change (NEW_SERVICE,
- * DEL_SERVICE, NEW/DEL_FRONTEND, NEW/SET/DEL_BACKEND, SET_CONFIG, FLUSH) and
- * the nests that describe it (a replaced service is sent with NLM_F_REPLACE
- * and without its lists). Nothing is built when there is no listener.
+ * REPLACE_SERVICE, SET_SERVICE, DEL_SERVICE, NEW/DEL_FRONTEND,
+ * NEW/SET/DEL_BACKEND, SET_CONFIG, FLUSH) and the nests that describe it.
+ * Nothing is built when there is no listener.
  */
 
 #ifndef _UAPI_LINUX_SVCVIP_H
@@ -208,6 +211,7 @@ enum svcvip_cmd {
 	SVCVIP_CMD_SET_CONFIG,
 	SVCVIP_CMD_GET_STATS,
 	SVCVIP_CMD_LOOKUP,
+	SVCVIP_CMD_REPLACE_SERVICE,
 	__SVCVIP_CMD_MAX
 };
 #define SVCVIP_CMD_MAX (__SVCVIP_CMD_MAX - 1)
