@@ -42,6 +42,14 @@
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
+#ifndef SOL_SCTP
+#define SOL_SCTP 132
+#endif
+#define VC_SCTP_RTOINFO 0	/* SCTP_RTOINFO, without needing libsctp headers */
+struct vc_sctp_rtoinfo {
+	int32_t srto_assoc_id;
+	uint32_t srto_initial, srto_max, srto_min;
+};
 #ifndef SO_REUSEPORT
 #define SO_REUSEPORT 15
 #endif
@@ -76,7 +84,7 @@ static const char usage_head[] =
 
 static const char usage_serve[] =
 "  serve --proto tcp|udp|sctp --port P --name NAME [--bind ADDR]\n"
-"        [-d|--daemon] [--pidfile F] [--log F]\n"
+"        [-d|--daemon] [--pidfile F] [--log F] [--sctp-rto-ms R=500]\n"
 "    Serve until SIGTERM/SIGINT. --bind defaults to `::` with IPV6_V6ONLY=0\n"
 "    (IPv4 and IPv6; falls back to 0.0.0.0 without IPv6); an IPv4 --bind\n"
 "    serves IPv4 only. --port 0 picks a free port.\n"
@@ -94,16 +102,25 @@ static const char usage_serve[] =
 "    --pidfile F: the server's pid (the daemon's with -d), removed on exit.\n"
 "    On SIGTERM/SIGINT prints `connections N` (datagrams for udp),\n"
 "    `bytes_in N`, `bytes_out N` and exits 0; SIGUSR1 prints them too.\n"
-"    SIGPIPE is ignored; a client's reset only ends that connection.\n";
+"    SIGPIPE is ignored; a client's reset only ends that connection.\n"
+"    --sctp-rto-ms R=500 (also for connect and hold): SCTP_RTOINFO initial\n"
+"      RTO R ms, min R/2, max 2R; 0 keeps the kernel's (3000/1000/60000).\n"
+"      Why: the server sends first, and when the guest's CPUs process the\n"
+"      server's COOKIE-ACK and its first DATA out of order (different CPUs'\n"
+"      backlogs), the client, still in COOKIE-ECHOED, drops the DATA and it\n"
+"      is resent only after the initial RTO, 3 s by default - an attempt\n"
+"      timeout for ~1% of SCTP connections in the 2-CPU QEMU guest.\n";
 
 static const char usage_connect[] =
 "  connect --proto tcp|udp|sctp --addr A --port P [--count N=1]\n"
 "        [--timeout-ms T=2000] [--sport S] [--src ADDR] [--payload B=0]\n"
-"        [--parallel K=1] [--interval-ms I=0] [--rst] [-v|--verbose]\n"
+"        [--parallel K=1] [--interval-ms I=0] [--rst] [--sctp-rto-ms R]\n"
+"        [-v|--verbose]\n"
 "    N independent attempts, by K concurrent workers taking the next attempt\n"
 "    number from a shared counter; each worker pauses I ms between its own\n"
 "    attempts. Each attempt has a fresh socket (bound to --src and/or --sport\n"
-"    if given; --sport sets SO_REUSEADDR) and T ms in total.\n"
+"    if given; --sport sets SO_REUSEADDR) and T ms in total. Use --sport\n"
+"    with K = 1 only: concurrent attempts would share the source port.\n"
 "    tcp/sctp: non-blocking connect, read the identity line; with B > 0 send\n"
 "      B bytes and read the same B bytes back (compared); close.\n"
 "    udp: connect() the socket, send `?` followed by B pattern bytes, wait\n"
@@ -132,7 +149,8 @@ static const char usage_connect[] =
 static const char usage_hold[] =
 "  hold --proto tcp|sctp --addr A --port P [--interval-ms I=100]\n"
 "        [--duration-ms D] [--until-file F] [--timeout-ms T=2000]\n"
-"        [--echo-timeout-ms E=2000] [--src ADDR] [-v|--verbose]\n"
+"        [--echo-timeout-ms E=2000] [--src ADDR] [--sctp-rto-ms R]\n"
+"        [-v|--verbose]\n"
 "    One long-lived connection (connect within T ms). Prints and flushes\n"
 "      connected NAME PEERADDR PEERPORT\n"
 "    then every I ms sends `hold SEQ\\n` and expects it echoed within E ms\n"
@@ -237,7 +255,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const ch
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(vipcheck %s--help for usage)\n", *cmd_name ? cmd_name : "");
+	fprintf(stderr, "\n(vipcheck %s%s--help for usage)\n", cmd_name, *cmd_name ? " " : "");
 	exit(2);
 }
 
@@ -377,6 +395,20 @@ static void set_port(struct sockaddr_storage *ss, int port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
+/*
+ * SCTP retransmission timers for the associations of this socket (and of
+ * those accepted from it): initial RTO ms, min ms/2, max 2*ms. See the
+ * --sctp-rto-ms text in the usage.
+ */
+static void sctp_tune(int fd, long ms)
+{
+	struct vc_sctp_rtoinfo ri = { 0, (uint32_t)ms, (uint32_t)(2 * ms),
+				      (uint32_t)(ms > 1 ? ms / 2 : ms) };
+
+	if (ms > 0)
+		setsockopt(fd, SOL_SCTP, VC_SCTP_RTOINFO, &ri, sizeof(ri));
+}
+
 /* ------------------------------------------------------------ count table */
 
 struct count {
@@ -441,7 +473,7 @@ struct cfg {
 	const char *proto_s;
 	const char *addr_s, *name, *bind_s, *pidfile, *logfile, *src_s, *until_file;
 	long port, count, timeout_ms, sport, payload, parallel, interval_ms;
-	long duration_ms, threads, echo_timeout_ms;
+	long duration_ms, threads, echo_timeout_ms, sctp_rto_ms;
 	int daemon, verbose, rst;
 	/* derived */
 	struct sockaddr_storage dst, src;
@@ -484,6 +516,7 @@ static const struct optdef optdefs[] = {
 	{ "until-file", 0, O_STR, C_HOLD | C_UDPSTREAM, OFF(until_file), 0, 0 },
 	{ "echo-timeout-ms", 0, O_INT, C_HOLD, OFF(echo_timeout_ms), 1, 3600000 },
 	{ "threads", 0, O_INT, C_RACE, OFF(threads), 1, 1024 },
+	{ "sctp-rto-ms", 0, O_INT, C_SERVE | C_CONNECT | C_HOLD, OFF(sctp_rto_ms), 0, 60000 },
 	{ "rst", 0, O_FLAG, C_CONNECT, OFF(rst), 0, 0 },
 	{ "verbose", 'v', O_FLAG, CLIENTS, OFF(verbose), 0, 0 },
 };
@@ -685,7 +718,7 @@ static void serve_stream(const struct cfg *c, int lfd)
 	ev.data.ptr = NULL;
 	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
 	while (!g_stop) {
-		int n = epoll_wait(ep, evs, 256, -1);
+		int n = epoll_wait(ep, evs, 256, 500);	/* 500: a signal racing the wait */
 
 		if (g_dump) {
 			g_dump = 0;
@@ -771,10 +804,16 @@ static void serve_stream(const struct cfg *c, int lfd)
 
 static void serve_udp(const struct cfg *c, int fd, int fam)
 {
-	char cbuf[256], a[INET6_ADDRSTRLEN], line[256];
+	union {
+		struct cmsghdr h;
+		char b[256];
+	} cbuf;
+	char a[INET6_ADDRSTRLEN], line[256];
 	static char reply[sizeof(iobuf) + 256];
+	struct timeval tv = { 0, 500000 };	/* a signal racing recvmsg */
 	int one = 1;
 
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (fam == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	else
@@ -785,7 +824,7 @@ static void serve_udp(const struct cfg *c, int fd, int fam)
 		struct msghdr m = {
 			.msg_name = &ss, .msg_namelen = sizeof(ss),
 			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+			.msg_control = &cbuf, .msg_controllen = sizeof(cbuf),
 		};
 		union {
 			struct cmsghdr h;
@@ -912,7 +951,9 @@ static int cmd_serve(struct cfg *c)
 		return 1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fam == AF_INET6 && !c->bind_s)
+	if (c->proto == IPPROTO_SCTP)
+		sctp_tune(fd, c->sctp_rto_ms);
+	if (fam == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr))
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		warnx("bind %s port %ld: %s", c->bind_s ? c->bind_s : "::", c->port, strerror(errno));
@@ -1098,6 +1139,8 @@ static int stream_connect(const struct cfg *c, int64_t deadline, struct result *
 
 	if (fd < 0)
 		return classify(r, errno);
+	if (c->proto == IPPROTO_SCTP)
+		sctp_tune(fd, c->sctp_rto_ms);
 	if (bind_source(c, fd, (int)c->sport, 0) < 0)
 		goto fail_errno;
 	if (connect(fd, (struct sockaddr *)&c->dst, c->dstlen) < 0 && errno != EINPROGRESS)
@@ -1883,7 +1926,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		usage_all(stderr);
+		fprintf(stderr, "usage: vipcheck serve|connect|hold|udpstream|race [OPTIONS]\n"
+			"(vipcheck --help for usage)\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
@@ -1894,14 +1938,16 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			break;
 	if (i == NCOMMANDS) {
-		fprintf(stderr, "vipcheck: unknown command '%s'\n", argv[1]);
-		usage_all(stderr);
+		fprintf(stderr, "vipcheck: unknown command '%s'\n"
+			"usage: vipcheck serve|connect|hold|udpstream|race [OPTIONS]\n"
+			"(vipcheck --help for usage)\n", argv[1]);
 		return 2;
 	}
 	cmd_name = commands[i].name;
 	memset(&c, 0, sizeof(c));
 	c.cmd = commands[i].id;
 	c.port = -1;
+	c.sctp_rto_ms = 500;
 	switch (c.cmd) {
 	case C_CONNECT:
 		c.count = 1;
