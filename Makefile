@@ -13,7 +13,7 @@ export KDIR
 # this machine has it; see make check-debug.
 DEBUG_KERNEL_DIR ?= $(abspath ../shared/kernels/debug)
 
-.PHONY: all module tools unit check check-debug demo lint clean help
+.PHONY: all module tools testtools unit check check-debug demo lint clean help
 
 all: module tools
 
@@ -24,19 +24,23 @@ module:
 tools:
 	$(MAKE) -C userspace
 
+# traffic generator/checker used inside the VM tests
+testtools:
+	$(MAKE) -C tests/vm/tools
+
 unit:
 	$(MAKE) -C userspace unit
 
 # Unit tests under ASan/UBSan, the VM runner's own tests and the VM suite;
 # ends with one "N passed, N failed" line.
-check: all
+check: all testtools
 	tests/check
 
 # The same VM suite on the debug kernel (not part of CI).
-check-debug: tools
+check-debug: tools testtools
 	tests/check-debug "$(DEBUG_KERNEL_DIR)"
 
-demo: all
+demo: all testtools
 	tests/vm/run -- tests/vm/demo
 
 # checkpatch + sparse over kmod/, both must be clean.
@@ -46,6 +50,7 @@ lint:
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	$(MAKE) -C userspace clean
+	$(MAKE) -C tests/vm/tools clean
 	rm -rf test-results build
 
 help:

@@ -101,11 +101,19 @@ module_loaded() {
 # pair with routed /32 (/128) addresses, the way Calico does it, so that
 # replies always cross the node's conntrack.
 
-# node_create NAME
+# node_create NAME: a node whose uplink is a dummy eth0 (192.168.0.1/24,
+# fd00:192::1/64) with default routes, as a real node has, so that the
+# node's own processes can route to service IPs.
 node_create() {
 	local n=$1
 	ip netns add "$n" || die "netns $n"
 	ip -n "$n" link set lo up
+	ip -n "$n" link add eth0 type dummy
+	ip -n "$n" link set eth0 up
+	ip -n "$n" addr add 192.168.0.1/24 dev eth0
+	ip -n "$n" addr add fd00:192::1/64 dev eth0 nodad
+	ip -n "$n" route add default via 192.168.0.254 dev eth0 onlink
+	ip -n "$n" -6 route add default via fd00:192::fe dev eth0 onlink
 	ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.accept_dad=0 \
 		net.ipv6.conf.all.accept_dad=0 net.ipv4.conf.all.rp_filter=0 \
