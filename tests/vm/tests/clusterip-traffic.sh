@@ -1,0 +1,69 @@
+# TCP, UDP and SCTP through a cluster IP, IPv4 and IPv6, from a pod and
+# from the node itself: every connection reaches one of the backends, and
+# the backend sees the client's own address (no masquerade here).
+. "$SVCVIP_TOP/tests/vm/lib.sh"
+
+module_load
+cluster_basic
+in_ns node "$SVCADM" restore <<'END' || die "restore"
+service add web-tcp proto tcp
+frontend add web-tcp clusterip 10.96.0.10:80
+frontend add web-tcp clusterip [fd00:96::10]:80
+backend add web-tcp 10.244.0.11:8080
+backend add web-tcp 10.244.0.12:8080
+backend add web-tcp 10.244.0.13:8080
+backend add web-tcp [fd00:244::11]:8080
+backend add web-tcp [fd00:244::12]:8080
+backend add web-tcp [fd00:244::13]:8080
+service add web-udp proto udp
+frontend add web-udp clusterip 10.96.0.10:80
+frontend add web-udp clusterip [fd00:96::10]:80
+backend add web-udp 10.244.0.11:8080
+backend add web-udp 10.244.0.12:8080
+backend add web-udp 10.244.0.13:8080
+backend add web-udp [fd00:244::11]:8080
+backend add web-udp [fd00:244::12]:8080
+backend add web-udp [fd00:244::13]:8080
+service add web-sctp proto sctp
+frontend add web-sctp clusterip 10.96.0.10:80
+frontend add web-sctp clusterip [fd00:96::10]:80
+backend add web-sctp 10.244.0.11:8080
+backend add web-sctp 10.244.0.12:8080
+backend add web-sctp 10.244.0.13:8080
+backend add web-sctp [fd00:244::11]:8080
+backend add web-sctp [fd00:244::12]:8080
+backend add web-sctp [fd00:244::13]:8080
+END
+
+n=30
+for proto in tcp udp sctp; do
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then vip=10.96.0.10; else vip=fd00:96::10; fi
+		for from in client node; do
+			label="$proto IPv$fam from $from"
+			out=$(in_ns "$from" "$VIPCHECK" connect --proto "$proto" \
+				--addr "$vip" --port 80 --count $n --parallel 2)
+			expect_eq "$label: $n of $n answered" "$(stat_of "$out" ok)" $n
+			used=$(echo "$out" | awk '$1 == "name" && $2 ~ /^pod[123]$/' | wc -l)
+			expect_range "$label: spread over backends" "$used" 2 3
+			if [ $from = client ]; then
+				if [ $fam = 4 ]; then want=10.244.0.100; else want=fd00:244::100; fi
+			else
+				if [ $fam = 4 ]; then want=192.168.0.1; else want=fd00:192::1; fi
+			fi
+			expect_eq "$label: backend saw the client's address" \
+				"$(echo "$out" | awk '$1 == "peer" { print $2 }' | sort -u)" "$want"
+		done
+	done
+done
+
+# a port the service does not have is not translated (nothing listens)
+out=$(in_ns client "$VIPCHECK" connect --proto tcp --addr 10.96.0.10 \
+	--port 81 --timeout-ms 1000)
+expect_eq "other port of the cluster IP is not forwarded" \
+	"$(stat_of "$out" ok)" 0
+
+# lookup names the same service and a backend of it
+out=$(in_ns node "$SVCADM" -n lookup tcp 10.96.0.10:80 from 10.244.0.100:40000)
+check "lookup: verdict dnat" grep -qx 'verdict dnat' <<<"$out"
+check "lookup: service web-tcp" grep -qx 'service web-tcp' <<<"$out"
