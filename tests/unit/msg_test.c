@@ -176,20 +176,22 @@ static void msg_build_new_service_raw(void **state)
 
 	(void)state;
 	sample_service(&s);
-	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_NEW_SERVICE,
-			    NLM_F_REPLACE, 77);
+	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_REPLACE_SERVICE,
+			    0, 77);
 	assert_non_null(nlh);
 	assert_int_equal(svc_msg_put_service(nlh, sizeof(buf), &s,
 					     SVC_PUT_SETTINGS | SVC_PUT_FRONTENDS |
 					     SVC_PUT_BACKENDS, NULL), 0);
 
 	assert_int_equal(nlh->nlmsg_type, FAMILY_ID);
-	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_REPLACE);
+	/* generic netlink reserves the other nlmsg flags: only REQUEST here */
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST);
 	assert_int_equal(nlh->nlmsg_seq, 77);
 	g = mnl_nlmsg_get_payload(nlh);
-	assert_int_equal(g->cmd, SVCVIP_CMD_NEW_SERVICE);
+	assert_int_equal(g->cmd, SVCVIP_CMD_REPLACE_SERVICE);
 	assert_int_equal(g->version, SVCVIP_GENL_VERSION);
-	assert_int_equal(svc_msg_cmd(nlh), SVCVIP_CMD_NEW_SERVICE);
+	assert_int_equal(g->reserved, 0);
+	assert_int_equal(svc_msg_cmd(nlh), SVCVIP_CMD_REPLACE_SERVICE);
 
 	memset(&top, 0, sizeof(top));
 	assert_int_equal(mnl_attr_parse(nlh, sizeof(*g), collect_cb, &top), MNL_CB_OK);
@@ -351,8 +353,8 @@ static void msg_service_roundtrip(void **state)
 
 	/* settings only, no lists: replace that keeps the lists */
 	s.has = SVC_SVC_HAS_PROTOCOL;
-	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_NEW_SERVICE,
-			    NLM_F_REPLACE, 3);
+	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_REPLACE_SERVICE,
+			    0, 3);
 	assert_int_equal(svc_msg_put_service(nlh, sizeof(buf), &s, SVC_PUT_SETTINGS, NULL), 0);
 	assert_int_equal(svc_msg_parse_top(nlh, tb), 0);
 	memset(&back, 0, sizeof(back));
@@ -374,8 +376,8 @@ static void msg_empty_lists_present(void **state)
 	strcpy(s.name, "x");
 	s.protocol = IPPROTO_UDP;
 	s.has = SVC_SVC_HAS_PROTOCOL;
-	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_NEW_SERVICE,
-			    NLM_F_REPLACE, 3);
+	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_REPLACE_SERVICE,
+			    0, 3);
 	assert_int_equal(svc_msg_put_service(nlh, sizeof(buf), &s, SVC_PUT_SETTINGS |
 					     SVC_PUT_FRONTENDS | SVC_PUT_BACKENDS, NULL), 0);
 	assert_int_equal(svc_msg_parse_top(nlh, tb), 0);
@@ -823,14 +825,13 @@ static void msg_event(void **state)
 	struct nlattr *n;
 
 	(void)state;
-	m = dump_msg(buf, SVCVIP_CMD_NEW_SERVICE);
-	m->nlmsg_flags = NLM_F_REPLACE;
+	m = dump_msg(buf, SVCVIP_CMD_REPLACE_SERVICE);
 	n = mnl_attr_nest_start(m, SVCVIP_A_SERVICE);
 	mnl_attr_put_strz(m, SVCVIP_SERVICE_A_NAME, "web");
 	put_settings(m, IPPROTO_TCP, SVCVIP_SCHED_RR);
 	mnl_attr_nest_end(m, n);
 	assert_int_equal(svc_msg_parse_event(m, &ev), 0);
-	assert_int_equal(ev.cmd, SVCVIP_CMD_NEW_SERVICE);
+	assert_int_equal(ev.cmd, SVCVIP_CMD_REPLACE_SERVICE);
 	assert_true(ev.replace);
 	assert_true(ev.has_service);
 	assert_false(ev.has_backend);
@@ -839,7 +840,6 @@ static void msg_event(void **state)
 	svc_event_free(&ev);
 
 	m = dump_msg(buf, SVCVIP_CMD_DEL_BACKEND);
-	m->nlmsg_flags = NLM_F_REPLACE;		/* only meaningful for NEW_SERVICE */
 	n = mnl_attr_nest_start(m, SVCVIP_A_SERVICE);
 	mnl_attr_put_strz(m, SVCVIP_SERVICE_A_NAME, "web");
 	mnl_attr_nest_end(m, n);

@@ -229,7 +229,7 @@ static void text_events(void **state)
 
 	(void)state;
 	memset(&ev, 0, sizeof(ev));
-	ev.cmd = SVCVIP_CMD_NEW_SERVICE;
+	ev.cmd = SVCVIP_CMD_REPLACE_SERVICE;
 	ev.replace = true;
 	ev.has_service = true;
 	strcpy(ev.service.name, "web");

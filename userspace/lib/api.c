@@ -194,7 +194,7 @@ int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
 	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
-	nlh = svc_nl_msg(nl, buf, len, SVCVIP_CMD_NEW_SERVICE, NLM_F_REPLACE);
+	nlh = svc_nl_msg(nl, buf, len, SVCVIP_CMD_REPLACE_SERVICE, 0);
 	r = svc_msg_put_service(nlh, len, s, what, &cur);
 	if (r < 0)
 		goto out;

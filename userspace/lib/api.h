@@ -18,7 +18,7 @@
 /* Buffer big enough for any single request except huge service lists. */
 #define SVC_REQ_SMALL	4096
 
-/* NEW_SERVICE (flags may hold NLM_F_REPLACE) / SET_SERVICE / DEL_SERVICE */
+/* NEW_SERVICE / REPLACE_SERVICE / SET_SERVICE / DEL_SERVICE */
 struct nlmsghdr *svc_req_service(const struct svc_nl *nl, void *buf, size_t len,
 				 uint8_t cmd, uint16_t flags,
 				 const struct svc_service *s, unsigned what);
@@ -49,7 +49,7 @@ int svc_lookup(struct svc_nl *nl, struct svc_lookup *l, struct svc_nlerr *e);
 int svc_request(struct svc_nl *nl, struct nlmsghdr *req, struct svc_nlerr *e);
 
 /*
- * Queues the atomic replace of service s (NEW_SERVICE | NLM_F_REPLACE with
+ * Queues the atomic replace of service s (REPLACE_SERVICE with
  * its settings and complete FRONTENDS and BACKENDS lists). When the lists
  * do not fit in one message, the replace carries what fits and the rest
  * follows as NEW_FRONTEND / NEW_BACKEND requests (not atomic then).

@@ -817,8 +817,7 @@ int svc_msg_parse_event(const struct nlmsghdr *nlh, struct svc_event *ev)
 	if (parse_top(nlh, top))
 		return -EINVAL;
 	ev->cmd = svc_msg_cmd(nlh);
-	ev->replace = ev->cmd == SVCVIP_CMD_NEW_SERVICE &&
-		      (nlh->nlmsg_flags & NLM_F_REPLACE);
+	ev->replace = ev->cmd == SVCVIP_CMD_REPLACE_SERVICE;
 	if (top[SVCVIP_A_SERVICE]) {
 		if (svc_msg_parse_service(top[SVCVIP_A_SERVICE], &ev->service))
 			goto bad;

@@ -104,7 +104,7 @@ int svc_table_add_msg(struct svc_table *t, const struct nlmsghdr *nlh);
 /* A multicast event. */
 struct svc_event {
 	uint8_t cmd;			/* SVCVIP_CMD_* of the change */
-	bool replace;			/* NEW_SERVICE with NLM_F_REPLACE */
+	bool replace;			/* cmd is REPLACE_SERVICE */
 	bool has_service, has_frontend, has_backend, has_config;
 	struct svc_service service;	/* owned */
 	struct svc_frontend frontend;	/* owned */

@@ -349,7 +349,11 @@ void svc_print_event(FILE *f, const struct svc_event *ev, bool numeric)
 	switch (ev->cmd) {
 	case SVCVIP_CMD_NEW_SERVICE:
 		object = "service";
-		verb = ev->replace ? "replace" : "add";
+		verb = "add";
+		break;
+	case SVCVIP_CMD_REPLACE_SERVICE:
+		object = "service";
+		verb = "replace";
 		break;
 	case SVCVIP_CMD_SET_SERVICE:
 		object = "service";
@@ -395,7 +399,8 @@ void svc_print_event(FILE *f, const struct svc_event *ev, bool numeric)
 		return;
 	}
 	fprintf(f, "%s %s %s", object, verb, ev->has_service ? s->name : "?");
-	if (ev->cmd == SVCVIP_CMD_NEW_SERVICE || ev->cmd == SVCVIP_CMD_SET_SERVICE) {
+	if (ev->cmd == SVCVIP_CMD_NEW_SERVICE || ev->cmd == SVCVIP_CMD_REPLACE_SERVICE ||
+	    ev->cmd == SVCVIP_CMD_SET_SERVICE) {
 		if (s->has & SVC_SVC_SETTINGS) {
 			fputc(' ', f);
 			print_settings(f, s, ev->cmd == SVCVIP_CMD_SET_SERVICE);
@@ -618,6 +623,7 @@ json_object *svc_json_event(const struct svc_event *ev)
 {
 	static const struct { uint8_t cmd; const char *object, *action; } map[] = {
 		{ SVCVIP_CMD_NEW_SERVICE, "service", "add" },
+		{ SVCVIP_CMD_REPLACE_SERVICE, "service", "replace" },
 		{ SVCVIP_CMD_SET_SERVICE, "service", "set" },
 		{ SVCVIP_CMD_DEL_SERVICE, "service", "del" },
 		{ SVCVIP_CMD_NEW_FRONTEND, "frontend", "add" },
@@ -637,8 +643,6 @@ json_object *svc_json_event(const struct svc_event *ev)
 			action = map[i].action;
 		}
 	}
-	if (ev->replace)
-		action = "replace";
 	json_object_object_add(o, "object", json_object_new_string(object));
 	json_object_object_add(o, "action", json_object_new_string(action));
 	if (!strcmp(object, "unknown"))

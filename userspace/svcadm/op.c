@@ -74,8 +74,8 @@ struct nlmsghdr *op_request(const struct op *op, const struct svc_nl *nl,
 				       &op->svc, SVC_PUT_SETTINGS);
 	case OP_SERVICE_REPLACE:
 		/* no lists: frontends and backends stay */
-		return svc_req_service(nl, buf, len, SVCVIP_CMD_NEW_SERVICE,
-				       NLM_F_REPLACE, &op->svc, SVC_PUT_SETTINGS);
+		return svc_req_service(nl, buf, len, SVCVIP_CMD_REPLACE_SERVICE, 0,
+				       &op->svc, SVC_PUT_SETTINGS);
 	case OP_SERVICE_SET:
 		return svc_req_service(nl, buf, len, SVCVIP_CMD_SET_SERVICE, 0,
 				       &op->svc, SVC_PUT_SETTINGS);

@@ -346,14 +346,68 @@ out:
 	return errors ? EXIT_FAIL : EXIT_OK;
 }
 
+/*
+ * Errors of line-by-line restore, printed in line order: kernel errors
+ * arrive when a batch is flushed, parse errors as lines are read, so both
+ * are collected and printed, sorted, each time a batch has been flushed.
+ */
+struct line_err {
+	unsigned long line;
+	char *msg;
+};
+
+struct line_errs {
+	struct line_err *v;
+	size_t n, cap;
+	unsigned long failed;
+};
+
+static void push_err(struct line_errs *le, unsigned long line, const char *msg)
+{
+	le->failed++;
+	if (le->n == le->cap) {
+		size_t ncap = le->cap ? le->cap * 2 : 64;
+		struct line_err *nv = realloc(le->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			err_msg("line %lu: %s", line, msg);	/* out of memory: now */
+			return;
+		}
+		le->v = nv;
+		le->cap = ncap;
+	}
+	le->v[le->n].line = line;
+	le->v[le->n].msg = strdup(msg);
+	if (!le->v[le->n].msg) {
+		err_msg("line %lu: %s", line, msg);
+		return;
+	}
+	le->n++;
+}
+
+static int line_err_cmp(const void *a, const void *b)
+{
+	const struct line_err *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void print_errs(struct line_errs *le)
+{
+	if (le->n > 1)
+		qsort(le->v, le->n, sizeof(*le->v), line_err_cmp);
+	for (size_t i = 0; i < le->n; i++) {
+		err_msg("line %lu: %s", le->v[i].line, le->v[i].msg);
+		free(le->v[i].msg);
+	}
+	le->n = 0;
+}
+
 static void line_error(void *data, uint64_t cookie, const struct svc_nlerr *e)
 {
-	unsigned long *failed = data;
 	char msg[SVC_EXTACK_MAX + 128];
 
-	err_msg("line %llu: %s", (unsigned long long)cookie,
-		svc_nlerr_str(e, msg, sizeof(msg)));
-	(*failed)++;
+	push_err(data, (unsigned long)cookie, svc_nlerr_str(e, msg, sizeof(msg)));
 }
 
 static int restore_lines(struct ctx *c, FILE *in)
@@ -361,12 +415,15 @@ static int restore_lines(struct ctx *c, FILE *in)
 	static char buf[SVC_NEST_MAX + 1024];
 	struct svc_nl *nl = ctx_nl(c);
 	char *line = NULL, *argv[MAX_WORDS], err[ERRBUF];
-	unsigned long failed = 0, lineno = 0;
+	struct line_errs le = { 0 };
+	struct svc_batch_stats st;
+	unsigned long lineno = 0;
+	uint64_t flushed = 0;
 	struct svc_batch *b;
 	size_t cap = 0;
 	int r = 0;
 
-	b = svc_batch_new(nl, 0, line_error, &failed);
+	b = svc_batch_new(nl, 0, line_error, &le);
 	if (!b) {
 		err_msg("out of memory");
 		return EXIT_FAIL;
@@ -380,42 +437,45 @@ static int restore_lines(struct ctx *c, FILE *in)
 		n = split_line(line, argv, MAX_WORDS);
 		if (n == 0)
 			continue;
-		if (n < 0 || op_parse(n, argv, &op, err, sizeof(err))) {
-			/* keep messages in line order: settle earlier lines first */
-			r = svc_batch_flush(b);
-			if (r)
-				break;
-			err_msg("line %lu: %s", lineno, n < 0 ? "too many words" : err);
-			failed++;
+		if (n < 0) {
+			push_err(&le, lineno, "too many words");
+			continue;
+		}
+		if (op_parse(n, argv, &op, err, sizeof(err))) {
+			push_err(&le, lineno, err);
 			continue;
 		}
 		nlh = op_request(&op, nl, buf, sizeof(buf));
 		op_free(&op);
 		if (!nlh) {
-			r = svc_batch_flush(b);
-			if (r)
-				break;
-			err_msg("line %lu: request too large", lineno);
-			failed++;
+			push_err(&le, lineno, "request too large");
 			continue;
 		}
 		r = svc_batch_add(b, nlh, lineno);
 		if (r)
 			break;
+		svc_batch_stats(b, &st);
+		if (st.sendmsgs != flushed) {
+			/* every error so far belongs to a line before this one */
+			flushed = st.sendmsgs;
+			print_errs(&le);
+		}
 	}
 	if (!r)
 		r = svc_batch_flush(b);
+	print_errs(&le);
 	if (r) {
 		err_msg("restore: %s", svc_strerror(r));
-		failed++;
+		le.failed++;
 	}
 	if (ferror(in)) {
 		err_msg("restore: read error: %s", strerror(errno));
-		failed++;
+		le.failed++;
 	}
 	free(line);
+	free(le.v);
 	svc_batch_free(b);
-	return failed ? EXIT_FAIL : EXIT_OK;
+	return le.failed ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_restore(struct ctx *c, int argc, char **argv)
