@@ -11,34 +11,14 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
-#include <linux/icmp.h>
-#include <linux/icmpv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_nat.h>
-#include <net/netfilter/ipv4/nf_reject.h>
-#include <net/netfilter/ipv6/nf_reject.h>
 #include <uapi/linux/svcvip.h>
 
 #include "netns.h"
 #include "hooks.h"
 #include "select.h"
-
-static void svcvip_reject(struct sk_buff *skb, const struct nf_hook_state *state,
-			  u8 family, u8 protocol)
-{
-	if (family == AF_INET) {
-		if (protocol == IPPROTO_TCP)
-			nf_send_reset(state->net, state->sk, skb, state->hook);
-		else
-			nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
-	} else {
-		if (protocol == IPPROTO_TCP)
-			nf_send_reset6(state->net, state->sk, skb, state->hook);
-		else
-			nf_send_unreach6(state->net, skb, ICMPV6_PORT_UNREACH,
-					 state->hook);
-	}
-}
+#include "reject.h"
 
 static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
@@ -88,8 +68,7 @@ static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 		range.max_proto.all = d.be->port;
 		return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
 	case SVCVIP_VERDICT_REJECT:
-		svcvip_reject(skb, state, flow.family, flow.protocol);
-		return NF_DROP;
+		return svcvip_reject(skb, state, flow.family, flow.protocol);
 	case SVCVIP_VERDICT_DROP:
 		return NF_DROP;
 	default:

@@ -77,7 +77,7 @@ die() {
 # fails harmlessly.
 module_deps() {
 	local m
-	for m in nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 sctp; do
+	for m in nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 libcrc32c sctp; do
 		modprobe -q "$m" 2>/dev/null
 	done
 	return 0
