@@ -931,6 +931,68 @@ static void msg_extack(void **state)
 	assert_int_equal(svc_nl_parse_error(nlh, &ne), -EBADMSG);
 }
 
+static void msg_attr_path(void **state)
+{
+	struct svc_service s;
+	struct nlmsghdr *nlh;
+	struct attrs top, sv, e;
+	const struct nlattr *be1, *fe1, *rng;
+	struct svc_nlerr ne;
+	char path[96], text[512];
+
+#define OFF(a) ((uint32_t)((const char *)(a) - (const char *)nlh))
+	(void)state;
+	sample_service(&s);
+	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_REPLACE_SERVICE, 0, 1);
+	assert_int_equal(svc_msg_put_service(nlh, sizeof(buf), &s, SVC_PUT_SETTINGS |
+					     SVC_PUT_FRONTENDS | SVC_PUT_BACKENDS, NULL), 0);
+	memset(&top, 0, sizeof(top));
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_cb, &top);
+	nested(top.tb[SVCVIP_A_SERVICE], &sv);
+
+	assert_int_equal(svc_msg_attr_path(nlh, OFF(top.tb[SVCVIP_A_SERVICE]), path,
+					   sizeof(path)), 0);
+	assert_string_equal(path, "service");
+	assert_int_equal(svc_msg_attr_path(nlh, OFF(sv.tb[SVCVIP_SERVICE_A_AFFINITY_TIMEOUT]),
+					   path, sizeof(path)), 0);
+	assert_string_equal(path, "service.affinity_timeout");
+	be1 = list_entry(sv.tb[SVCVIP_SERVICE_A_BACKENDS], 1);
+	assert_int_equal(svc_msg_attr_path(nlh, OFF(be1), path, sizeof(path)), 0);
+	assert_string_equal(path, "service.backends[1]");
+	nested(be1, &e);
+	assert_int_equal(svc_msg_attr_path(nlh, OFF(e.tb[SVCVIP_BACKEND_A_ADDR]), path,
+					   sizeof(path)), 0);
+	assert_string_equal(path, "service.backends[1].addr");
+	fe1 = list_entry(sv.tb[SVCVIP_SERVICE_A_FRONTENDS], 1);
+	nested(fe1, &e);
+	rng = list_entry(e.tb[SVCVIP_FRONTEND_A_SOURCE_RANGES], 1);
+	nested(rng, &e);
+	assert_int_equal(svc_msg_attr_path(nlh, OFF(e.tb[SVCVIP_CIDR_A_PREFIXLEN]), path,
+					   sizeof(path)), 0);
+	assert_string_equal(path, "service.frontends[1].source_ranges[1].prefixlen");
+	/* outside the attributes */
+	assert_int_equal(svc_msg_attr_path(nlh, 4, path, sizeof(path)), -ENOENT);
+	assert_int_equal(svc_msg_attr_path(nlh, nlh->nlmsg_len, path, sizeof(path)), -ENOENT);
+
+	/* what an error message looks like with it */
+	svc_nlerr_set(&ne, -EINVAL, "address must be a unicast address");
+	ne.has_offs = true;
+	ne.offs = OFF(list_entry(sv.tb[SVCVIP_SERVICE_A_BACKENDS], 2));
+	svc_nlerr_locate(&ne, nlh);
+	assert_string_equal(ne.where, "service.backends[2]");
+	assert_string_equal(svc_nlerr_str(&ne, text, sizeof(text)),
+			    "address must be a unicast address (at service.backends[2]): "
+			    "Invalid argument");
+	/* no index in the path: the kernel's text alone */
+	ne.offs = OFF(sv.tb[SVCVIP_SERVICE_A_NAME]);
+	svc_nlerr_locate(&ne, nlh);
+	assert_string_equal(ne.where, "service.name");
+	assert_string_equal(svc_nlerr_str(&ne, text, sizeof(text)),
+			    "address must be a unicast address: Invalid argument");
+#undef OFF
+	svc_service_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -946,6 +1008,7 @@ int main(void)
 		cmocka_unit_test(msg_lookup),
 		cmocka_unit_test(msg_event),
 		cmocka_unit_test(msg_extack),
+		cmocka_unit_test(msg_attr_path),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -7,6 +7,7 @@
 #include <libmnl/libmnl.h>
 
 #include "batch.h"
+#include "msg.h"
 
 struct svc_batch {
 	struct svc_nl *nl;
@@ -17,6 +18,7 @@ struct svc_batch {
 	size_t count, max_count;
 	uint32_t first_seq;
 	uint64_t *cookies;
+	uint32_t *offsets;	/* where each request starts in buf */
 	bool *acked;
 	struct svc_batch_stats st;
 };
@@ -46,8 +48,9 @@ struct svc_batch *svc_batch_new(struct svc_nl *nl, size_t max_bytes,
 	b->data = data;
 	b->buf = malloc(max_bytes);
 	b->cookies = calloc(b->max_count, sizeof(*b->cookies));
+	b->offsets = calloc(b->max_count, sizeof(*b->offsets));
 	b->acked = calloc(b->max_count, sizeof(*b->acked));
-	if (!b->buf || !b->cookies || !b->acked) {
+	if (!b->buf || !b->cookies || !b->offsets || !b->acked) {
 		svc_batch_free(b);
 		return NULL;
 	}
@@ -60,6 +63,7 @@ void svc_batch_free(struct svc_batch *b)
 		return;
 	free(b->buf);
 	free(b->cookies);
+	free(b->offsets);
 	free(b->acked);
 	free(b);
 }
@@ -126,8 +130,12 @@ static int collect_acks(struct svc_batch *b)
 				continue;
 			b->acked[i] = true;
 			remaining--;
-			if (svc_nl_parse_error(h, &e))
+			if (svc_nl_parse_error(h, &e)) {
+				if (e.has_offs)
+					svc_nlerr_locate(&e, (const struct nlmsghdr *)
+							 (b->buf + b->offsets[i]));
 				report(b, i, &e);
+			}
 		}
 	}
 	return 0;
@@ -176,6 +184,7 @@ int svc_batch_add(struct svc_batch *b, const struct nlmsghdr *msg, uint64_t cook
 	copy->nlmsg_seq = svc_nl_next_seq(b->nl);
 	if (!b->count)
 		b->first_seq = copy->nlmsg_seq;
+	b->offsets[b->count] = (uint32_t)b->len;
 	b->cookies[b->count++] = cookie;
 	b->len += mlen;
 	return 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* msg.c: builders and parsers for svcvip generic netlink messages. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -847,4 +848,117 @@ bad:
 int svc_msg_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
 {
 	return parse_top(nlh, tb);
+}
+
+/* ---------------------------------------------------- attribute paths */
+
+struct anode {
+	const char *name;
+	const struct anode *kids;	/* nest: attributes by type */
+	unsigned nkids;
+	const struct anode *entry;	/* list: what each entry is */
+};
+
+#define KIDS(a) a, sizeof(a) / sizeof(a[0]), NULL
+#define LEAF(n) { n, NULL, 0, NULL }
+
+static const struct anode cidr_kids[] = {
+	LEAF(NULL), LEAF("family"), LEAF("addr"), LEAF("prefixlen"),
+};
+static const struct anode cidr_node = { "cidr", KIDS(cidr_kids) };
+static const struct anode fe_kids[] = {
+	LEAF(NULL), LEAF("kind"), LEAF("family"), LEAF("addr"), LEAF("port"),
+	{ "source_ranges", NULL, 0, &cidr_node },
+};
+static const struct anode fe_node = { "frontend", KIDS(fe_kids) };
+static const struct anode be_kids[] = {
+	LEAF(NULL), LEAF("family"), LEAF("addr"), LEAF("port"), LEAF("weight"),
+	LEAF("flags"), { "stats", NULL, 0, NULL },
+};
+static const struct anode be_node = { "backend", KIDS(be_kids) };
+static const struct anode svc_kids[] = {
+	LEAF(NULL), LEAF("name"), LEAF("protocol"), LEAF("scheduler"), LEAF("affinity"),
+	LEAF("affinity_timeout"), LEAF("internal_policy"), LEAF("external_policy"),
+	{ "frontends", NULL, 0, &fe_node }, { "backends", NULL, 0, &be_node },
+	{ "stats", NULL, 0, NULL },
+};
+static const struct anode cfg_kids[] = {
+	LEAF(NULL), { "cluster_cidrs", NULL, 0, &cidr_node }, LEAF("masquerade_all"),
+	{ "nodeport_cidrs", NULL, 0, &cidr_node }, { "local_cidrs", NULL, 0, &cidr_node },
+	LEAF("affinity_max"), LEAF("max_services"), LEAF("max_frontends"),
+	LEAF("max_backends"),
+};
+static const struct anode lookup_kids[] = {
+	LEAF(NULL), LEAF("protocol"), LEAF("family"), LEAF("src_addr"), LEAF("src_port"),
+	LEAF("dst_addr"), LEAF("dst_port"), LEAF("verdict"), LEAF("reason"),
+	LEAF("masquerade"),
+};
+static const struct anode top_kids[] = {
+	LEAF(NULL), LEAF("info"), { "service", KIDS(svc_kids) },
+	{ "frontend", KIDS(fe_kids) }, { "backend", KIDS(be_kids) },
+	{ "config", KIDS(cfg_kids) }, { "lookup", KIDS(lookup_kids) },
+};
+
+__attribute__((format(printf, 3, 4)))
+static void path_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Walks attributes in [start, end) looking for offset offs. */
+static bool walk(const char *base, size_t start, size_t end, uint32_t offs,
+		 const struct anode *node, char *buf, size_t len)
+{
+	size_t p = start;
+	long idx = 0;
+
+	while (p + sizeof(struct nlattr) <= end) {
+		const struct nlattr *a = (const void *)(base + p);
+		size_t alen = a->nla_len;
+		uint16_t type = a->nla_type & NLA_TYPE_MASK;
+		const struct anode *kid;
+
+		if (alen < sizeof(*a) || p + alen > end)
+			return false;
+		if (offs >= p && offs < p + alen) {
+			if (node->entry) {		/* a list: entries by position */
+				path_add(buf, len, "[%ld]", idx);
+				kid = node->entry;
+			} else if (node->kids && type < node->nkids && node->kids[type].name) {
+				kid = &node->kids[type];
+				path_add(buf, len, "%s%s", buf[0] ? "." : "", kid->name);
+			} else {
+				path_add(buf, len, "%s#%u", buf[0] ? "." : "", type);
+				return true;
+			}
+			if (offs == p || (!kid->kids && !kid->entry))
+				return true;
+			return walk(base, p + MNL_ATTR_HDRLEN, p + alen, offs, kid, buf, len);
+		}
+		p += MNL_ALIGN(alen);
+		idx++;
+	}
+	return false;
+}
+
+int svc_msg_attr_path(const struct nlmsghdr *nlh, uint32_t offs, char *buf, size_t len)
+{
+	static const struct anode top = { "", KIDS(top_kids) };
+	size_t start = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
+
+	if (!len)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (nlh->nlmsg_len < start || offs < start || offs >= nlh->nlmsg_len)
+		return -ENOENT;
+	if (!walk((const char *)nlh, start, nlh->nlmsg_len, offs, &top, buf, len))
+		return -ENOENT;
+	return 0;
 }

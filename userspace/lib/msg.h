@@ -78,6 +78,12 @@ struct svc_lookup {
 void svc_lookup_free(struct svc_lookup *l);
 int svc_msg_put_lookup(struct nlmsghdr *nlh, size_t buflen, const struct svc_lookup *l);
 
+/*
+ * Names the attribute at byte offset offs of request nlh (as an extack
+ * NLMSGERR_ATTR_OFFS reports it): "service.backends[3].addr". 0 or -ENOENT.
+ */
+int svc_msg_attr_path(const struct nlmsghdr *nlh, uint32_t offs, char *buf, size_t len);
+
 /* Type of the i-th entry of a list nest (FRONTENDS, BACKENDS, CIDRs). */
 uint16_t svc_msg_list_type(size_t i);
 

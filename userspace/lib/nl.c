@@ -51,9 +51,18 @@ void svc_nlerr_set(struct svc_nlerr *e, int err, const char *msg)
 		snprintf(e->msg, sizeof(e->msg), "%s", msg);
 }
 
+void svc_nlerr_locate(struct svc_nlerr *e, const struct nlmsghdr *req)
+{
+	e->where[0] = '\0';
+	if (e->has_offs && svc_msg_attr_path(req, e->offs, e->where, sizeof(e->where)))
+		e->where[0] = '\0';
+}
+
 const char *svc_nlerr_str(const struct svc_nlerr *e, char *buf, size_t len)
 {
-	if (e->msg[0])
+	if (e->msg[0] && strchr(e->where, '['))
+		snprintf(buf, len, "%s (at %s): %s", e->msg, e->where, svc_strerror(e->err));
+	else if (e->msg[0])
 		snprintf(buf, len, "%s: %s", e->msg, svc_strerror(e->err));
 	else
 		snprintf(buf, len, "%s", svc_strerror(e->err));
@@ -269,7 +278,10 @@ int svc_nl_do(struct svc_nl *nl, struct nlmsghdr *req, svc_nl_cb_t cb,
 		svc_nlerr_set(e, r, NULL);
 		return r;
 	}
-	return recv_replies(nl, req->nlmsg_seq, cb, data, e, &intr);
+	r = recv_replies(nl, req->nlmsg_seq, cb, data, e, &intr);
+	if (r && e->has_offs)
+		svc_nlerr_locate(e, req);
+	return r;
 }
 
 int svc_nl_dump(struct svc_nl *nl, struct nlmsghdr *req, svc_nl_cb_t cb,

@@ -28,11 +28,13 @@ struct svc_nlerr {
 	uint32_t offs;			/* offset of the bad attribute in the request */
 	bool has_miss_type;
 	uint32_t miss_type;		/* type of a missing attribute */
+	char where[96];			/* offs as a path, "service.backends[3].addr" */
 };
 
 /* strerror() that also knows SVC_ENOMODULE; err may be negative. */
 const char *svc_strerror(int err);
-/* "msg: strerror" or "strerror" into buf. */
+/* "msg: strerror" or "strerror" into buf; "msg (at PATH): strerror" when
+ * the bad attribute is an entry of a list (where has an index). */
 const char *svc_nlerr_str(const struct svc_nlerr *e, char *buf, size_t len);
 void svc_nlerr_set(struct svc_nlerr *e, int err, const char *msg);
 
@@ -92,5 +94,7 @@ int svc_nl_send(struct svc_nl *nl, const void *buf, size_t len);
 ssize_t svc_nl_recv(struct svc_nl *nl, void **buf, bool nonblock);
 /* An NLMSG_ERROR message: returns -errno (0 for an ack), fills e. */
 int svc_nl_parse_error(const struct nlmsghdr *nlh, struct svc_nlerr *e);
+/* Fills e->where from e->offs and the request the error is about. */
+void svc_nlerr_locate(struct svc_nlerr *e, const struct nlmsghdr *req);
 
 #endif
