@@ -62,7 +62,8 @@ static int wrr_build(struct svcvip_pool *pool,
 {
 	u32 i, g = 0, len = 0, pos;
 	u64 sum = 0;
-	u32 *w, *cur;
+	s64 *cur;	/* goes negative */
+	u32 *w;
 	int ret = -ENOMEM;
 
 	w = kcalloc(pool->count, sizeof(*w), GFP_KERNEL);
