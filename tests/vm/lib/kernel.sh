@@ -42,6 +42,24 @@ vm_kdir_release() {
 	return 1
 }
 
+# The image for a release: /boot/vmlinuz-REL, else the tree's own
+# arch/x86/boot/bzImage, else a */bzImage under SHARED (the project's
+# shared/kernels, e.g. the debug kernel whose build tree is KDIR) whose header
+# says REL.
+vm_find_image() {
+	local kdir=$1 rel=$2 shared=${3:-} f
+	for f in "/boot/vmlinuz-$rel" "$kdir/arch/x86/boot/bzImage"; do
+		[[ -r $f ]] && { printf '%s\n' "$f"; return 0; }
+	done
+	if [[ -n $shared && -d $shared ]]; then
+		for f in "$shared"/*/bzImage; do
+			[[ -r $f && $(vm_image_release "$f" 2>/dev/null) == "$rel" ]] &&
+				{ readlink -f "$f"; return 0; }
+		done
+	fi
+	return 1
+}
+
 # x86 boot protocol: 16-bit offset at 0x20E points (relative to 0x200) at a
 # NUL-terminated version string "6.1.0-56-amd64 (builder@host) #1 ...".
 vm_image_release() {
