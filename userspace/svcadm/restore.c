@@ -207,6 +207,51 @@ static void collect(void *data, uint64_t cookie, const struct svc_nlerr *e)
 	es->n++;
 }
 
+/*
+ * Breaks frontend cycles: each stuck service is replaced with its wanted
+ * frontends minus those another service held in the kernel (cur), which
+ * releases the frontends it held itself. The full replace follows.
+ */
+static void strip_foreign(struct svc_batch *b, const struct svc_nl *nl,
+			  const struct svc_table *t, const struct svc_table *cur,
+			  const size_t *idx, size_t n)
+{
+	struct fe_ref *refs;
+	size_t nrefs = 0, k = 0;
+
+	for (size_t i = 0; i < cur->n; i++)
+		nrefs += cur->v[i].nfrontends;
+	refs = calloc(nrefs + 1, sizeof(*refs));
+	if (!refs)
+		return;
+	for (size_t i = 0; i < cur->n; i++)
+		for (size_t j = 0; j < cur->v[i].nfrontends; j++)
+			refs[k++] = (struct fe_ref){ &cur->v[i].frontends[j], &cur->v[i] };
+	qsort(refs, nrefs, sizeof(*refs), fe_ref_cmp);
+	for (size_t x = 0; x < n; x++) {
+		const struct svc_service *want = &t->v[idx[x]];
+		struct svc_service tmp = *want;
+		struct svc_frontend *keep = calloc(want->nfrontends + 1, sizeof(*keep));
+
+		if (!keep)
+			break;
+		tmp.nfrontends = 0;
+		for (size_t j = 0; j < want->nfrontends; j++) {
+			struct fe_ref key = { &want->frontends[j], want };
+			const struct fe_ref *owner = bsearch(&key, refs, nrefs, sizeof(*refs),
+							     fe_ref_cmp);
+
+			if (!owner || !strcmp(owner->s->name, want->name))
+				keep[tmp.nfrontends++] = want->frontends[j];	/* shallow */
+		}
+		tmp.frontends = keep;
+		svc_batch_replace_service(b, nl, &tmp, CK(CK_LINE, idx[x]));
+		free(keep);
+	}
+	svc_batch_flush(b);
+	free(refs);
+}
+
 static int apply_replace(struct ctx *c, struct svc_table *t, struct svc_config *cfg)
 {
 	static char buf[SVC_NEST_MAX + 1024];
@@ -218,7 +263,7 @@ static int apply_replace(struct ctx *c, struct svc_table *t, struct svc_config *
 	struct nlmsghdr *nlh;
 	char msg[SVC_EXTACK_MAX + 128];
 	size_t *pending = NULL, npending, *retry = NULL;
-	bool *failed = NULL;
+	bool *failed = NULL, stripped = false;
 	int errors = 0, r;
 
 	svc_table_init(&cur);
@@ -284,7 +329,7 @@ static int apply_replace(struct ctx *c, struct svc_table *t, struct svc_config *
 		pending[i] = i;
 	for (int round = 0; npending; round++) {
 		size_t nretry = 0;
-		bool will_retry;
+		bool will_retry, progress;
 
 		for (size_t k = 0; k < npending; k++) {
 			size_t i = pending[k];
@@ -311,7 +356,8 @@ static int apply_replace(struct ctx *c, struct svc_table *t, struct svc_config *
 			if (es.v[k].e.err == EEXIST)
 				nretry++;
 		}
-		will_retry = nretry && nretry < npending && round < REPLACE_ROUNDS;
+		progress = nretry < npending;
+		will_retry = nretry && round < REPLACE_ROUNDS && (progress || !stripped);
 		nretry = 0;
 		for (size_t k = 0; k < es.n; k++) {
 			size_t i = CK_IDX(es.v[k].cookie);
@@ -329,6 +375,12 @@ static int apply_replace(struct ctx *c, struct svc_table *t, struct svc_config *
 		es.n = 0;
 		if (!will_retry)
 			break;
+		if (!progress) {
+			/* a cycle (services swapping frontends): let go first */
+			strip_foreign(b, nl, t, &cur, retry, nretry);
+			es.n = 0;
+			stripped = true;
+		}
 		memcpy(pending, retry, nretry * sizeof(*pending));
 		npending = nretry;
 	}
