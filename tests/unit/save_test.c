@@ -562,6 +562,69 @@ static void restore_model_errors(void **state)
 	svc_config_free(&cfg);
 }
 
+static void model_equal(void **state)
+{
+	static const char base[] =
+		"service add a proto tcp\n"
+		"frontend add a loadbalancer 192.0.2.1:80 source-ranges 10.0.0.0/8\n"
+		"backend add a 10.0.0.1:80\n"
+		"backend add a 10.0.0.2:80 weight 1\n";
+	static const char *const same[] = {
+		/* defaults spelled out, other order */
+		"service add a proto tcp scheduler maglev affinity none internal-policy cluster\n"
+		"backend add a 10.0.0.2:80\n"
+		"backend add a 10.0.0.1:80 weight 1\n"
+		"frontend add a loadbalancer 192.0.2.1:80 source-ranges 10.0.0.0/8\n",
+		NULL
+	};
+	static const char *const differ[] = {
+		"service add a proto udp\n"
+		"frontend add a loadbalancer 192.0.2.1:80 source-ranges 10.0.0.0/8\n"
+		"backend add a 10.0.0.1:80\nbackend add a 10.0.0.2:80\n",
+		"service add a proto tcp affinity clientip\n"
+		"frontend add a loadbalancer 192.0.2.1:80 source-ranges 10.0.0.0/8\n"
+		"backend add a 10.0.0.1:80\nbackend add a 10.0.0.2:80\n",
+		"service add a proto tcp\n"
+		"frontend add a loadbalancer 192.0.2.1:80 source-ranges 10.0.0.0/16\n"
+		"backend add a 10.0.0.1:80\nbackend add a 10.0.0.2:80\n",
+		"service add a proto tcp\n"
+		"frontend add a loadbalancer 192.0.2.1:80 source-ranges 10.0.0.0/8\n"
+		"backend add a 10.0.0.1:80\nbackend add a 10.0.0.2:80 weight 2\n",
+		"service add a proto tcp\n"
+		"frontend add a loadbalancer 192.0.2.1:80 source-ranges 10.0.0.0/8\n"
+		"backend add a 10.0.0.1:80\nbackend add a 10.0.0.2:80 local\n",
+		"service add a proto tcp\n"
+		"frontend add a loadbalancer 192.0.2.1:80 source-ranges 10.0.0.0/8\n"
+		"backend add a 10.0.0.1:80\n",
+		NULL
+	};
+	struct svc_table t0, t1;
+	struct svc_config cfg;
+
+	(void)state;
+	svc_table_init(&t0);
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(read_model(base, &t0, &cfg), 0);
+	svc_table_sort(&t0);
+	for (int d = 0; d < 2; d++) {
+		const char *const *texts = d ? differ : same;
+
+		for (int k = 0; texts[k]; k++) {
+			const char *text = texts[k];
+
+			svc_table_init(&t1);
+			assert_int_equal(read_model(text, &t1, &cfg), 0);
+			svc_table_sort(&t1);
+			assert_int_equal(svc_service_equal(&t0.v[0], &t1.v[0]), !d);
+			assert_int_equal(svc_service_equal(&t1.v[0], &t0.v[0]), !d);
+			svc_table_free(&t1);
+		}
+	}
+	assert_true(svc_service_equal(&t0.v[0], &t0.v[0]));
+	svc_table_free(&t0);
+	svc_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +637,7 @@ int main(void)
 		cmocka_unit_test(save_roundtrip),
 		cmocka_unit_test(save_canonical_order),
 		cmocka_unit_test(restore_model_errors),
+		cmocka_unit_test(model_equal),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -323,6 +323,34 @@ uint8_t svc_service_external_policy(const struct svc_service *s)
 		s->external_policy : SVCVIP_POLICY_CLUSTER;
 }
 
+bool svc_service_equal(const struct svc_service *a, const struct svc_service *b)
+{
+	if (((a->has ^ b->has) & SVC_SVC_HAS_PROTOCOL) ||
+	    ((a->has & SVC_SVC_HAS_PROTOCOL) && a->protocol != b->protocol) ||
+	    svc_service_scheduler(a) != svc_service_scheduler(b) ||
+	    svc_service_affinity(a) != svc_service_affinity(b) ||
+	    svc_service_internal_policy(a) != svc_service_internal_policy(b) ||
+	    svc_service_external_policy(a) != svc_service_external_policy(b))
+		return false;
+	/* the timeout only matters with client affinity */
+	if (svc_service_affinity(a) != SVCVIP_AFFINITY_NONE &&
+	    svc_service_affinity_timeout(a) != svc_service_affinity_timeout(b))
+		return false;
+	if (a->nfrontends != b->nfrontends || a->nbackends != b->nbackends)
+		return false;
+	for (size_t i = 0; i < a->nfrontends; i++)
+		if (svc_frontend_cmp(&a->frontends[i], &b->frontends[i]) ||
+		    !svc_cidrs_equal(&a->frontends[i].source_ranges,
+				     &b->frontends[i].source_ranges))
+			return false;
+	for (size_t i = 0; i < a->nbackends; i++)
+		if (svc_backend_cmp(&a->backends[i], &b->backends[i]) ||
+		    svc_backend_weight(&a->backends[i]) != svc_backend_weight(&b->backends[i]) ||
+		    svc_backend_flags(&a->backends[i]) != svc_backend_flags(&b->backends[i]))
+			return false;
+	return true;
+}
+
 /* ---- configuration ---- */
 
 int svc_config_copy(struct svc_config *dst, const struct svc_config *src)

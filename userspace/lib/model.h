@@ -176,6 +176,13 @@ bool svc_service_del_frontend(struct svc_service *s, const struct svc_frontend *
 bool svc_service_del_backend(struct svc_service *s, const struct svc_backend *key);
 /* Sort frontends and backends into their canonical order. */
 void svc_service_sort(struct svc_service *s);
+/*
+ * Same effective settings (defaults applied), same frontends (with source
+ * ranges) and backends (with effective weight and flags)? Both must be
+ * sorted (svc_service_sort). Names, stats and tags are not compared. This
+ * is what a daemon asks to decide whether a service needs a replace.
+ */
+bool svc_service_equal(const struct svc_service *a, const struct svc_service *b);
 /* Effective settings (defaults applied where the has bit is clear). */
 uint8_t svc_service_scheduler(const struct svc_service *s);
 uint8_t svc_service_affinity(const struct svc_service *s);
