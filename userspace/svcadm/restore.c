@@ -45,6 +45,20 @@ int split_line(char *line, char **argv, int max)
 	return n;
 }
 
+/* SVCADM_DEBUG=1: how the requests were batched, on stderr. */
+static void debug_stats(const struct svc_batch *b)
+{
+	struct svc_batch_stats st;
+	const char *d = getenv("SVCADM_DEBUG");
+
+	if (!b || !d || !*d || !strcmp(d, "0"))
+		return;
+	svc_batch_stats(b, &st);
+	err_msg("restore: %llu requests in %llu sendmsg calls, %llu rejected",
+		(unsigned long long)st.sent, (unsigned long long)st.sendmsgs,
+		(unsigned long long)st.failed);
+}
+
 /* ---- model building (--replace) ---- */
 
 struct fe_ref {
@@ -389,6 +403,7 @@ static int apply_replace(struct ctx *c, struct svc_table *t, struct svc_config *
 		errors++;
 	}
 out:
+	debug_stats(b);
 	svc_batch_free(b);
 	free(es.v);
 	free(pending);
@@ -526,6 +541,7 @@ static int restore_lines(struct ctx *c, FILE *in)
 	}
 	free(line);
 	free(le.v);
+	debug_stats(b);
 	svc_batch_free(b);
 	return le.failed ? EXIT_FAIL : EXIT_OK;
 }
