@@ -85,6 +85,7 @@ vm_prepare_kernel() {
 	out=$cache/vmlinux-$key
 	neg=$cache/vmlinux-$key.nopvh
 	if [[ -s $out ]]; then
+		touch "$out" 2>/dev/null # mtime = last use, for the pruning below
 		printf '%s\n' "$out"
 		return 0
 	fi
@@ -109,15 +110,20 @@ vm_prepare_kernel() {
 	esac
 	mkdir -p "$cache"
 	tmp=$(mktemp "$cache/.vmlinux.XXXXXX") || return 1
-	# The payload length is exact for the decompressors that care; trailing
-	# garbage warnings (gzip) are harmless.
-	if [[ -n $dec ]] && command -v "${dec%% *}" >/dev/null &&
-		tail -c +$((off + 1)) "$img" | head -c "$pl" | $dec >"$tmp" 2>/dev/null;
-		[[ -s $tmp ]] && [[ $(od -An -tx1 -N 4 "$tmp" | tr -d ' ') == 7f454c46 ]] &&
-		readelf -n "$tmp" 2>/dev/null | grep -q 'Xen.*(0x00000012)'; then
+	# The payload length is exact; the PVH note is ELF note type 0x12
+	# (XEN_ELFNOTE_PHYS32_ENTRY).
+	local ok=0
+	if [[ -n $dec ]] && command -v "${dec%% *}" >/dev/null; then
+		tail -c +$((off + 1)) "$img" | head -c "$pl" | $dec >"$tmp" 2>/dev/null
+		if [[ -s $tmp && $(od -An -tx1 -N 4 "$tmp" | tr -d ' ') == 7f454c46 ]] &&
+			readelf -n "$tmp" 2>/dev/null | grep -q 'Xen.*(0x00000012)'; then
+			ok=1
+		fi
+	fi
+	if [[ $ok == 1 ]]; then
 		chmod 644 "$tmp"
 		mv -f "$tmp" "$out"
-		# Drop stale extractions (other keys) that were not touched recently.
+		# Drop extractions of other kernels unused for an hour.
 		find "$cache" -maxdepth 1 -name 'vmlinux-*' ! -name "vmlinux-$key*" -mmin +60 -delete 2>/dev/null
 		printf '%s\n' "$out"
 	else
