@@ -85,6 +85,11 @@
  *        PKTS_OUT/BYTES_OUT: backend to client; ACTIVE_CONNS: current TCP
  *        connections in ESTABLISHED; INACTIVE_CONNS: other current ones.
  *
+ * List entries ("0:" above) are nests whose own type is not interpreted:
+ * the kernel writes 0 and accepts any. Limits: a CIDR list holds at most 64
+ * entries, a service message at most 1024 frontends and 65535 backends
+ * (E2BIG beyond); the per-netns limits are in the config (ENOSPC when hit).
+ *
  * Service identity: requests that act on an existing service (frontends,
  * backends, del, stats) carry SVCVIP_A_SERVICE with SVCVIP_SERVICE_A_NAME
  * only; any other attribute in that nest is rejected.
@@ -167,19 +172,20 @@
  * SVCVIP_CMD_LOOKUP (do): what would svcvip do with a first packet?
  *        Request SVCVIP_A_LOOKUP with PROTOCOL, FAMILY, DST_ADDR, DST_PORT
  *        required and SRC_ADDR, SRC_PORT optional. Nothing is changed (no
- *        affinity entry, no counter, no round-robin step). The reply's
- *        SVCVIP_A_LOOKUP holds VERDICT (enum svcvip_verdict), REASON (enum
- *        svcvip_reason), MASQUERADE (enum svcvip_masq_reason, 0 = none) and,
- *        when they exist, SVCVIP_A_SERVICE (NAME), SVCVIP_A_FRONTEND and the
- *        chosen SVCVIP_A_BACKEND.
+ *        affinity entry, no counter, no round-robin step). The reply holds
+ *        SVCVIP_A_LOOKUP with VERDICT (enum svcvip_verdict), REASON (enum
+ *        svcvip_reason) and MASQUERADE (enum svcvip_masq_reason, 0 = none)
+ *        and, next to it at the top level when they exist, SVCVIP_A_SERVICE
+ *        (NAME), SVCVIP_A_FRONTEND and the chosen SVCVIP_A_BACKEND.
  *
  * Events
  * ------
  * Listeners of multicast group SVCVIP_GENL_MCGRP_EVENTS receive, after each
  * successful change, a message with the command of the change (NEW_SERVICE,
  * REPLACE_SERVICE, SET_SERVICE, DEL_SERVICE, NEW/DEL_FRONTEND,
- * NEW/SET/DEL_BACKEND, SET_CONFIG, FLUSH) and the nests that describe it.
- * Nothing is built when there is no listener.
+ * NEW/SET/DEL_BACKEND, SET_CONFIG, FLUSH) and the nests that describe it;
+ * service events carry the settings but not the lists. Nothing is built
+ * when there is no listener.
  */
 
 #ifndef _UAPI_LINUX_SVCVIP_H
