@@ -83,7 +83,8 @@ static int new_service(struct genl_info *info, bool replace)
 	ret = svcvip_nl_check_top(info);
 	if (ret)
 		return ret;
-	ret = svcvip_nl_parse_service(info->attrs[SVCVIP_A_SERVICE], true,
+	ret = svcvip_nl_parse_service(info->nlhdr,
+				      info->attrs[SVCVIP_A_SERVICE], true,
 				      &spec, info->extack);
 	if (ret)
 		return ret;
@@ -132,7 +133,8 @@ static int svcvip_nl_set_service(struct sk_buff *skb, struct genl_info *info)
 	ret = svcvip_nl_check_top(info);
 	if (ret)
 		return ret;
-	ret = svcvip_nl_parse_service(info->attrs[SVCVIP_A_SERVICE], false,
+	ret = svcvip_nl_parse_service(info->nlhdr,
+				      info->attrs[SVCVIP_A_SERVICE], false,
 				      &spec, info->extack);
 	if (ret)
 		return ret;
@@ -228,9 +230,32 @@ static int svcvip_nl_del_frontend(struct sk_buff *skb, struct genl_info *info)
 	return frontend_op(info, OP_DEL);
 }
 
+/* NEW_BACKEND with top-level SVCVIP_A_BACKENDS lists: all or nothing. */
+static int backends_add(struct genl_info *info, const char *name)
+{
+	struct svcvip_net *sn = info_sn(info);
+	struct svcvip_service *svc;
+	struct svcvip_be_spec *specs;
+	u32 n;
+	int ret;
+
+	ret = svcvip_nl_parse_backend_lists(info->nlhdr, NULL, &specs, &n,
+					    info->extack);
+	if (ret)
+		return ret;
+	mutex_lock(&sn->lock);
+	svc = find_service(sn, name, info);
+	ret = svc ? svcvip_backends_add(sn, svc, specs, n, info->extack) :
+		    -ENOENT;
+	mutex_unlock(&sn->lock);
+	kvfree(specs);
+	return ret;
+}
+
 static int backend_op(struct genl_info *info, enum member_op op)
 {
 	struct svcvip_net *sn = info_sn(info);
+	bool lists = info->attrs[SVCVIP_A_BACKENDS];
 	struct svcvip_service *svc;
 	struct svcvip_be_spec spec;
 	const char *name;
@@ -242,6 +267,13 @@ static int backend_op(struct genl_info *info, enum member_op op)
 	name = svcvip_nl_service_name(info->attrs, info->extack);
 	if (IS_ERR(name))
 		return PTR_ERR(name);
+	if (lists && (op != OP_ADD || info->attrs[SVCVIP_A_BACKEND])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SVCVIP_A_BACKENDS],
+				    "backend lists only for NEW_BACKEND, without SVCVIP_A_BACKEND");
+		return -EINVAL;
+	}
+	if (lists)
+		return backends_add(info, name);
 	if (!info->attrs[SVCVIP_A_BACKEND]) {
 		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SVCVIP_A_BACKEND);
 		NL_SET_ERR_MSG(info->extack, "backend missing");
@@ -257,7 +289,7 @@ static int backend_op(struct genl_info *info, enum member_op op)
 	if (!svc)
 		ret = -ENOENT;
 	else if (op == OP_ADD)
-		ret = svcvip_backend_add(sn, svc, &spec, info->extack);
+		ret = svcvip_backends_add(sn, svc, &spec, 1, info->extack);
 	else if (op == OP_SET)
 		ret = svcvip_backend_set(sn, svc, &spec, info->extack);
 	else
@@ -454,10 +486,12 @@ static int svcvip_nl_dump_services(struct sk_buff *skb,
 
 	while (svc) {
 		ret = dump_one_service(skb, cb, sn, svc, ctx);
+		if (ret < 0)
+			break;	/* nothing of svc fit: resume at svc */
 		ctx->started = true;
 		strscpy(ctx->name, svc->name, sizeof(ctx->name));
-		if (ret) {
-			ctx->partial = ret > 0 || ctx->partial;
+		if (ret > 0) {
+			ctx->partial = true;
 			break;
 		}
 		ctx->partial = false;

@@ -120,6 +120,7 @@ const struct nla_policy svcvip_top_none_policy[SVCVIP_A_MAX + 1] = {};
 
 const struct nla_policy svcvip_top_service_policy[SVCVIP_A_MAX + 1] = {
 	[SVCVIP_A_SERVICE] = NLA_POLICY_NESTED(service_policy),
+	[SVCVIP_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(backend_policy),
 };
 
 const struct nla_policy svcvip_top_service_ref_policy[SVCVIP_A_MAX + 1] = {
@@ -134,6 +135,7 @@ const struct nla_policy svcvip_top_frontend_policy[SVCVIP_A_MAX + 1] = {
 const struct nla_policy svcvip_top_backend_policy[SVCVIP_A_MAX + 1] = {
 	[SVCVIP_A_SERVICE] = NLA_POLICY_NESTED(service_ref_policy),
 	[SVCVIP_A_BACKEND] = NLA_POLICY_NESTED(backend_policy),
+	[SVCVIP_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(backend_policy),
 };
 
 const struct nla_policy svcvip_top_config_policy[SVCVIP_A_MAX + 1] = {
@@ -146,8 +148,11 @@ const struct nla_policy svcvip_top_lookup_policy[SVCVIP_A_MAX + 1] = {
 
 /* ---- generic checks -------------------------------------------------- */
 
-/* The core keeps the last of duplicated attributes; we refuse them. */
-static int check_no_dups(const struct nlattr *head, int len,
+/*
+ * The core keeps the last of duplicated attributes; we refuse them, except
+ * the types in @repeatable, which are lists meant to be given in parts.
+ */
+static int check_no_dups(const struct nlattr *head, int len, u64 repeatable,
 			 struct netlink_ext_ack *extack)
 {
 	const struct nlattr *a;
@@ -157,8 +162,8 @@ static int check_no_dups(const struct nlattr *head, int len,
 	nla_for_each_attr(a, head, len, rem) {
 		int type = nla_type(a);
 
-		if (type >= 64)
-			continue;	/* the policy rejected it already */
+		if (type >= 64 || (repeatable & BIT_ULL(type)))
+			continue;	/* rejected by the policy, or a list part */
 		if (seen & BIT_ULL(type)) {
 			NL_SET_ERR_MSG_ATTR(extack, a, "duplicate attribute");
 			return -EINVAL;
@@ -171,7 +176,7 @@ static int check_no_dups(const struct nlattr *head, int len,
 static int check_nest_no_dups(const struct nlattr *nest,
 			      struct netlink_ext_ack *extack)
 {
-	return check_no_dups(nla_data(nest), nla_len(nest), extack);
+	return check_no_dups(nla_data(nest), nla_len(nest), 0, extack);
 }
 
 int svcvip_nl_check_top(const struct genl_info *info)
@@ -179,7 +184,8 @@ int svcvip_nl_check_top(const struct genl_info *info)
 	const struct nlmsghdr *nlh = info->nlhdr;
 
 	return check_no_dups(nlmsg_attrdata(nlh, GENL_HDRLEN),
-			     nlmsg_attrlen(nlh, GENL_HDRLEN), info->extack);
+			     nlmsg_attrlen(nlh, GENL_HDRLEN),
+			     BIT_ULL(SVCVIP_A_BACKENDS), info->extack);
 }
 
 /* Evaluates to true (and reports) when attribute @type is missing. */
@@ -525,39 +531,95 @@ static int parse_frontend_list(const struct nlattr *list,
 	return 0;
 }
 
-static int parse_backend_list(const struct nlattr *list,
-			      struct svcvip_svc_spec *s,
-			      struct netlink_ext_ack *extack)
+static u32 count_entries(const struct nlattr *list)
 {
 	const struct nlattr *a;
-	int rem, n = 0, ret;
+	u32 n = 0;
+	int rem;
 
 	nla_for_each_nested(a, list, rem)
 		n++;
-	if (n > SVCVIP_LIMIT_MAX_BACKENDS) {
-		NL_SET_ERR_MSG_ATTR(extack, list,
-				    "too many backends in one service");
-		return -E2BIG;
-	}
-	s->has_backends = true;
-	s->backends = kvcalloc(max(n, 1), sizeof(*s->backends), GFP_KERNEL);
-	if (!s->backends)
-		return -ENOMEM;
+	return n;
+}
+
+static int parse_backends_into(const struct nlattr *list,
+			       struct svcvip_be_spec *specs, u32 *n,
+			       struct netlink_ext_ack *extack)
+{
+	const struct nlattr *a;
+	int rem, ret;
+
 	nla_for_each_nested(a, list, rem) {
-		ret = svcvip_nl_parse_backend(a, &s->backends[s->nbackends],
-					      extack);
+		ret = svcvip_nl_parse_backend(a, &specs[*n], extack);
 		if (ret)
 			return ret;
-		s->nbackends++;
+		(*n)++;
 	}
 	return 0;
 }
 
 /*
- * @full: NEW/REPLACE_SERVICE (protocol required, absent settings = defaults);
- * otherwise a SET_SERVICE (only what is present counts, no lists).
+ * Backends given as @inner (a list inside the service nest, may be NULL)
+ * and as any number of top-level SVCVIP_A_BACKENDS lists of @nlh's
+ * message. Returns 0 with *@specs NULL when there are none at all.
  */
-int svcvip_nl_parse_service(const struct nlattr *nest, bool full,
+int svcvip_nl_parse_backend_lists(const struct nlmsghdr *nlh,
+				  const struct nlattr *inner,
+				  struct svcvip_be_spec **specs, u32 *count,
+				  struct netlink_ext_ack *extack)
+{
+	const struct nlattr *a;
+	bool any = inner;
+	u64 total = 0;
+	u32 n = 0;
+	int rem, ret;
+
+	*specs = NULL;
+	*count = 0;
+	if (inner)
+		total = count_entries(inner);
+	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
+		if (nla_type(a) != SVCVIP_A_BACKENDS)
+			continue;
+		total += count_entries(a);
+		any = true;
+	}
+	if (!any)
+		return 0;
+	if (total > SVCVIP_LIMIT_MAX_BACKENDS) {
+		NL_SET_ERR_MSG(extack, "too many backends in one service");
+		return -E2BIG;
+	}
+	*specs = kvcalloc(max_t(u32, total, 1), sizeof(**specs), GFP_KERNEL);
+	if (!*specs)
+		return -ENOMEM;
+	if (inner) {
+		ret = parse_backends_into(inner, *specs, &n, extack);
+		if (ret)
+			goto err;
+	}
+	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
+		if (nla_type(a) != SVCVIP_A_BACKENDS)
+			continue;
+		ret = parse_backends_into(a, *specs, &n, extack);
+		if (ret)
+			goto err;
+	}
+	*count = n;
+	return 0;
+err:
+	kvfree(*specs);
+	*specs = NULL;
+	return ret;
+}
+
+/*
+ * @full: NEW/REPLACE_SERVICE (protocol required, absent settings = defaults,
+ * backends also from top-level SVCVIP_A_BACKENDS lists of @nlh); otherwise
+ * a SET_SERVICE (only what is present counts, no lists).
+ */
+int svcvip_nl_parse_service(const struct nlmsghdr *nlh,
+			    const struct nlattr *nest, bool full,
 			    struct svcvip_svc_spec *s,
 			    struct netlink_ext_ack *extack)
 {
@@ -616,11 +678,10 @@ int svcvip_nl_parse_service(const struct nlattr *nest, bool full,
 
 	if (!full) {
 		if (tb[SVCVIP_SERVICE_A_FRONTENDS] ||
-		    tb[SVCVIP_SERVICE_A_BACKENDS]) {
-			NL_SET_ERR_MSG_ATTR(extack,
-					    tb[SVCVIP_SERVICE_A_FRONTENDS] ?:
-					    tb[SVCVIP_SERVICE_A_BACKENDS],
-					    "lists need NEW_SERVICE or REPLACE_SERVICE");
+		    tb[SVCVIP_SERVICE_A_BACKENDS] ||
+		    nlmsg_find_attr(nlh, GENL_HDRLEN, SVCVIP_A_BACKENDS)) {
+			NL_SET_ERR_MSG(extack,
+				       "lists need NEW_SERVICE or REPLACE_SERVICE");
 			return -EINVAL;
 		}
 		return 0;
@@ -631,12 +692,12 @@ int svcvip_nl_parse_service(const struct nlattr *nest, bool full,
 		if (ret)
 			goto err;
 	}
-	if (tb[SVCVIP_SERVICE_A_BACKENDS]) {
-		ret = parse_backend_list(tb[SVCVIP_SERVICE_A_BACKENDS], s,
-					 extack);
-		if (ret)
-			goto err;
-	}
+	ret = svcvip_nl_parse_backend_lists(nlh, tb[SVCVIP_SERVICE_A_BACKENDS],
+					    &s->backends, &s->nbackends,
+					    extack);
+	if (ret)
+		goto err;
+	s->has_backends = !!s->backends;
 	return 0;
 err:
 	svcvip_nl_svc_spec_free(s);

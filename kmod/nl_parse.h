@@ -47,9 +47,14 @@ int svcvip_nl_check_top(const struct genl_info *info);
 const char *svcvip_nl_service_name(struct nlattr **attrs,
 				   struct netlink_ext_ack *extack);
 
-int svcvip_nl_parse_service(const struct nlattr *nest, bool full,
+int svcvip_nl_parse_service(const struct nlmsghdr *nlh,
+			    const struct nlattr *nest, bool full,
 			    struct svcvip_svc_spec *s,
 			    struct netlink_ext_ack *extack);
+int svcvip_nl_parse_backend_lists(const struct nlmsghdr *nlh,
+				  const struct nlattr *inner,
+				  struct svcvip_be_spec **specs, u32 *count,
+				  struct netlink_ext_ack *extack);
 void svcvip_nl_svc_spec_free(struct svcvip_svc_spec *s);
 
 int svcvip_nl_parse_frontend(const struct nlattr *nest,

@@ -854,39 +854,49 @@ static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 	return 0;
 }
 
-int svcvip_backend_add(struct svcvip_net *sn, struct svcvip_service *svc,
-		       const struct svcvip_be_spec *b,
-		       struct netlink_ext_ack *extack)
+/* Adds @n backends at once (one new backend set), or none of them. */
+int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
+			const struct svcvip_be_spec *specs, u32 n,
+			struct netlink_ext_ack *extack)
 {
 	struct svcvip_state *old = state_of(sn, svc);
-	struct svcvip_backend *bes, be = b->be;
-	u32 i, j;
+	struct svcvip_backend *bes;
+	u32 i, total = old->count + n;
 	int ret;
 
-	if (!b->has_weight)
-		be.weight = 1;
-	if (!b->has_flags)
-		be.flags = 0;
-	if (backend_find(old, &be)) {
-		NL_SET_ERR_MSG_ATTR(extack, b->attr,
-				    "service already has this backend");
-		return -EEXIST;
-	}
-	ret = check_backend_limit(sn, old->count + 1, extack);
+	ret = check_backend_limit(sn, total, extack);
 	if (ret)
 		return ret;
-	bes = kvmalloc_array(old->count + 1, sizeof(*bes), GFP_KERNEL);
+	for (i = 0; i < n; i++) {
+		if (backend_find(old, &specs[i].be)) {
+			NL_SET_ERR_MSG_ATTR(extack, specs[i].attr,
+					    "service already has this backend");
+			return -EEXIST;
+		}
+	}
+	bes = kvmalloc_array(max_t(u32, total, 1), sizeof(*bes), GFP_KERNEL);
 	if (!bes)
 		return -ENOMEM;
-	/* merge, keeping the order */
-	for (i = 0, j = 0; i < old->count; i++) {
-		if (j == i && backend_cmp(&be, &old->backend[i]) < 0)
-			bes[j++] = be;
-		bes[j++] = old->backend[i];
+	memcpy(bes, old->backend, old->count * sizeof(*bes));
+	for (i = 0; i < n; i++) {
+		struct svcvip_backend *be = &bes[old->count + i];
+
+		*be = specs[i].be;
+		if (!specs[i].has_weight)
+			be->weight = 1;
+		if (!specs[i].has_flags)
+			be->flags = 0;
 	}
-	if (j == old->count)
-		bes[j] = be;
-	ret = backends_publish(sn, svc, bes, old->count + 1);
+	sort(bes, total, sizeof(*bes), backend_cmp, NULL);
+	for (i = 1; i < total; i++) {
+		if (!backend_cmp(&bes[i - 1], &bes[i])) {
+			NL_SET_ERR_MSG(extack, "backend listed twice");
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	ret = backends_publish(sn, svc, bes, total);
+out:
 	kvfree(bes);
 	return ret;
 }

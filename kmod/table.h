@@ -153,9 +153,9 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 			const struct svcvip_fe_spec *f,
 			struct netlink_ext_ack *extack);
 
-int svcvip_backend_add(struct svcvip_net *sn, struct svcvip_service *svc,
-		       const struct svcvip_be_spec *b,
-		       struct netlink_ext_ack *extack);
+int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
+			const struct svcvip_be_spec *specs, u32 n,
+			struct netlink_ext_ack *extack);
 int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack);

@@ -8,6 +8,8 @@ As a command: nlraw.py [--replace] [--dump] CMD ATTRS_JSON
     [type, kind, value] with kind one of u8 u16 u32 u64 str (NUL added) bin
     (hex) nest (a list of the same) raw (hex, the attribute payload as is).
     (--replace sets NLM_F_REPLACE, which generic netlink must refuse.)
+    Top-level attribute numbers: INFO 1 SERVICE 2 FRONTEND 3 BACKEND 4
+    CONFIG 5 LOOKUP 6 BACKENDS 7.
     A top-level ["payload", "<hex>"] instead sends those bytes verbatim as
     the message payload after the genl header.
     Prints "ok" or "error ERRNO: MESSAGE"; exits 0 on success, 1 on error.
@@ -41,6 +43,7 @@ NETLINK_EXT_ACK = 11
 NETLINK_CAP_ACK = 10
 NLMSGERR_ATTR_MSG = 1
 SOL_NETLINK = 270
+SO_SNDBUFFORCE = 32
 
 COMMANDS = ["UNSPEC", "GET_INFO", "NEW_SERVICE", "SET_SERVICE", "DEL_SERVICE",
             "GET_SERVICE", "NEW_FRONTEND", "DEL_FRONTEND", "NEW_BACKEND",
@@ -98,6 +101,11 @@ class Genl:
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
                                   NETLINK_GENERIC)
         self.sock.bind((0, 0))
+        # large messages (a whole big service in one request) need room
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 8 << 20)
+        except OSError:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
         self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
         self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
         self.seq = 1

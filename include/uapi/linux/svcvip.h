@@ -112,10 +112,16 @@
  *        in the message (absent = default), and each list present replaces
  *        the current one as a whole (an empty nest means "none"); a list
  *        absent keeps the current entries. The packet path sees either the
- *        old or the new service, never a mix. One message is bounded by the
- *        socket's send buffer; larger backend sets follow as
- *        SVCVIP_CMD_NEW_BACKEND messages. (Generic netlink reserves the
+ *        old or the new service, never a mix. (Generic netlink reserves the
  *        nlmsg flags, so this is a command rather than NLM_F_REPLACE.)
+ *
+ *        An attribute holds at most 64 KiB, about 1,300 backends. A larger
+ *        backend set goes in top-level SVCVIP_A_BACKENDS lists next to
+ *        SVCVIP_A_SERVICE: SVCVIP_A_BACKENDS may appear any number of
+ *        times, and the backends of all of them (plus those of
+ *        SVCVIP_SERVICE_A_BACKENDS) form the one list. A message is bounded
+ *        only by the socket's send buffer, so a whole service of the
+ *        maximum size is still one atomic replace.
  *
  * SVCVIP_CMD_SET_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME; changes
  *        only the settings present (PROTOCOL may not change: ENOENT/EINVAL).
@@ -140,7 +146,10 @@
  * SVCVIP_CMD_NEW_BACKEND / SVCVIP_CMD_SET_BACKEND / SVCVIP_CMD_DEL_BACKEND
  *        (do, admin): SVCVIP_A_SERVICE (NAME) and SVCVIP_A_BACKEND. NEW fails
  *        with EEXIST if the (address, port) exists, SET with ENOENT if it
- *        does not (SET changes weight and flags; absent = unchanged). A
+ *        does not (SET changes weight and flags; absent = unchanged). NEW
+ *        also takes, instead of SVCVIP_A_BACKEND, one or more top-level
+ *        SVCVIP_A_BACKENDS lists: all of them are added at once (one new
+ *        backend set), or none if any is refused. A
  *        removed backend gets no new connections; established TCP
  *        connections to it continue until they close, UDP conntrack entries
  *        to it are deleted so clients move on.
@@ -230,6 +239,7 @@ enum svcvip_attr {
 	SVCVIP_A_BACKEND,
 	SVCVIP_A_CONFIG,
 	SVCVIP_A_LOOKUP,
+	SVCVIP_A_BACKENDS,
 	__SVCVIP_A_MAX
 };
 #define SVCVIP_A_MAX (__SVCVIP_A_MAX - 1)

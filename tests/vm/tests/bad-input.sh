@@ -108,7 +108,7 @@ raw=(
 'NEW_SERVICE [[2,"nest",[[1,"str","x"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000b"],[4,"u16",80]]],[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000b"],[4,"u16",80]]]]]]]] ## frontend listed twice'
 'NEW_SERVICE [[2,"nest",[[1,"str","x"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]]]]] ## belongs to another service'
 'REPLACE_SERVICE [[2,"nest",[[1,"str","default/dns:dns"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]],[9,"nest",[]]]]] ## belongs to another service'
-'REPLACE_SERVICE [[2,"nest",[[1,"str","default/dns:dns"],[2,"u8",17],[9,"nest",[[0,"nest",[[1,"u16",2],[2,"bin","0a00000100000000000000000000000000"],[3,"u16",53]]]]]]]] ## EINVAL'
+'REPLACE_SERVICE [[2,"nest",[[1,"str","default/dns:dns"],[2,"u8",17],[9,"nest",[[0,"nest",[[1,"u16",2],[2,"bin","0a00000100000000000000000000000000"],[3,"u16",53]]]]]]]] ## EINVAL|ERANGE'
 'NEW_BACKEND ['"$svc_ref"',[4,"nest",[[1,"u16",2],[2,"bin","fd000000000000000000000000000001"],[3,"u16",80]]]] ## address length does not match its family'
 'NEW_BACKEND ['"$svc_ref"',[4,"nest",[[1,"u16",10],[2,"bin","0a000001"],[3,"u16",80]]]] ## address length does not match its family'
 'NEW_BACKEND ['"$svc_ref"',[4,"nest",[[1,"u16",3],[2,"bin","0a000001"],[3,"u16",80]]]] ## family must be AF_INET or AF_INET6'
