@@ -144,6 +144,7 @@ static const char usage_connect[] =
 "      timeout N\n"
 "      error N\n"
 "      elapsed_ms MS            wall time of all N attempts\n"
+"    SIGTERM/SIGINT: no new attempts; the summary covers those made.\n"
 "    Exit 0 iff all N attempts are ok, else 1.\n";
 
 static const char usage_hold[] =
@@ -1356,8 +1357,8 @@ static void *worker_main(void *arg)
 		int64_t t0;
 		long ms;
 
-		if (i >= c->count)
-			break;
+		if (i >= c->count || g_stop)
+			break;	/* SIGTERM: stop, report what was done */
 		if (!first && c->interval_ms)
 			sleep_ms(c->interval_ms);
 		first = 0;
