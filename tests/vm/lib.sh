@@ -83,9 +83,12 @@ module_deps() {
 	return 0
 }
 
+# SVCVIP_KO: the module to test (make check-debug builds its own)
+SVCVIP_KO=${SVCVIP_KO:-$TOP/kmod/svcvip.ko}
+
 module_load() {
 	module_deps
-	insmod "$TOP/kmod/svcvip.ko" || die "insmod svcvip.ko"
+	insmod "$SVCVIP_KO" || die "insmod $SVCVIP_KO"
 }
 
 module_unload() {

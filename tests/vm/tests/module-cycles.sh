@@ -5,7 +5,7 @@
 module_deps
 ok=0
 for i in $(seq 1 50); do
-	insmod "$TOP/kmod/svcvip.ko" || break
+	insmod "$SVCVIP_KO" || break
 	svcadm service add web proto tcp >/dev/null || break
 	svcadm frontend add web clusterip 10.96.0.10:80 || break
 	svcadm backend add web 10.0.0.11:8080 || break

@@ -4,7 +4,7 @@
 want=$(sed -n 's/^#define SVCVIP_VERSION "\(.*\)"/\1/p' "$TOP/kmod/version.h")
 
 module_deps
-check "insmod" insmod "$TOP/kmod/svcvip.ko"
+check "insmod" insmod "$SVCVIP_KO"
 module_loaded || die "module not loaded"
 expect_eq "module version in sysfs" "$(cat /sys/module/svcvip/version)" "$want"
 check "GET_INFO answers" python3 "$NLRAW" GET_INFO '[]'

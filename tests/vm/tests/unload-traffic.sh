@@ -44,7 +44,7 @@ done
 ok_before=$(awk '$1 == "ok" { print $2 }' "$logs/tcp")
 echo "tcp connections answered before the unload: ${ok_before:-?}"
 
-check "module loads again" insmod "$TOP/kmod/svcvip.ko"
+check "module loads again" insmod "$SVCVIP_KO"
 table | in_ns node "$SVCADM" restore || fail "restore after reload"
 out=$(in_ns client "$VIPCHECK" connect --proto tcp --addr 10.96.0.10 \
 	--port 80 --count 20)
