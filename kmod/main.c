@@ -19,8 +19,13 @@
 #include "netlink.h"
 #include "hooks.h"
 #include "sched.h"
+#include "selftest.h"
 
 unsigned int svcvip_net_id __read_mostly;
+
+static bool selftest = IS_ENABLED(CONFIG_SVCVIP_DEBUG);
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "run the in-kernel selftests at load; fail the load if one fails");
 
 static int __net_init svcvip_net_init(struct net *net)
 {
@@ -78,6 +83,8 @@ static int __init svcvip_init(void)
 	int ret;
 
 	svcvip_flow_hash_init();
+	if (selftest && !svcvip_selftest())
+		return -ENOTRECOVERABLE;
 
 	ret = register_pernet_subsys(&svcvip_net_ops);
 	if (ret)
