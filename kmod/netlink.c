@@ -80,9 +80,6 @@ static int new_service(struct genl_info *info, bool replace)
 	struct svcvip_svc_spec spec;
 	int ret;
 
-	ret = svcvip_nl_check_top(info);
-	if (ret)
-		return ret;
 	ret = svcvip_nl_parse_service(info->nlhdr,
 				      info->attrs[SVCVIP_A_SERVICE], true,
 				      &spec, info->extack);
@@ -130,9 +127,6 @@ static int svcvip_nl_set_service(struct sk_buff *skb, struct genl_info *info)
 	struct svcvip_service *svc;
 	int ret;
 
-	ret = svcvip_nl_check_top(info);
-	if (ret)
-		return ret;
 	ret = svcvip_nl_parse_service(info->nlhdr,
 				      info->attrs[SVCVIP_A_SERVICE], false,
 				      &spec, info->extack);
@@ -151,11 +145,7 @@ static int svcvip_nl_del_service(struct sk_buff *skb, struct genl_info *info)
 	struct svcvip_net *sn = info_sn(info);
 	struct svcvip_service *svc;
 	const char *name;
-	int ret;
 
-	ret = svcvip_nl_check_top(info);
-	if (ret)
-		return ret;
 	name = svcvip_nl_service_name(info->attrs, info->extack);
 	if (IS_ERR(name))
 		return PTR_ERR(name);
@@ -183,6 +173,25 @@ static int svcvip_nl_flush(struct sk_buff *skb, struct genl_info *info)
 
 enum member_op { OP_ADD, OP_SET, OP_DEL };
 
+/*
+ * What every frontend and backend request starts with: the name of the
+ * service it is for, and the member (@type).
+ */
+static const char *member_request(struct genl_info *info, int type)
+{
+	const char *name;
+
+	name = svcvip_nl_service_name(info->attrs, info->extack);
+	if (IS_ERR(name) || info->attrs[type])
+		return name;
+	NL_SET_ERR_ATTR_MISS(info->extack, NULL, type);
+	if (type == SVCVIP_A_FRONTEND)
+		NL_SET_ERR_MSG(info->extack, "frontend missing");
+	else
+		NL_SET_ERR_MSG(info->extack, "backend missing");
+	return ERR_PTR(-EINVAL);
+}
+
 static int frontend_op(struct genl_info *info, enum member_op op)
 {
 	struct svcvip_net *sn = info_sn(info);
@@ -191,17 +200,9 @@ static int frontend_op(struct genl_info *info, enum member_op op)
 	const char *name;
 	int ret;
 
-	ret = svcvip_nl_check_top(info);
-	if (ret)
-		return ret;
-	name = svcvip_nl_service_name(info->attrs, info->extack);
+	name = member_request(info, SVCVIP_A_FRONTEND);
 	if (IS_ERR(name))
 		return PTR_ERR(name);
-	if (!info->attrs[SVCVIP_A_FRONTEND]) {
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SVCVIP_A_FRONTEND);
-		NL_SET_ERR_MSG(info->extack, "frontend missing");
-		return -EINVAL;
-	}
 	ret = svcvip_nl_parse_frontend(info->attrs[SVCVIP_A_FRONTEND], &spec,
 				       info->extack);
 	if (ret)
@@ -261,24 +262,17 @@ static int backend_op(struct genl_info *info, enum member_op op)
 	const char *name;
 	int ret;
 
-	ret = svcvip_nl_check_top(info);
-	if (ret)
-		return ret;
-	name = svcvip_nl_service_name(info->attrs, info->extack);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
 	if (lists && (op != OP_ADD || info->attrs[SVCVIP_A_BACKEND])) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SVCVIP_A_BACKENDS],
 				    "backend lists only for NEW_BACKEND, without SVCVIP_A_BACKEND");
 		return -EINVAL;
 	}
+	name = member_request(info, lists ? SVCVIP_A_BACKENDS :
+					    SVCVIP_A_BACKEND);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	if (lists)
 		return backends_add(info, name);
-	if (!info->attrs[SVCVIP_A_BACKEND]) {
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SVCVIP_A_BACKEND);
-		NL_SET_ERR_MSG(info->extack, "backend missing");
-		return -EINVAL;
-	}
 	ret = svcvip_nl_parse_backend(info->attrs[SVCVIP_A_BACKEND], &spec,
 				      info->extack);
 	if (ret)
@@ -596,9 +590,6 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	const struct svcvip_config *old;
 	int ret;
 
-	ret = svcvip_nl_check_top(info);
-	if (ret)
-		return ret;
 	ret = svcvip_nl_parse_config(info->attrs[SVCVIP_A_CONFIG], &req,
 				     info->extack);
 	if (ret)
@@ -685,9 +676,6 @@ static int svcvip_nl_lookup(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	ret = svcvip_nl_check_top(info);
-	if (ret)
-		return ret;
 	ret = svcvip_nl_parse_lookup(info->attrs[SVCVIP_A_LOOKUP], &req,
 				     info->extack);
 	if (ret)
@@ -810,12 +798,22 @@ static const struct genl_multicast_group svcvip_genl_mcgrps[] = {
 	{ .name = SVCVIP_GENL_MCGRP_EVENTS },
 };
 
+/* Before every request: the core keeps the last of duplicated attributes,
+ * svcvip refuses them.
+ */
+static int svcvip_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			      struct genl_info *info)
+{
+	return svcvip_nl_check_top(info);
+}
+
 static struct genl_family svcvip_genl_family __ro_after_init = {
 	.name = SVCVIP_GENL_NAME,
 	.version = SVCVIP_GENL_VERSION,
 	.maxattr = SVCVIP_A_MAX,
 	.netnsok = true,
 	.parallel_ops = true,	/* each netns has its own lock */
+	.pre_doit = svcvip_nl_pre_doit,
 	.ops = svcvip_genl_ops,
 	.n_ops = ARRAY_SIZE(svcvip_genl_ops),
 	.mcgrps = svcvip_genl_mcgrps,

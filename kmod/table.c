@@ -141,6 +141,19 @@ static struct svcvip_backend *backend_find(const struct svcvip_state *st,
 	return bsearch(key, st->backend, st->count, sizeof(*key), backend_cmp);
 }
 
+static struct svcvip_backend *
+backend_find_or_err(const struct svcvip_state *st,
+		    const struct svcvip_be_spec *b,
+		    struct netlink_ext_ack *extack)
+{
+	struct svcvip_backend *be = backend_find(st, &b->be);
+
+	if (!be)
+		NL_SET_ERR_MSG_ATTR(extack, b->attr,
+				    "service has no such backend");
+	return be;
+}
+
 static void state_free(struct svcvip_state *st)
 {
 	int f, c;
@@ -909,12 +922,9 @@ int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 	struct svcvip_backend *bes, *cur;
 	int ret;
 
-	cur = backend_find(old, &b->be);
-	if (!cur) {
-		NL_SET_ERR_MSG_ATTR(extack, b->attr,
-				    "service has no such backend");
+	cur = backend_find_or_err(old, b, extack);
+	if (!cur)
 		return -ENOENT;
-	}
 	bes = kvmalloc_array(old->count, sizeof(*bes), GFP_KERNEL);
 	if (!bes)
 		return -ENOMEM;
@@ -938,12 +948,9 @@ int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 	u32 idx;
 	int ret;
 
-	cur = backend_find(old, &b->be);
-	if (!cur) {
-		NL_SET_ERR_MSG_ATTR(extack, b->attr,
-				    "service has no such backend");
+	cur = backend_find_or_err(old, b, extack);
+	if (!cur)
 		return -ENOENT;
-	}
 	idx = cur - old->backend;
 	bes = kvmalloc_array(max_t(u32, old->count - 1, 1), sizeof(*bes),
 			     GFP_KERNEL);
