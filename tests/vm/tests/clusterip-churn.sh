@@ -15,26 +15,29 @@ table() {	# the table with backend set $1 (pod numbers)
 }
 table "11 12 13" | in_ns node "$SVCADM" restore || die "restore"
 
-# The client paces itself so that its 1,000 connections span the replaces;
-# the replacer keeps going for as long as the client runs.
+# The client runs until both have happened: 100 replaces and 1,000
+# connections, whichever is slower on this machine; then SIGTERM makes it
+# print its summary.
 out_file=$(mktemp)
 in_ns client "$VIPCHECK" connect --proto tcp --addr 10.96.0.10 --port 80 \
-	--count 1000 --interval-ms 80 --timeout-ms 5000 > "$out_file" &
+	--count 100000000 --interval-ms 20 --timeout-ms 5000 -v > "$out_file" &
 client=$!
 replaced=0
 i=0
-while kill -0 $client 2>/dev/null; do
+while [ $replaced -lt 100 ] || [ "$(grep -c '^attempt' "$out_file")" -lt 1000 ]; do
+	kill -0 $client 2>/dev/null || break
 	table "${sets[$((i % ${#sets[@]}))]}" |
 		in_ns node "$SVCADM" restore --replace && replaced=$((replaced + 1))
 	i=$((i + 1))
 done
+kill -TERM $client
 wait $client
-out=$(cat "$out_file")
+out=$(grep -v '^attempt' "$out_file")
 echo "$out"
 echo "replaces during the run: $replaced"
 expect_range "at least 100 atomic replaces while the client ran ($replaced)" \
 	"$replaced" 100 100000
-expect_eq "1000 connections answered during the replaces" \
-	"$(stat_of "$out" ok)" 1000
+expect_range "at least 1000 connections answered during the replaces" \
+	"$(stat_of "$out" ok)" 1000 100000000
 expect_eq "no connection refused" "$(stat_of "$out" refused)" 0
 expect_eq "no connection timed out" "$(stat_of "$out" timeout)" 0

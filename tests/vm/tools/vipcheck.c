@@ -1391,6 +1391,7 @@ static void *worker_main(void *arg)
 			default:
 				printf("attempt %ld error %s %ld\n", i, r.err, ms);
 			}
+			fflush(stdout);	/* a test may follow the progress */
 			pthread_mutex_unlock(&g_outlock);
 		}
 	}
