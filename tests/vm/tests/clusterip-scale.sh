@@ -39,8 +39,11 @@ check "save of the loaded table equals the file" \
 	cmp -s <(grep -v '^config' "$saved" | sort) <(sed 's/$/ weight 1/; /^service/s/ weight 1$/ scheduler maglev internal-policy cluster external-policy cluster/; /^frontend/s/ weight 1$//' "$file" | sort)
 
 # a spot check that the table answers
-out=$(svcadm -n lookup tcp 10.97.134.159:80)
-check "lookup finds service 99999's frontend" grep -q 'service ns999/svc99999:http' <<<"$out"
+last=$((N - 1))
+vip=10.$((96 + last / 65536)).$((last / 256 % 256)).$((last % 256))
+out=$(svcadm -n lookup tcp "$vip:80")
+check "lookup finds the last service's frontend" \
+	grep -q "service ns$((last % 1000))/svc$last:http" <<<"$out"
 
 t0=$(date +%s%N)
 check "flush" svcadm flush
