@@ -73,6 +73,11 @@ void svc_batch_stats(const struct svc_batch *b, struct svc_batch_stats *st)
 	*st = b->st;
 }
 
+size_t svc_batch_max_bytes(const struct svc_batch *b)
+{
+	return b->max_bytes;
+}
+
 static void report(struct svc_batch *b, size_t i, const struct svc_nlerr *e)
 {
 	b->st.failed++;

@@ -52,5 +52,7 @@ struct svc_batch_stats {
 	uint64_t sendmsgs;	/* sendmsg() calls */
 };
 void svc_batch_stats(const struct svc_batch *b, struct svc_batch_stats *st);
+/* The largest request the batch takes (svc_batch_add: -EMSGSIZE beyond). */
+size_t svc_batch_max_bytes(const struct svc_batch *b);
 
 #endif

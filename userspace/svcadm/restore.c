@@ -3,7 +3,11 @@
  * restore.c: svcadm restore [--replace] [FILE|-]
  *
  * Without --replace every line is executed, pipelined in batches (one
- * sendmsg per batch, acks mapped back to lines). With --replace the whole
+ * sendmsg per batch, acks mapped back to lines); a "service add" and the
+ * frontend/backend adds of that service after it are merged into one
+ * NEW_SERVICE where that cannot change any line's outcome (restore_plan.h
+ * says when), and re-sent line by line when the kernel refuses it, so that
+ * each error is still reported on its own line. With --replace the whole
  * file is parsed into a model first (any error: nothing is applied), then
  * services missing from the file are deleted, the config is set, and each
  * service of the file is replaced atomically with its complete lists.
@@ -13,7 +17,11 @@
 #include <string.h>
 #include <libmnl/libmnl.h>
 
+#include <limits.h>
+#include <linux/genetlink.h>
+
 #include "batch.h"
+#include "restore_plan.h"
 #include "svcadm.h"
 
 #define MAX_WORDS	256
@@ -413,10 +421,15 @@ out:
 	return errors ? EXIT_FAIL : EXIT_OK;
 }
 
+/* ---- line mode ---- */
+
 /*
- * Errors of line-by-line restore, printed in line order: kernel errors
- * arrive when a batch is flushed, parse errors as lines are read, so both
- * are collected and printed, sorted, each time a batch has been flushed.
+ * Errors of line-by-line restore, printed in line order: parse errors are
+ * found before anything is sent, kernel errors arrive when a batch is
+ * flushed, and lines merged into a service's NEW_SERVICE may be sent (again)
+ * later than the lines after them. So errors are collected and, after each
+ * flush, those of lines before the first line whose outcome is still open
+ * are printed, sorted.
  */
 struct line_err {
 	unsigned long line;
@@ -459,91 +472,714 @@ static int line_err_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static void print_errs(struct line_errs *le)
+/* Prints the errors of lines before 'below' (all: ULONG_MAX). */
+static void print_errs(struct line_errs *le, unsigned long below)
 {
+	size_t k = 0;
+
 	if (le->n > 1)
 		qsort(le->v, le->n, sizeof(*le->v), line_err_cmp);
-	for (size_t i = 0; i < le->n; i++) {
-		err_msg("line %lu: %s", le->v[i].line, le->v[i].msg);
-		free(le->v[i].msg);
+	for (; k < le->n && le->v[k].line < below; k++) {
+		err_msg("line %lu: %s", le->v[k].line, le->v[k].msg);
+		free(le->v[k].msg);
 	}
-	le->n = 0;
+	memmove(le->v, le->v + k, (le->n - k) * sizeof(*le->v));
+	le->n -= k;
 }
+
+#define GROUP_COOKIE	(1ULL << 63)
+#define RETRY_MAX	32	/* NEW_SERVICE attempts after dropping a bad entry */
+#define MIN_MERGED	16	/* see rp_limits.min_merged */
+
+enum { GR_IDLE, GR_PENDING, GR_DONE };
+
+/* A group at run time. */
+struct grt {
+	uint64_t msg;		/* index of its NEW_SERVICE among the requests */
+	int err;		/* the NEW_SERVICE's error, 0 = none */
+	int entry;		/* list it points into (rp_where_entry), or -1 */
+	size_t entry_idx;
+	uint8_t state;
+	uint8_t tries;
+	bool temp_sched;	/* created with rr, its scheduler set afterwards */
+	uint8_t sched;		/* the scheduler it is to have */
+};
+
+/* What an add line contributes to a merged message, kept from reading it. */
+union idata {
+	struct svc_frontend fe;		/* RP_FE_ADD (owns its source ranges) */
+	struct svc_backend be;		/* RP_BE_ADD, as merged */
+	struct {			/* RP_SVC_ADD: the settings */
+		uint32_t has;
+		uint32_t affinity_timeout;
+		uint8_t protocol, scheduler, affinity;
+		uint8_t internal_policy, external_policy;
+	} svc;
+};
+
+struct lines {
+	struct svc_nl *nl;
+	struct rp_names *names;
+	struct svc_batch *b;
+	struct line_errs le;
+	char *text;		/* every line read, each NUL-terminated */
+	size_t text_len, text_cap;
+	size_t *off;		/* where items[i]'s line starts in text */
+	struct rp_item *items;
+	union idata *data;	/* for each item */
+	size_t n, cap;
+	struct rp_plan plan;
+	struct grt *g;
+	uint32_t *fifo;		/* groups whose NEW_SERVICE is out, in order */
+	size_t fhead, ftail, fcap;
+	unsigned long finishing;	/* head line of the group being finished */
+	uint64_t queued;	/* requests handed to the batch */
+	uint64_t sendmsgs;	/* sendmsg calls seen */
+	unsigned long inflight_min;	/* lowest line of a request not acked */
+	unsigned long cur;	/* line being worked on */
+	bool resolving;
+	int abort;		/* negative errno: the connection failed */
+	size_t groups, retried, fallbacks;
+	char buf[SVC_NEST_MAX + 1024];
+};
 
 static void line_error(void *data, uint64_t cookie, const struct svc_nlerr *e)
 {
 	char msg[SVC_EXTACK_MAX + 128];
+	struct lines *L = data;
 
-	push_err(data, (unsigned long)cookie, svc_nlerr_str(e, msg, sizeof(msg)));
+	if (cookie & GROUP_COOKIE) {
+		struct grt *gt = &L->g[cookie & ~GROUP_COOKIE];
+
+		gt->err = e->err ? e->err : EIO;
+		gt->entry = rp_where_entry(e->where, &gt->entry_idx);
+		return;
+	}
+	push_err(&L->le, (unsigned long)cookie, svc_nlerr_str(e, msg, sizeof(msg)));
 }
 
-static int restore_lines(struct ctx *c, FILE *in)
+/* Parses items[i]'s line again (it parsed before). */
+static int parse_item(struct lines *L, size_t i, struct op *op)
 {
-	static char buf[SVC_NEST_MAX + 1024];
-	struct svc_nl *nl = ctx_nl(c);
-	char *line = NULL, *argv[MAX_WORDS], err[ERRBUF];
-	struct line_errs le = { 0 };
-	struct svc_batch_stats st;
-	unsigned long lineno = 0;
-	uint64_t flushed = 0;
-	struct svc_batch *b;
-	size_t cap = 0;
-	int r = 0;
+	char *copy = strdup(L->text + L->off[i]), *argv[MAX_WORDS], err[ERRBUF];
+	int n, r = -1;
 
-	b = svc_batch_new(nl, 0, line_error, &le);
-	if (!b) {
-		err_msg("out of memory");
-		return EXIT_FAIL;
+	op_init(op);
+	if (!copy)
+		return -1;
+	n = split_line(copy, argv, MAX_WORDS);
+	if (n > 0)
+		r = op_parse(n, argv, op, err, sizeof(err)) ? -1 : 0;
+	free(copy);
+	return r;
+}
+
+static void after_io(struct lines *L, unsigned long line);
+
+static int queue(struct lines *L, const struct nlmsghdr *nlh, uint64_t cookie,
+		 unsigned long line)
+{
+	int r;
+
+	if (L->abort)
+		return L->abort;
+	r = svc_batch_add(L->b, nlh, cookie);
+	if (r) {
+		L->abort = r;
+		return r;
 	}
-	while (getline(&line, &cap, in) >= 0) {
+	L->queued++;
+	if (line < L->inflight_min)
+		L->inflight_min = line;
+	after_io(L, line);
+	return 0;
+}
+
+/* Sends items[i]'s line as it is. */
+static void send_line(struct lines *L, size_t i)
+{
+	unsigned long line = L->items[i].line;
+	struct nlmsghdr *nlh;
+	struct op op;
+
+	if (parse_item(L, i, &op)) {
+		push_err(&L->le, line, "out of memory");
+		return;
+	}
+	nlh = op_request(&op, L->nl, L->buf, sizeof(L->buf));
+	op_free(&op);
+	if (!nlh)
+		push_err(&L->le, line, "request too large");
+	else
+		queue(L, nlh, line, line);
+}
+
+/* Omits what the kernel would default anyway: more backends fit. */
+static struct svc_backend merge_backend(const struct svc_backend *be)
+{
+	struct svc_backend m = *be;
+
+	if ((m.has & SVC_BE_HAS_WEIGHT) && m.weight == 1)
+		m.has &= ~SVC_BE_HAS_WEIGHT;
+	if ((m.has & SVC_BE_HAS_FLAGS) && !m.flags)
+		m.has &= ~SVC_BE_HAS_FLAGS;
+	return m;
+}
+
+/* The group's NEW_SERVICE: the service add with the merged members. */
+static struct nlmsghdr *build_merged(struct lines *L, uint32_t g)
+{
+	const struct rp_group *gr = &L->plan.groups[g];
+	const union idata *h = &L->data[gr->head];
+	unsigned what = SVC_PUT_SETTINGS;
+	struct nlmsghdr *nlh = NULL;
+	struct svc_service s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.name, sizeof(s.name), "%s", rp_names_name(L->names, L->items[gr->head].svc));
+	s.has = h->svc.has;
+	s.protocol = h->svc.protocol;
+	s.scheduler = h->svc.scheduler;
+	s.affinity = h->svc.affinity;
+	s.affinity_timeout = h->svc.affinity_timeout;
+	s.internal_policy = h->svc.internal_policy;
+	s.external_policy = h->svc.external_policy;
+	if (L->g[g].temp_sched) {
+		s.scheduler = SVCVIP_SCHED_RR;
+		s.has |= SVC_SVC_HAS_SCHEDULER;
+	}
+	for (uint32_t i = L->items[gr->head].next; i != RP_NONE; i = L->items[i].next) {
+		int r;
+
+		if (L->items[i].disp != RP_MERGED)
+			continue;
+		if (L->items[i].kind == RP_FE_ADD)
+			r = svc_service_add_frontend(&s, &L->data[i].fe);
+		else
+			r = svc_service_add_backend(&s, &L->data[i].be);
+		if (r)
+			goto out;
+	}
+	if (s.nfrontends)
+		what |= SVC_PUT_FRONTENDS;
+	if (s.nbackends)
+		what |= SVC_PUT_BACKENDS;
+	nlh = svc_req_service(L->nl, L->buf, sizeof(L->buf), SVCVIP_CMD_NEW_SERVICE, 0,
+			      &s, what);
+out:
+	svc_service_free(&s);
+	return nlh;
+}
+
+/* Queues the group's NEW_SERVICE; -1 if it cannot be built. */
+static int send_merged(struct lines *L, uint32_t g)
+{
+	struct nlmsghdr *nlh = build_merged(L, g);
+	struct grt *gt = &L->g[g];
+
+	if (!nlh)
+		return -1;
+	gt->err = 0;
+	gt->entry = -1;
+	gt->msg = L->queued;
+	gt->state = GR_PENDING;
+	if (L->ftail == L->fcap) {	/* a group is in it at most once */
+		memmove(L->fifo, L->fifo + L->fhead, (L->ftail - L->fhead) * sizeof(*L->fifo));
+		L->ftail -= L->fhead;
+		L->fhead = 0;
+	}
+	L->fifo[L->ftail++] = g;
+	queue(L, nlh, GROUP_COOKIE | g, L->items[L->plan.groups[g].head].line);
+	return 0;
+}
+
+/* Every line of the group on its own, as if nothing had been merged. */
+static void fallback(struct lines *L, uint32_t g)
+{
+	const struct rp_group *gr = &L->plan.groups[g];
+
+	L->fallbacks++;
+	send_line(L, gr->head);
+	for (uint32_t i = L->items[gr->head].next; i != RP_NONE && !L->abort;
+	     i = L->items[i].next)
+		send_line(L, i);
+	L->g[g].state = GR_DONE;
+}
+
+/* The NEW_SERVICE succeeded: duplicates and what did not fit follow. */
+static void send_after(struct lines *L, uint32_t g)
+{
+	const struct rp_group *gr = &L->plan.groups[g];
+	const struct grt *gt = &L->g[g];
+
+	for (uint32_t i = L->items[gr->head].next; i != RP_NONE && !L->abort;
+	     i = L->items[i].next)
+		if (L->items[i].disp == RP_AFTER)
+			send_line(L, i);
+	if (gt->temp_sched && !L->abort) {
+		struct svc_service s;
 		struct nlmsghdr *nlh;
+
+		memset(&s, 0, sizeof(s));
+		snprintf(s.name, sizeof(s.name), "%s",
+			 rp_names_name(L->names, L->items[gr->head].svc));
+		s.scheduler = gt->sched;
+		s.has = SVC_SVC_HAS_SCHEDULER;
+		nlh = svc_req_service(L->nl, L->buf, sizeof(L->buf), SVCVIP_CMD_SET_SERVICE,
+				      0, &s, SVC_PUT_SETTINGS);
+		if (nlh)
+			queue(L, nlh, L->items[gr->head].line, L->items[gr->head].line);
+	}
+}
+
+/* The kernel refused one list entry: that line goes on its own after the
+ * others (where it meets the same refusal). False if it is not found. */
+static bool drop_entry(struct lines *L, uint32_t g)
+{
+	struct rp_group *gr = &L->plan.groups[g];
+	const struct grt *gt = &L->g[g];
+	uint8_t kind = gt->entry == 0 ? RP_FE_ADD : RP_BE_ADD;
+	size_t k = 0;
+
+	for (uint32_t i = L->items[gr->head].next; i != RP_NONE; i = L->items[i].next) {
+		struct rp_item *it = &L->items[i];
+
+		if (it->disp != RP_MERGED || it->kind != kind || k++ != gt->entry_idx)
+			continue;
+		it->disp = RP_AFTER;
+		gr->after++;
+		if (kind == RP_FE_ADD)
+			gr->merged_fe--;
+		else
+			gr->merged_be--;
+		return gr->merged_fe + gr->merged_be > 0;
+	}
+	return false;
+}
+
+/* The group's NEW_SERVICE has been acknowledged. */
+static void finish(struct lines *L, uint32_t g)
+{
+	struct grt *gt = &L->g[g];
+	unsigned long head = L->items[L->plan.groups[g].head].line;
+	char msg[256];
+
+	if (L->abort) {
+		snprintf(msg, sizeof(msg), "%s: this service's lines are not all applied",
+			 svc_strerror(gt->err ? gt->err : L->abort));
+		push_err(&L->le, head, msg);
+		gt->state = GR_DONE;
+		return;
+	}
+	if (!gt->err) {
+		gt->state = GR_DONE;
+		send_after(L, g);
+		return;
+	}
+	if (gt->err == ENOBUFS) {
+		/* the batch lost the ack: whether it applied is unknown */
+		push_err(&L->le, head, "acknowledgement lost (netlink receive buffer "
+			 "overrun), outcome unknown for this service and its lines");
+		gt->state = GR_DONE;
+		return;
+	}
+	if (gt->entry >= 0 && gt->tries < RETRY_MAX && drop_entry(L, g)) {
+		gt->tries++;
+		L->retried++;
+		if (!send_merged(L, g))
+			return;
+	}
+	fallback(L, g);
+}
+
+/* Finishes every group whose NEW_SERVICE has been acknowledged. */
+static void resolve(struct lines *L)
+{
+	struct svc_batch_stats st;
+
+	if (L->resolving)
+		return;
+	L->resolving = true;
+	while (L->fhead < L->ftail) {
+		uint32_t g = L->fifo[L->fhead];
+
+		svc_batch_stats(L->b, &st);
+		if (L->g[g].msg >= st.sent)
+			break;
+		L->fhead++;
+		L->finishing = L->items[L->plan.groups[g].head].line;
+		finish(L, g);
+		L->finishing = ULONG_MAX;
+	}
+	L->resolving = false;
+}
+
+/* Lines before this one have their final outcome. */
+static unsigned long watermark(const struct lines *L)
+{
+	unsigned long w = L->cur;
+
+	if (L->inflight_min < w)
+		w = L->inflight_min;
+	if (L->finishing < w)
+		w = L->finishing;
+	for (size_t k = L->fhead; k < L->ftail; k++) {
+		unsigned long h = L->items[L->plan.groups[L->fifo[k]].head].line;
+
+		if (h < w)
+			w = h;
+	}
+	return w;
+}
+
+/* After a request was queued (line) or the batch flushed (line 0). */
+static void after_io(struct lines *L, unsigned long line)
+{
+	struct svc_batch_stats st;
+
+	svc_batch_stats(L->b, &st);
+	if (st.sendmsgs == L->sendmsgs)
+		return;
+	L->sendmsgs = st.sendmsgs;
+	/* only the request just queued (if any) is still out */
+	L->inflight_min = L->queued > st.sent ? line : ULONG_MAX;
+	resolve(L);
+	print_errs(&L->le, watermark(L));
+}
+
+static void flush(struct lines *L)
+{
+	int r;
+
+	if (L->abort)
+		return;
+	r = svc_batch_flush(L->b);
+	if (r)
+		L->abort = r;
+	after_io(L, 0);
+}
+
+static void wait_group(struct lines *L, uint32_t g)
+{
+	while (!L->abort && L->g[g].state != GR_DONE)
+		flush(L);
+}
+
+static void wait_all(struct lines *L)
+{
+	while (!L->abort && L->fhead < L->ftail)
+		flush(L);
+}
+
+static void start_group(struct lines *L, uint32_t g)
+{
+	const struct rp_group *gr = &L->plan.groups[g];
+	const union idata *h = &L->data[gr->head];
+	struct grt *gt = &L->g[g];
+
+	L->groups++;
+	gt->sched = (h->svc.has & SVC_SVC_HAS_SCHEDULER) ? h->svc.scheduler :
+							   SVCVIP_SCHED_MAGLEV;
+	/*
+	 * The backends that did not fit follow one NEW_BACKEND each, and each
+	 * rebuilds the backend set: cheap with rr, a whole lookup table with
+	 * maglev (and worse with wrr). So such a service is created with rr
+	 * and gets its scheduler once it has every backend.
+	 */
+	gt->temp_sched = gr->overflow_be > 1 &&
+			 (gt->sched == SVCVIP_SCHED_MAGLEV || gt->sched == SVCVIP_SCHED_WRR);
+	if (send_merged(L, g))
+		fallback(L, g);
+}
+
+/* Size of things in a service message, measured by building them. */
+static uint32_t head_size(const struct svc_service *svc, char *buf, size_t len)
+{
+	struct nlmsghdr *nlh = svc_msg_start(buf, len, 0, SVCVIP_CMD_NEW_SERVICE, 0, 0);
+	uint32_t start = nlh->nlmsg_len;
+
+	if (svc_msg_put_service(nlh, len, svc, SVC_PUT_SETTINGS, NULL))
+		return UINT32_MAX / 2;
+	/* two list nests, and room for the scheduler attribute */
+	return nlh->nlmsg_len - start + 2 * MNL_ATTR_HDRLEN + MNL_ALIGN(MNL_ATTR_HDRLEN + 1);
+}
+
+static uint32_t entry_size(const struct op *op, char *buf, size_t len)
+{
+	struct nlmsghdr *nlh = svc_msg_start(buf, len, 0, SVCVIP_CMD_NEW_SERVICE, 0, 0);
+	uint32_t start = nlh->nlmsg_len;
+	int r;
+
+	if (op->type == OP_FRONTEND_ADD) {
+		r = svc_msg_put_frontend(nlh, len, 0, &op->fe, true);
+	} else {
+		struct svc_backend be = merge_backend(&op->be);
+
+		r = svc_msg_put_backend(nlh, len, 0, &be);
+	}
+	return r ? UINT32_MAX / 2 : nlh->nlmsg_len - start;
+}
+
+static void set_key(struct rp_key *k, bool nodeport, uint16_t family,
+		    const union svc_inaddr *addr, uint16_t port)
+{
+	memset(k, 0, sizeof(*k));
+	k->nodeport = nodeport;
+	k->family = family;
+	k->port = port;
+	if (!nodeport)
+		memcpy(k->addr, addr->b, svc_addr_len(family));
+}
+
+/* Reads and parses every line; parse errors are collected. */
+static int read_lines(struct lines *L, FILE *in)
+{
+	char *line = NULL, *argv[MAX_WORDS], err[ERRBUF];
+	unsigned long lineno = 0;
+	size_t cap = 0;
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		struct rp_item *it;
+		char *copy;
 		struct op op;
 		int n;
 
 		lineno++;
+		if (L->text_len + (size_t)len + 1 > L->text_cap) {
+			size_t ncap = L->text_cap ? L->text_cap * 2 : 1 << 16;
+			char *nt;
+
+			while (ncap < L->text_len + (size_t)len + 1)
+				ncap *= 2;
+			nt = realloc(L->text, ncap);
+			if (!nt)
+				goto nomem;
+			L->text = nt;
+			L->text_cap = ncap;
+		}
+		copy = L->text + L->text_len;
+		memcpy(copy, line, (size_t)len + 1);
 		n = split_line(line, argv, MAX_WORDS);
 		if (n == 0)
 			continue;
 		if (n < 0) {
-			push_err(&le, lineno, "too many words");
+			push_err(&L->le, lineno, "too many words");
 			continue;
 		}
 		if (op_parse(n, argv, &op, err, sizeof(err))) {
-			push_err(&le, lineno, err);
+			push_err(&L->le, lineno, err);
 			continue;
 		}
-		nlh = op_request(&op, nl, buf, sizeof(buf));
-		op_free(&op);
-		if (!nlh) {
-			push_err(&le, lineno, "request too large");
-			continue;
+		if (L->n == L->cap) {
+			size_t ncap = L->cap ? L->cap * 2 : 1024;
+			struct rp_item *ni = realloc(L->items, ncap * sizeof(*ni));
+			size_t *no = ni ? realloc(L->off, ncap * sizeof(*no)) : NULL;
+			union idata *nd = no ? realloc(L->data, ncap * sizeof(*nd)) : NULL;
+
+			if (ni)
+				L->items = ni;
+			if (no)
+				L->off = no;
+			if (!nd) {
+				op_free(&op);
+				goto nomem;
+			}
+			L->data = nd;
+			L->cap = ncap;
 		}
-		r = svc_batch_add(b, nlh, lineno);
-		if (r)
+		it = &L->items[L->n];
+		memset(it, 0, sizeof(*it));
+		memset(&L->data[L->n], 0, sizeof(L->data[0]));
+		it->line = (uint32_t)lineno;
+		it->kind = RP_OTHER;
+		switch (op.type) {
+		case OP_SERVICE_ADD:
+			it->kind = RP_SVC_ADD;
+			it->size = head_size(&op.svc, L->buf, sizeof(L->buf));
+			L->data[L->n].svc.has = op.svc.has;
+			L->data[L->n].svc.protocol = op.svc.protocol;
+			L->data[L->n].svc.scheduler = op.svc.scheduler;
+			L->data[L->n].svc.affinity = op.svc.affinity;
+			L->data[L->n].svc.affinity_timeout = op.svc.affinity_timeout;
+			L->data[L->n].svc.internal_policy = op.svc.internal_policy;
+			L->data[L->n].svc.external_policy = op.svc.external_policy;
 			break;
-		svc_batch_stats(b, &st);
-		if (st.sendmsgs != flushed) {
-			/* every error so far belongs to a line before this one */
-			flushed = st.sendmsgs;
-			print_errs(&le);
+		case OP_FRONTEND_ADD:
+			it->kind = RP_FE_ADD;
+			it->size = entry_size(&op, L->buf, sizeof(L->buf));
+			set_key(&it->key, op.fe.kind == SVCVIP_FRONTEND_NODEPORT, op.fe.family,
+				&op.fe.addr, op.fe.port);
+			L->data[L->n].fe = op.fe;	/* takes the source ranges */
+			memset(&op.fe, 0, sizeof(op.fe));
+			break;
+		case OP_BACKEND_ADD:
+			it->kind = RP_BE_ADD;
+			it->size = entry_size(&op, L->buf, sizeof(L->buf));
+			set_key(&it->key, false, op.be.family, &op.be.addr, op.be.port);
+			L->data[L->n].be = merge_backend(&op.be);
+			break;
+		case OP_SERVICE_REPLACE:
+			it->creates = 1;
+			break;
+		case OP_CONFIG_SET:
+			if (op.cfg.has & SVC_CFG_HAS_MAX_SERVICES)
+				it->max_services = op.cfg.max_services;
+			if (op.cfg.has & SVC_CFG_HAS_MAX_FRONTENDS)
+				it->max_frontends = op.cfg.max_frontends;
+			break;
+		default:
+			break;
 		}
-	}
-	if (!r)
-		r = svc_batch_flush(b);
-	print_errs(&le);
-	if (r) {
-		err_msg("restore: %s", svc_strerror(r));
-		le.failed++;
-	}
-	if (ferror(in)) {
-		err_msg("restore: read error: %s", strerror(errno));
-		le.failed++;
+		if (it->kind != RP_OTHER) {
+			it->svc = rp_names_id(L->names, op.svc.name);
+			if (it->svc == RP_NONE) {
+				if (it->kind == RP_FE_ADD)
+					svc_cidrs_free(&L->data[L->n].fe.source_ranges);
+				op_free(&op);
+				goto nomem;
+			}
+		}
+		op_free(&op);
+		if (lineno > UINT32_MAX) {
+			if (it->kind == RP_FE_ADD)
+				svc_cidrs_free(&L->data[L->n].fe.source_ranges);
+			push_err(&L->le, lineno, "too many lines");
+			break;
+		}
+		L->off[L->n++] = L->text_len;
+		L->text_len += (size_t)len + 1;
 	}
 	free(line);
-	free(le.v);
-	debug_stats(b);
-	svc_batch_free(b);
-	return le.failed ? EXIT_FAIL : EXIT_OK;
+	return 0;
+nomem:
+	free(line);
+	return -ENOMEM;
+}
+
+static int restore_lines(struct ctx *c, FILE *in)
+{
+	struct lines *L = calloc(1, sizeof(*L));
+	struct rp_names *names = rp_names_new();
+	struct svc_batch_stats st;
+	struct rp_limits lim;
+	struct svc_config cfg;
+	struct svc_info info;
+	struct svc_nlerr e;
+	unsigned long failed;
+	int read_err = 0;
+	const char *d;
+	size_t maxb;
+	int r = 0;
+
+	if (!L || !names) {
+		free(L);
+		rp_names_free(names);
+		err_msg("out of memory");
+		return EXIT_FAIL;
+	}
+	L->nl = ctx_nl(c);
+	L->names = names;
+	L->inflight_min = ULONG_MAX;
+	L->finishing = ULONG_MAX;
+	L->b = svc_batch_new(L->nl, 0, line_error, L);
+	if (!L->b || read_lines(L, in)) {
+		err_msg("out of memory");
+		L->le.failed++;
+		goto out;
+	}
+	if (ferror(in))
+		read_err = errno;	/* what was read is applied, as it always was */
+
+	/* what merging may assume: the limits and how close the table is */
+	memset(&lim, 0, sizeof(lim));
+	memset(&cfg, 0, sizeof(cfg));
+	if (!svc_get_info(L->nl, &info, &e) && !svc_get_config(L->nl, &cfg, &e)) {
+		lim.nservices = info.services;
+		lim.nfrontends = info.frontends;
+		if (cfg.has & SVC_CFG_HAS_MAX_SERVICES)
+			lim.max_services = cfg.max_services;
+		if (cfg.has & SVC_CFG_HAS_MAX_FRONTENDS)
+			lim.max_frontends = cfg.max_frontends;
+	}
+	svc_config_free(&cfg);
+	maxb = svc_batch_max_bytes(L->b) - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(struct genlmsghdr));
+	lim.nest_bytes = maxb < SVC_NEST_MAX ? (uint32_t)maxb : SVC_NEST_MAX;
+	lim.list_frontends = 1024;		/* the kernel's limits per message */
+	lim.list_backends = 65535;
+	lim.min_merged = MIN_MERGED;
+	if (rp_plan_build(L->items, L->n, rp_names_count(names), &lim, &L->plan)) {
+		err_msg("out of memory");
+		L->le.failed++;
+		goto out;
+	}
+	L->g = calloc(L->plan.ngroups + 1, sizeof(*L->g));
+	L->fcap = L->plan.ngroups + 1;
+	L->fifo = calloc(L->fcap, sizeof(*L->fifo));
+	if (!L->g || !L->fifo) {
+		err_msg("out of memory");
+		L->le.failed++;
+		goto out;
+	}
+
+	for (size_t i = 0; i < L->n && !L->abort; i++) {
+		const struct rp_item *it = &L->items[i];
+
+		L->cur = it->line;
+		if (it->wait == RP_ALL)
+			wait_all(L);
+		else if (it->wait != RP_NONE)
+			wait_group(L, it->wait);
+		if (it->disp == RP_SEND)
+			send_line(L, i);
+		else if (it->disp == RP_HEAD)
+			start_group(L, it->group);
+	}
+	L->cur = ULONG_MAX;
+	wait_all(L);
+	flush(L);
+	if (L->abort) {
+		/* what never got an answer */
+		for (size_t k = L->fhead; k < L->ftail; k++)
+			finish(L, L->fifo[k]);
+		r = L->abort;
+	}
+out:
+	print_errs(&L->le, ULONG_MAX);
+	if (r) {
+		err_msg("restore: %s", svc_strerror(r));
+		L->le.failed++;
+	}
+	if (read_err) {
+		err_msg("restore: read error: %s", strerror(read_err));
+		L->le.failed++;
+	}
+	d = getenv("SVCADM_DEBUG");
+	if (L->b && d && *d && strcmp(d, "0")) {
+		svc_batch_stats(L->b, &st);
+		err_msg("restore: %llu requests in %llu sendmsg calls, %llu rejected; "
+			"%zu services created with their lists (%zu lines merged), "
+			"%zu retried without a refused line, %zu re-sent line by line",
+			(unsigned long long)st.sent, (unsigned long long)st.sendmsgs,
+			(unsigned long long)st.failed, L->groups, L->plan.merged,
+			L->retried, L->fallbacks);
+	}
+	failed = L->le.failed;
+	svc_batch_free(L->b);
+	rp_plan_free(&L->plan);
+	rp_names_free(names);
+	for (size_t i = 0; i < L->n; i++)
+		if (L->items[i].kind == RP_FE_ADD)
+			svc_cidrs_free(&L->data[i].fe.source_ranges);
+	free(L->data);
+	free(L->le.v);
+	free(L->text);
+	free(L->off);
+	free(L->items);
+	free(L->g);
+	free(L->fifo);
+	free(L);
+	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_restore(struct ctx *c, int argc, char **argv)
