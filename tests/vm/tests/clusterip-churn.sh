@@ -17,7 +17,8 @@ table "11 12 13" | in_ns node "$SVCADM" restore || die "restore"
 
 # The client runs until both have happened: 100 replaces and 1,000
 # connections, whichever is slower on this machine; then SIGTERM makes it
-# print its summary.
+# print its summary. $! is the subshell running in_ns, not vipcheck, so the
+# signal goes to vipcheck by name.
 out_file=$(mktemp)
 in_ns client "$VIPCHECK" connect --proto tcp --addr 10.96.0.10 --port 80 \
 	--count 100000000 --interval-ms 20 --timeout-ms 5000 -v > "$out_file" &
@@ -30,7 +31,7 @@ while [ $replaced -lt 100 ] || [ "$(grep -c '^attempt' "$out_file")" -lt 1000 ];
 		in_ns node "$SVCADM" restore --replace && replaced=$((replaced + 1))
 	i=$((i + 1))
 done
-kill -TERM $client
+pkill -TERM -f 'vipcheck connect'
 wait $client
 out=$(grep -v '^attempt' "$out_file")
 echo "$out"
