@@ -2,9 +2,10 @@
 /*
  * Netfilter glue. svcvip registers NAT lookup functions (like iptable_nat
  * does) at PRE_ROUTING, for pods and external clients, and LOCAL_OUT, for the
- * node's own processes, one priority step before iptables' NAT. The nf_nat
- * core calls them only for a connection's first packet; conntrack and nf_nat
- * rewrite everything after that.
+ * node's own processes, one priority step before iptables' NAT; and at
+ * POST_ROUTING for the masquerade. The nf_nat core calls them only for a
+ * connection's first packet; conntrack and nf_nat rewrite everything after
+ * that.
  */
 
 #include <linux/kernel.h>
@@ -13,26 +14,19 @@
 #include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_nat.h>
+#include <net/netfilter/nf_nat_masquerade.h>
 #include <uapi/linux/svcvip.h>
 
 #include "netns.h"
 #include "hooks.h"
 #include "select.h"
 #include "reject.h"
+#include "localaddr.h"
 
-static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
-				   const struct nf_hook_state *state)
+/* The first packet's flow as the client sent it; false if not ours. */
+static bool flow_of(const struct nf_conn *ct, struct svcvip_flow *flow)
 {
 	const struct nf_conntrack_tuple *t;
-	struct nf_nat_range2 range;
-	enum ip_conntrack_info ctinfo;
-	struct svcvip_decision d;
-	struct svcvip_flow flow;
-	struct nf_conn *ct;
-
-	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || ctinfo != IP_CT_NEW)
-		return NF_ACCEPT;
 
 	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	switch (t->dst.protonum) {
@@ -41,16 +35,30 @@ static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 	case IPPROTO_SCTP:
 		break;
 	default:
-		return NF_ACCEPT;
+		return false;
 	}
+	memset(flow, 0, sizeof(*flow));
+	flow->family = nf_ct_l3num(ct);
+	flow->protocol = t->dst.protonum;
+	flow->saddr = t->src.u3;
+	flow->daddr = t->dst.u3;
+	flow->sport = t->src.u.all;
+	flow->dport = t->dst.u.all;
+	return true;
+}
 
-	memset(&flow, 0, sizeof(flow));
-	flow.family = nf_ct_l3num(ct);
-	flow.protocol = t->dst.protonum;
-	flow.saddr = t->src.u3;
-	flow.daddr = t->dst.u3;
-	flow.sport = t->src.u.all;
-	flow.dport = t->dst.u.all;
+static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct nf_nat_range2 range;
+	enum ip_conntrack_info ctinfo;
+	struct svcvip_decision d;
+	struct svcvip_flow flow;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW || !flow_of(ct, &flow))
+		return NF_ACCEPT;
 
 	svcvip_select(svcvip_pernet(state->net), &flow,
 		      state->hook == NF_INET_LOCAL_OUT ? SVCVIP_FROM_HOST :
@@ -76,6 +84,42 @@ static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 	}
 }
 
+/*
+ * The masquerade, as "MASQUERADE --random-fully": SNAT to the address of
+ * the outgoing interface with a random source port, for the connections
+ * svcvip translated and whose rule says so (see select.c).
+ */
+static unsigned int svcvip_nat_src(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct nf_nat_range2 range = {
+		.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY,
+	};
+	enum ip_conntrack_info ctinfo;
+	enum svcvip_origin origin;
+	struct svcvip_flow flow;
+	struct nf_conn *ct;
+	u8 masq;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW || !(ct->status & IPS_DST_NAT) ||
+	    !flow_of(ct, &flow))
+		return NF_ACCEPT;
+
+	/* "from the node" as kube-proxy tests it: --src-type LOCAL */
+	origin = svcvip_addr_is_local(state->net, flow.family, &flow.saddr) ?
+		 SVCVIP_FROM_HOST : SVCVIP_FROM_NETWORK;
+	masq = svcvip_select_masquerade(svcvip_pernet(state->net), &flow,
+					origin,
+					&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+	if (!masq)
+		return NF_ACCEPT;
+	if (flow.family == AF_INET)
+		return nf_nat_masquerade_ipv4(skb, state->hook, &range,
+					      state->out);
+	return nf_nat_masquerade_ipv6(skb, &range, state->out);
+}
+
 static const struct nf_hook_ops svcvip_ops_ipv4[] = {
 	{
 		.hook = svcvip_nat_dst,
@@ -88,6 +132,12 @@ static const struct nf_hook_ops svcvip_ops_ipv4[] = {
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = NF_IP_PRI_NAT_DST - 1,
+	},
+	{
+		.hook = svcvip_nat_src,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP_PRI_NAT_SRC - 1,
 	},
 };
 
@@ -103,6 +153,12 @@ static const struct nf_hook_ops svcvip_ops_ipv6[] = {
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = NF_IP6_PRI_NAT_DST - 1,
+	},
+	{
+		.hook = svcvip_nat_src,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP6_PRI_NAT_SRC - 1,
 	},
 };
 
@@ -144,10 +200,14 @@ static int svcvip_hooks_register(struct svcvip_net *sn)
 	ret = nf_ct_netns_get(net, NFPROTO_INET);
 	if (ret)
 		return ret;
+	/* masqueraded connections die with their address, as MASQUERADE's */
+	ret = nf_nat_masquerade_inet_register_notifiers();
+	if (ret)
+		goto err_ct;
 	ret = register_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 			   nf_nat_ipv4_register_fn, nf_nat_ipv4_unregister_fn);
 	if (ret)
-		goto err_ct;
+		goto err_notifiers;
 	ret = register_ops(net, svcvip_ops_ipv6, ARRAY_SIZE(svcvip_ops_ipv6),
 			   nf_nat_ipv6_register_fn, nf_nat_ipv6_unregister_fn);
 	if (ret)
@@ -158,6 +218,8 @@ static int svcvip_hooks_register(struct svcvip_net *sn)
 err_ipv4:
 	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 		       nf_nat_ipv4_unregister_fn);
+err_notifiers:
+	nf_nat_masquerade_inet_unregister_notifiers();
 err_ct:
 	nf_ct_netns_put(net, NFPROTO_INET);
 	return ret;
@@ -176,6 +238,7 @@ void svcvip_hooks_unregister(struct svcvip_net *sn)
 		       nf_nat_ipv6_unregister_fn);
 	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 		       nf_nat_ipv4_unregister_fn);
+	nf_nat_masquerade_inet_unregister_notifiers();
 	nf_ct_netns_put(net, NFPROTO_INET);
 	sn->hooks_registered = false;
 }

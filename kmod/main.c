@@ -44,6 +44,7 @@ static int __net_init svcvip_net_init(struct net *net)
 		return ret;
 	}
 	RCU_INIT_POINTER(sn->config, cfg);
+	svcvip_affinity_init(&sn->affinity);
 	return 0;
 }
 
@@ -65,6 +66,7 @@ static void __net_exit svcvip_net_exit(struct net *net)
 	svcvip_table_flush(sn);
 	mutex_unlock(&sn->lock);
 	svcvip_table_destroy(&sn->table);
+	svcvip_affinity_destroy(&sn->affinity);
 	svcvip_config_free_rcu(rcu_dereference_protected(sn->config, true));
 	RCU_INIT_POINTER(sn->config, NULL);
 	mutex_destroy(&sn->lock);

@@ -20,6 +20,7 @@
 #include "nl_fill.h"
 #include "hooks.h"
 #include "select.h"
+#include "localaddr.h"
 #include "table.h"
 
 static struct genl_family svcvip_genl_family;
@@ -623,6 +624,8 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg->max_backends = req.max_backends;
 	rcu_assign_pointer(sn->config, cfg);
 	svcvip_config_free_rcu((struct svcvip_config *)old);
+	/* affinity entries are soft state: a lower limit evicts, never fails */
+	svcvip_affinity_trim(&sn->affinity, cfg->affinity_max);
 	sn->table.generation++;
 out:
 	mutex_unlock(&sn->lock);
@@ -631,14 +634,6 @@ out:
 }
 
 /* ---- lookup ---------------------------------------------------------- */
-
-static bool addr_is_local(struct net *net, u8 family,
-			  const union nf_inet_addr *a)
-{
-	if (family == AF_INET)
-		return inet_addr_type(net, a->ip) == RTN_LOCAL;
-	return ipv6_chk_addr(net, &a->in6, NULL, 0);
-}
 
 static int put_lookup_reply(struct sk_buff *msg,
 			    const struct svcvip_decision *d)
@@ -700,7 +695,7 @@ static int svcvip_nl_lookup(struct sk_buff *skb, struct genl_info *info)
 	}
 	rcu_read_lock();
 	svcvip_select(svcvip_pernet(net), &flow,
-		      req.has_src && addr_is_local(net, req.family, &req.saddr) ?
+		      req.has_src && svcvip_addr_is_local(net, req.family, &req.saddr) ?
 		      SVCVIP_FROM_HOST : SVCVIP_FROM_NETWORK, true, &d);
 	ret = put_lookup_reply(msg, &d);
 	rcu_read_unlock();

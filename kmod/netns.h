@@ -12,6 +12,7 @@
 
 #include "table.h"
 #include "config.h"
+#include "affinity.h"
 
 struct svcvip_net {
 	struct net *net;
@@ -21,6 +22,7 @@ struct svcvip_net {
 	struct mutex lock;
 	struct svcvip_table table;
 	struct svcvip_config __rcu *config;
+	struct svcvip_affinity_table affinity;
 	bool hooks_registered;
 };
 

@@ -388,6 +388,33 @@ const char *svcvip_nl_service_name(struct nlattr **attrs,
 	return nla_data(tb[SVCVIP_SERVICE_A_NAME]);
 }
 
+/* A NodePort: a port on the node's addresses, one family or both. */
+static int parse_nodeport(struct nlattr **tb, struct svcvip_fe_spec *f,
+			  struct netlink_ext_ack *extack)
+{
+	const struct nlattr *fam = tb[SVCVIP_FRONTEND_A_FAMILY];
+	int ret;
+
+	if (tb[SVCVIP_FRONTEND_A_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCVIP_FRONTEND_A_ADDR],
+				    "a nodeport frontend has no address");
+		return -EINVAL;
+	}
+	if (tb[SVCVIP_FRONTEND_A_SOURCE_RANGES]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCVIP_FRONTEND_A_SOURCE_RANGES],
+				    "source ranges apply to loadbalancer frontends only");
+		return -EINVAL;
+	}
+	f->key.nodeport = 1;
+	f->key.family = 0;	/* both families */
+	if (fam && nla_get_u16(fam) != AF_UNSPEC) {
+		ret = parse_family(fam, &f->key.family, extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int svcvip_nl_parse_frontend(const struct nlattr *nest,
 			     struct svcvip_fe_spec *f,
 			     struct netlink_ext_ack *extack)
@@ -412,11 +439,8 @@ int svcvip_nl_parse_frontend(const struct nlattr *nest,
 	f->kind = nla_get_u8(tb[SVCVIP_FRONTEND_A_KIND]);
 	f->key.port = htons(nla_get_u16(tb[SVCVIP_FRONTEND_A_PORT]));
 
-	if (f->kind != SVCVIP_FRONTEND_CLUSTERIP) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCVIP_FRONTEND_A_KIND],
-				    "frontend kind not supported yet");
-		return -EOPNOTSUPP;
-	}
+	if (f->kind == SVCVIP_FRONTEND_NODEPORT)
+		return parse_nodeport(tb, f, extack);
 
 	if (require(tb, SVCVIP_FRONTEND_A_FAMILY, nest,
 		    "frontend family missing", extack) ||
@@ -435,12 +459,15 @@ int svcvip_nl_parse_frontend(const struct nlattr *nest,
 			    &f->key.addr, extack);
 	if (ret)
 		return ret;
-	if (tb[SVCVIP_FRONTEND_A_SOURCE_RANGES]) {
+	if (!tb[SVCVIP_FRONTEND_A_SOURCE_RANGES])
+		return 0;
+	if (f->kind != SVCVIP_FRONTEND_LOADBALANCER) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCVIP_FRONTEND_A_SOURCE_RANGES],
 				    "source ranges apply to loadbalancer frontends only");
 		return -EINVAL;
 	}
-	return 0;
+	return parse_cidr_list(tb[SVCVIP_FRONTEND_A_SOURCE_RANGES],
+			       &f->source_ranges, extack);
 }
 
 int svcvip_nl_parse_backend(const struct nlattr *nest,

@@ -9,6 +9,7 @@
 #include <linux/random.h>
 #include <linux/gcd.h>
 #include <linux/math64.h>
+#include <linux/bsearch.h>
 #include <uapi/linux/svcvip.h>
 
 #include "sched.h"
@@ -185,4 +186,19 @@ u16 svcvip_pool_pick(struct svcvip_pool *pool, const struct svcvip_flow *flow,
 	default:
 		return pool->lut[svcvip_flow_hash(flow) % pool->lut_size];
 	}
+}
+
+static int member_cmp(const void *key, const void *elt)
+{
+	u16 a = *(const u16 *)key, b = *(const u16 *)elt;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Whether backend @idx may get new connections from this pool. */
+bool svcvip_pool_has(const struct svcvip_pool *pool, u16 idx)
+{
+	/* members are built in backend order, so sorted */
+	return bsearch(&idx, pool->member, pool->count, sizeof(idx),
+		       member_cmp);
 }

@@ -48,6 +48,7 @@ void svcvip_pool_free(struct svcvip_pool *pool);
  */
 u16 svcvip_pool_pick(struct svcvip_pool *pool, const struct svcvip_flow *flow,
 		     bool dry_run);
+bool svcvip_pool_has(const struct svcvip_pool *pool, u16 idx);
 
 /* maglev.c */
 int svcvip_maglev_build(struct svcvip_pool *pool,

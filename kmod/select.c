@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * First-packet decision: frontend -> service -> policy -> backend.
+ * First-packet decision: frontend -> service -> policy -> backend, and
+ * whether the source is masqueraded. These are kube-proxy's rules
+ * (pkg/proxy/topology.go CategorizeEndpoints and the iptables proxier's
+ * KUBE-EXT / KUBE-MARK-MASQ rules), in one place so that the packet path,
+ * the masquerade step and the what-if lookup always agree.
  */
 
 #include <linux/kernel.h>
+#include <linux/jiffies.h>
 #include <linux/rcupdate.h>
 #include <uapi/linux/svcvip.h>
 
@@ -11,10 +16,17 @@
 #include "select.h"
 #include "table.h"
 #include "sched.h"
+#include "config.h"
+#include "affinity.h"
+#include "localaddr.h"
 
+/* An exact (address, port) frontend, else a NodePort on a node address. */
 static struct svcvip_frontend *find_frontend(struct svcvip_net *sn,
-					     const struct svcvip_flow *flow)
+					     const struct svcvip_config *cfg,
+					     const struct svcvip_flow *flow,
+					     u8 *reason)
 {
+	struct svcvip_frontend *fe;
 	struct svcvip_fe_key key;
 
 	memset(&key, 0, sizeof(key));
@@ -22,24 +34,128 @@ static struct svcvip_frontend *find_frontend(struct svcvip_net *sn,
 	key.protocol = flow->protocol;
 	key.addr = flow->daddr;
 	key.port = flow->dport;
-	return svcvip_frontend_lookup(&sn->table, &key);
+	fe = svcvip_frontend_lookup(&sn->table, &key);
+	if (fe || !READ_ONCE(sn->table.nnodeports))
+		return fe;
+
+	memset(&key.addr, 0, sizeof(key.addr));
+	key.nodeport = 1;
+	fe = svcvip_frontend_lookup(&sn->table, &key);
+	if (!fe) {
+		key.family = 0;		/* a NodePort for both families */
+		fe = svcvip_frontend_lookup(&sn->table, &key);
+	}
+	if (!fe)
+		return NULL;
+	if (!svcvip_nodeport_addr(sn->net, cfg, flow->family, &flow->daddr)) {
+		*reason = SVCVIP_REASON_NOT_LOCAL_ADDRESS;
+		return NULL;
+	}
+	return fe;
+}
+
+/* Pods of this node, as kube-proxy's local traffic detector sees them. */
+static bool from_local_pod(const struct svcvip_config *cfg,
+			   const struct svcvip_flow *flow)
+{
+	const struct svcvip_cidrs *pods = cfg->local_cidrs &&
+					  cfg->local_cidrs->count ?
+					  cfg->local_cidrs : cfg->cluster_cidrs;
+
+	return svcvip_cidrs_match(pods, flow->family, &flow->saddr);
+}
+
+/*
+ * Which backends the connection may use (enum svcvip_category), and why its
+ * source is masqueraded, hairpin aside (that needs the backend).
+ */
+static int classify(const struct svcvip_config *cfg,
+		    const struct svcvip_frontend *fe,
+		    const struct svcvip_service_cfg *scfg,
+		    const struct svcvip_flow *flow, enum svcvip_origin origin,
+		    u8 *masq)
+{
+	int cat = SVCVIP_CAT_CLUSTER;
+
+	*masq = SVCVIP_MASQ_NONE;
+	if (fe->kind == SVCVIP_FRONTEND_CLUSTERIP) {
+		if (scfg->internal_policy == SVCVIP_POLICY_LOCAL)
+			cat = SVCVIP_CAT_LOCAL;
+		if (cfg->cluster_cidrs && cfg->cluster_cidrs->count &&
+		    !svcvip_cidrs_match(cfg->cluster_cidrs, flow->family,
+					&flow->saddr))
+			*masq = SVCVIP_MASQ_OUTSIDE_CLUSTER;
+	} else if (scfg->external_policy == SVCVIP_POLICY_CLUSTER) {
+		/* other nodes' backends: the reply must come back here */
+		*masq = SVCVIP_MASQ_EXTERNAL;
+	} else if (origin == SVCVIP_FROM_HOST) {
+		*masq = SVCVIP_MASQ_FROM_NODE;
+	} else if (!from_local_pod(cfg, flow)) {
+		/* from outside: local backends, source preserved */
+		cat = SVCVIP_CAT_LOCAL;
+	}
+	if (!*masq && cfg->masquerade_all)
+		*masq = SVCVIP_MASQ_ALL;
+	return cat;
+}
+
+/* Hairpin: a backend reaching its own service must see the node's address,
+ * or its reply would go straight back to itself, untranslated.
+ */
+static u8 hairpin(const struct svcvip_flow *flow, u8 masq,
+		  const union nf_inet_addr *backend)
+{
+	if (!masq && nf_inet_addr_cmp(&flow->saddr, backend))
+		return SVCVIP_MASQ_HAIRPIN;
+	return masq;
+}
+
+static void affinity_key(struct svcvip_affinity_key *k,
+			 const struct svcvip_service *svc,
+			 const struct svcvip_flow *flow)
+{
+	memset(k, 0, sizeof(*k));
+	k->service_id = svc->id;
+	k->family = flow->family;
+	k->client = flow->saddr;
+}
+
+/* The backend of a fresh affinity entry, if it may still be used. */
+static int affinity_pick(struct svcvip_net *sn, const struct svcvip_state *st,
+			 const struct svcvip_pool *pool,
+			 const struct svcvip_affinity_key *k)
+{
+	union nf_inet_addr addr;
+	__be16 port;
+	int idx;
+
+	if (!svcvip_affinity_get(&sn->affinity, k,
+				 st->cfg.affinity_timeout * HZ, &addr, &port))
+		return -1;
+	idx = svcvip_state_backend_index(st, k->family, &addr, port);
+	if (idx < 0 || !svcvip_pool_has(pool, idx))
+		return -1;
+	return idx;
 }
 
 void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
 		   enum svcvip_origin origin, bool dry_run,
 		   struct svcvip_decision *d)
 {
+	const struct svcvip_config *cfg = rcu_dereference(sn->config);
+	struct svcvip_affinity_key akey;
 	const struct svcvip_state *st;
-	struct svcvip_pool *cluster, *pool;
+	struct svcvip_pool *pool;
 	struct svcvip_frontend *fe;
 	int fam = svcvip_family_index(flow->family);
-	int cat = SVCVIP_CAT_CLUSTER;
+	int cat, idx = -1;
+	u8 masq;
 
 	memset(d, 0, sizeof(*d));
 	d->verdict = SVCVIP_VERDICT_NONE;
 	d->reason = SVCVIP_REASON_NO_FRONTEND;
 
-	fe = find_frontend(sn, flow);
+	fe = find_frontend(sn, cfg, flow, &d->reason);
 	if (!fe)
 		return;
 	/* A service being created is hashed an instant before its state. */
@@ -49,23 +165,62 @@ void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
 	d->fe = fe;
 	d->svc = fe->svc;
 
-	if (st->cfg.internal_policy == SVCVIP_POLICY_LOCAL)
-		cat = SVCVIP_CAT_LOCAL;
-
-	cluster = st->pool[fam][SVCVIP_CAT_CLUSTER];
-	if (!cluster) {
+	if (fe->kind == SVCVIP_FRONTEND_LOADBALANCER && fe->source_ranges &&
+	    fe->source_ranges->count &&
+	    !svcvip_cidrs_match(fe->source_ranges, flow->family,
+				&flow->saddr)) {
+		d->verdict = SVCVIP_VERDICT_DROP;
+		d->reason = SVCVIP_REASON_SOURCE_RANGE;
+		return;
+	}
+	if (!st->pool[fam][SVCVIP_CAT_CLUSTER]) {
 		/* no usable endpoint at all: tell the client at once */
 		d->verdict = SVCVIP_VERDICT_REJECT;
 		d->reason = SVCVIP_REASON_NO_BACKENDS;
 		return;
 	}
+	cat = classify(cfg, fe, &st->cfg, flow, origin, &masq);
 	pool = st->pool[fam][cat];
 	if (!pool) {
 		d->verdict = SVCVIP_VERDICT_DROP;
 		d->reason = SVCVIP_REASON_NO_LOCAL_BACKENDS;
 		return;
 	}
-	d->be = &st->backend[svcvip_pool_pick(pool, flow, dry_run)];
-	d->verdict = SVCVIP_VERDICT_DNAT;
+
 	d->reason = SVCVIP_REASON_SCHEDULER;
+	if (st->cfg.affinity == SVCVIP_AFFINITY_CLIENTIP) {
+		affinity_key(&akey, fe->svc, flow);
+		idx = affinity_pick(sn, st, pool, &akey);
+		if (idx >= 0)
+			d->reason = SVCVIP_REASON_AFFINITY;
+	}
+	if (idx < 0)
+		idx = svcvip_pool_pick(pool, flow, dry_run);
+	d->be = &st->backend[idx];
+	if (st->cfg.affinity == SVCVIP_AFFINITY_CLIENTIP && !dry_run)
+		svcvip_affinity_set(&sn->affinity, &akey, cfg->affinity_max,
+				    st->cfg.affinity_timeout * HZ,
+				    &d->be->addr, d->be->port);
+	d->verdict = SVCVIP_VERDICT_DNAT;
+	d->masquerade = hairpin(flow, masq, &d->be->addr);
+}
+
+u8 svcvip_select_masquerade(struct svcvip_net *sn,
+			    const struct svcvip_flow *flow,
+			    enum svcvip_origin origin,
+			    const union nf_inet_addr *backend)
+{
+	const struct svcvip_config *cfg = rcu_dereference(sn->config);
+	const struct svcvip_state *st;
+	struct svcvip_frontend *fe;
+	u8 reason, masq;
+
+	fe = find_frontend(sn, cfg, flow, &reason);
+	if (!fe)
+		return SVCVIP_MASQ_NONE;
+	st = rcu_dereference(fe->svc->state);
+	if (!st)
+		return SVCVIP_MASQ_NONE;
+	classify(cfg, fe, &st->cfg, flow, origin, &masq);
+	return hairpin(flow, masq, backend);
 }

@@ -32,4 +32,15 @@ void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
 		   enum svcvip_origin origin, bool dry_run,
 		   struct svcvip_decision *d);
 
+/*
+ * For a connection svcvip translated to @backend: whether (and why) its
+ * source is masqueraded. Recomputed at POST_ROUTING from the conntrack
+ * tuple rather than carried in a mark, so no skb/ct mark bit is taken.
+ * Caller holds rcu_read_lock().
+ */
+u8 svcvip_select_masquerade(struct svcvip_net *sn,
+			    const struct svcvip_flow *flow,
+			    enum svcvip_origin origin,
+			    const union nf_inet_addr *backend);
+
 #endif /* _SVCVIP_SELECT_H */

@@ -141,6 +141,21 @@ static struct svcvip_backend *backend_find(const struct svcvip_state *st,
 	return bsearch(key, st->backend, st->count, sizeof(*key), backend_cmp);
 }
 
+/* The index of a backend in @st, or -1; packet path. */
+int svcvip_state_backend_index(const struct svcvip_state *st, u8 family,
+			       const union nf_inet_addr *addr, __be16 port)
+{
+	const struct svcvip_backend *be;
+	struct svcvip_backend key;
+
+	memset(&key, 0, sizeof(key));
+	key.family = family;
+	key.addr = *addr;
+	key.port = port;
+	be = backend_find(st, &key);
+	return be ? be - st->backend : -1;
+}
+
 static struct svcvip_backend *
 backend_find_or_err(const struct svcvip_state *st,
 		    const struct svcvip_be_spec *b,
@@ -594,6 +609,7 @@ static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
 		RCU_INIT_POINTER(svc->state, NULL);
 		state_free_rcu(st);
 	}
+	svcvip_affinity_forget_service(&sn->affinity, svc->id);
 	call_rcu(&svc->rcu, service_free_rcu_cb);
 }
 
@@ -644,6 +660,11 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 	}
 	if (old)
 		old_st = state_of(sn, old);
+	if (s->cfg.affinity != SVCVIP_AFFINITY_NONE) {
+		ret = svcvip_affinity_prepare(&sn->affinity);
+		if (ret)
+			return ret;
+	}
 
 	if (s->has_backends) {
 		sorted = backends_from_spec(s, extack);
@@ -699,6 +720,7 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 		}
 		memcpy(svc->name, s->name, len);
 		INIT_LIST_HEAD(&svc->frontends);
+		svc->id = ++t->last_service_id;
 	}
 
 	if (rebuild_fes) {
@@ -763,6 +785,12 @@ int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		cfg.internal_policy = s->cfg.internal_policy;
 	if (s->present & BIT(SVCVIP_SERVICE_A_EXTERNAL_POLICY))
 		cfg.external_policy = s->cfg.external_policy;
+	if (cfg.affinity != SVCVIP_AFFINITY_NONE) {
+		int ret = svcvip_affinity_prepare(&sn->affinity);
+
+		if (ret)
+			return ret;
+	}
 
 	st = state_build(&cfg, old->backend, old->count);
 	if (IS_ERR(st))

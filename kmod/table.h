@@ -66,6 +66,7 @@ struct svcvip_service {
 	struct svcvip_state __rcu *state;
 	struct list_head frontends;	/* writer side only */
 	u32 nfrontends;
+	u64 id;				/* never reused in the netns */
 	struct rcu_head rcu;
 	char name[];
 };
@@ -100,6 +101,7 @@ struct svcvip_table {
 	u32 nbackends;
 	u32 nnodeports;		/* read locklessly by the packet path */
 	u32 generation;		/* bumped on each change, for dumps */
+	u64 last_service_id;
 };
 
 /* What a netlink request asks for, parsed and validated, not yet applied. */
@@ -166,6 +168,8 @@ int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 /* Packet path, under rcu_read_lock(). */
 struct svcvip_frontend *svcvip_frontend_lookup(struct svcvip_table *t,
 					       const struct svcvip_fe_key *key);
+int svcvip_state_backend_index(const struct svcvip_state *st, u8 family,
+			       const union nf_inet_addr *addr, __be16 port);
 
 static inline int svcvip_family_index(u8 family)
 {
