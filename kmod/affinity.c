@@ -5,7 +5,8 @@
  * is fresh while less than the service's timeout has passed since the last
  * connection that used it. Memory is bounded: at affinity-max entries the
  * least recently used one is evicted, so a flood of client addresses costs
- * a fixed amount of kernel memory.
+ * a fixed amount of kernel memory. Service ids are never reused, so the
+ * entries of a deleted service match nothing and simply age out.
  */
 
 #include <linux/kernel.h>
@@ -204,17 +205,6 @@ void svcvip_affinity_set(struct svcvip_affinity_table *a,
 	list_add_tail(&e->lru, &a->lru);
 	if (!a->count++)
 		schedule_delayed_work(&a->sweep, AFFINITY_SWEEP);
-	spin_unlock_bh(&a->lock);
-}
-
-void svcvip_affinity_forget_service(struct svcvip_affinity_table *a, u64 id)
-{
-	struct affinity_entry *e, *tmp;
-
-	spin_lock_bh(&a->lock);
-	list_for_each_entry_safe(e, tmp, &a->lru, lru)
-		if (e->key.service_id == id)
-			entry_remove(a, e);
 	spin_unlock_bh(&a->lock);
 }
 

@@ -48,7 +48,6 @@ void svcvip_affinity_set(struct svcvip_affinity_table *a,
 			 __be16 port);
 
 /* Control path. */
-void svcvip_affinity_forget_service(struct svcvip_affinity_table *a, u64 id);
 void svcvip_affinity_trim(struct svcvip_affinity_table *a, u32 max);
 u32 svcvip_affinity_count(struct svcvip_affinity_table *a);
 

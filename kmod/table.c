@@ -609,7 +609,6 @@ static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
 		RCU_INIT_POINTER(svc->state, NULL);
 		state_free_rcu(st);
 	}
-	svcvip_affinity_forget_service(&sn->affinity, svc->id);
 	call_rcu(&svc->rcu, service_free_rcu_cb);
 }
 
