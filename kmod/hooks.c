@@ -200,14 +200,10 @@ static int svcvip_hooks_register(struct svcvip_net *sn)
 	ret = nf_ct_netns_get(net, NFPROTO_INET);
 	if (ret)
 		return ret;
-	/* masqueraded connections die with their address, as MASQUERADE's */
-	ret = nf_nat_masquerade_inet_register_notifiers();
-	if (ret)
-		goto err_ct;
 	ret = register_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 			   nf_nat_ipv4_register_fn, nf_nat_ipv4_unregister_fn);
 	if (ret)
-		goto err_notifiers;
+		goto err_ct;
 	ret = register_ops(net, svcvip_ops_ipv6, ARRAY_SIZE(svcvip_ops_ipv6),
 			   nf_nat_ipv6_register_fn, nf_nat_ipv6_unregister_fn);
 	if (ret)
@@ -218,8 +214,6 @@ static int svcvip_hooks_register(struct svcvip_net *sn)
 err_ipv4:
 	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 		       nf_nat_ipv4_unregister_fn);
-err_notifiers:
-	nf_nat_masquerade_inet_unregister_notifiers();
 err_ct:
 	nf_ct_netns_put(net, NFPROTO_INET);
 	return ret;
@@ -238,7 +232,6 @@ void svcvip_hooks_unregister(struct svcvip_net *sn)
 		       nf_nat_ipv6_unregister_fn);
 	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 		       nf_nat_ipv4_unregister_fn);
-	nf_nat_masquerade_inet_unregister_notifiers();
 	nf_ct_netns_put(net, NFPROTO_INET);
 	sn->hooks_registered = false;
 }

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <net/genetlink.h>
+#include <net/netfilter/nf_nat_masquerade.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/svcvip.h>
 
@@ -88,6 +89,14 @@ static int __init svcvip_init(void)
 	if (selftest && !svcvip_selftest())
 		return -ENOTRECOVERABLE;
 
+	/*
+	 * Masqueraded connections die with their address, as MASQUERADE's do.
+	 * Module-wide, not per netns: (un)registering a netdevice notifier
+	 * takes pernet_ops_rwsem, which netns teardown already holds.
+	 */
+	ret = nf_nat_masquerade_inet_register_notifiers();
+	if (ret)
+		return ret;
 	ret = register_pernet_subsys(&svcvip_net_ops);
 	if (ret)
 		goto err_pernet;
@@ -102,6 +111,7 @@ static int __init svcvip_init(void)
 err_genl:
 	unregister_pernet_subsys(&svcvip_net_ops);
 err_pernet:
+	nf_nat_masquerade_inet_unregister_notifiers();
 	return ret;
 }
 
@@ -109,6 +119,7 @@ static void __exit svcvip_exit(void)
 {
 	svcvip_genl_uninit();
 	unregister_pernet_subsys(&svcvip_net_ops);
+	nf_nat_masquerade_inet_unregister_notifiers();
 	/* call_rcu callbacks of ours may still be queued */
 	rcu_barrier();
 }
