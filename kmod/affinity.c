@@ -19,7 +19,7 @@
 #include "affinity.h"
 
 #define AFFINITY_BUCKETS_BITS	12
-#define AFFINITY_BUCKETS	(1U << AFFINITY_BUCKETS_BITS)
+#define AFFINITY_BUCKETS	BIT(AFFINITY_BUCKETS_BITS)
 #define AFFINITY_SWEEP		(2 * HZ)
 
 struct affinity_entry {
