@@ -774,8 +774,14 @@ static uint32_t list_item(const struct lines *L, const struct grt *gt, size_t k)
 /* The pending list's acknowledgement was lost: so were those of its lines. */
 static void list_lost(struct lines *L, const struct grt *gt, const char *msg)
 {
-	for (size_t k = 0; k < gt->list_n; k++)
-		push_err(&L->le, L->items[list_item(L, gt, k)].line, msg);
+	uint32_t i = gt->list_first;
+
+	for (size_t k = 0; k < gt->list_n; i = L->items[i].next) {
+		if (!stream_sends(L, gt, i))
+			continue;
+		push_err(&L->le, L->items[i].line, msg);
+		k++;
+	}
 }
 
 /* Collects the run of listable lines from item i (up to list_max) into
