@@ -993,6 +993,157 @@ static void msg_attr_path(void **state)
 	svc_service_free(&s);
 }
 
+/* n v4 backends 10.1.x.y:80, every third with a weight */
+static void many_backends(struct svc_backend *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].family = AF_INET;
+		v[i].addr.b[0] = 10;
+		v[i].addr.b[1] = 1;
+		v[i].addr.b[2] = (uint8_t)(i >> 8);
+		v[i].addr.b[3] = (uint8_t)i;
+		v[i].port = 80;
+		if (i % 3 == 0) {
+			v[i].weight = (uint32_t)i % 100;
+			v[i].has = SVC_BE_HAS_WEIGHT;
+		}
+	}
+}
+
+/* The top-level SVCVIP_A_BACKENDS parts of a message, checked against v
+ * from *done on: each part within a 16-bit nest, entries in order. */
+static int check_lists(const struct nlmsghdr *nlh, const struct svc_backend *v, size_t *done)
+{
+	const struct nlattr *a;
+	int parts = 0;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		const struct nlattr *pos;
+
+		if (mnl_attr_get_type(a) != SVCVIP_A_BACKENDS)
+			continue;
+		assert_true(a->nla_type & NLA_F_NESTED);
+		assert_true(a->nla_len <= SVC_NEST_MAX);
+		assert_true(mnl_attr_get_payload_len(a) > 0);	/* no empty part */
+		parts++;
+		mnl_attr_for_each_nested(pos, a) {
+			struct svc_backend be;
+
+			assert_int_equal(svc_msg_parse_backend(pos, &be), 0);
+			assert_int_equal(svc_backend_cmp(&be, &v[*done]), 0);
+			assert_int_equal(be.has & SVC_BE_HAS_WEIGHT, v[*done].has & SVC_BE_HAS_WEIGHT);
+			(*done)++;
+		}
+	}
+	return parts;
+}
+
+static void msg_backend_lists(void **state)
+{
+	enum { N = 6000 };
+	static struct svc_backend v[N];
+	struct svc_service s;
+	struct nlmsghdr *nlh;
+	size_t next = 0, done = 0, small, first;
+	int msgs = 0, r;
+
+	(void)state;
+	many_backends(v, N);
+	/* all in one message: several parts, each a full 16-bit nest but the last */
+	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_NEW_BACKEND, 0, 1);
+	assert_int_equal(svc_msg_put_backend_lists(nlh, sizeof(buf), v, N, &next), 0);
+	assert_int_equal(next, N);
+	assert_true(check_lists(nlh, v, &done) >= 3);
+	assert_int_equal(done, N);
+
+	/* next to a service nest, from an index on */
+	memset(&s, 0, sizeof(s));
+	strcpy(s.name, "svc");
+	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_NEW_SERVICE, 0, 1);
+	assert_int_equal(svc_msg_put_service(nlh, sizeof(buf), &s, 0, NULL), 0);
+	next = done = 10;
+	assert_int_equal(svc_msg_put_backend_lists(nlh, sizeof(buf), v, 20, &next), 0);
+	assert_int_equal(next, 20);
+	assert_int_equal(check_lists(nlh, v, &done), 1);
+	assert_int_equal(done, 20);
+
+	/* a small buffer: as many as fit, the rest in the following messages */
+	small = 20000;
+	next = done = 0;
+	do {
+		first = next;
+		nlh = svc_msg_start(buf, small, FAMILY_ID, SVCVIP_CMD_NEW_BACKEND, 0, 1);
+		r = svc_msg_put_backend_lists(nlh, small, v, N, &next);
+		assert_int_equal(r, next < N ? 1 : 0);
+		assert_true(next > first);
+		assert_true(nlh->nlmsg_len <= small);
+		assert_true(nlh->nlmsg_len > small - 64 || next == N);	/* full */
+		assert_int_equal(check_lists(nlh, v, &done), 1);
+		assert_int_equal(done, next);
+		msgs++;
+	} while (next < N);
+	assert_true(msgs > 5);
+
+	/* no room for even one: nothing put, no empty part */
+	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_NEW_BACKEND, 0, 1);
+	next = 0;
+	assert_int_equal(svc_msg_put_backend_lists(nlh, nlh->nlmsg_len + 12, v, N, &next), 1);
+	assert_int_equal(next, 0);
+	assert_int_equal(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)));
+	/* nothing to put */
+	next = N;
+	assert_int_equal(svc_msg_put_backend_lists(nlh, sizeof(buf), v, N, &next), 0);
+	assert_int_equal(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)));
+}
+
+/* Entries of top-level lists are named by their place in all of them. */
+static void msg_attr_path_lists(void **state)
+{
+	enum { N = 5000 };
+	static struct svc_backend v[N];
+	struct svc_service s;
+	struct nlmsghdr *nlh;
+	const struct nlattr *a, *pos, *part2 = NULL, *ent;
+	struct attrs e;
+	size_t next = 0, before = 0;
+	char path[96], want[96];
+	int parts = 0;
+
+	(void)state;
+	many_backends(v, N);
+	memset(&s, 0, sizeof(s));
+	strcpy(s.name, "svc");
+	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_REPLACE_SERVICE, 0, 1);
+	assert_int_equal(svc_msg_put_service(nlh, sizeof(buf), &s, 0, NULL), 0);
+	assert_int_equal(svc_msg_put_backend_lists(nlh, sizeof(buf), v, N, &next), 0);
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) != SVCVIP_A_BACKENDS)
+			continue;
+		if (++parts == 2) {
+			part2 = a;
+			break;
+		}
+		mnl_attr_for_each_nested(pos, a)
+			before++;
+	}
+	assert_non_null(part2);
+	assert_true(before > 1000);
+
+	ent = list_entry(part2, 3);
+	nested(ent, &e);
+	assert_int_equal(svc_msg_attr_path(nlh, (uint32_t)((const char *)e.tb[SVCVIP_BACKEND_A_PORT] -
+							    (const char *)nlh), path, sizeof(path)), 0);
+	snprintf(want, sizeof(want), "backends[%zu].port", before + 3);
+	assert_string_equal(path, want);
+
+	ent = list_entry(part2, 0);
+	assert_int_equal(svc_msg_attr_path(nlh, (uint32_t)((const char *)ent - (const char *)nlh),
+					   path, sizeof(path)), 0);
+	snprintf(want, sizeof(want), "backends[%zu]", before);
+	assert_string_equal(path, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1000,6 +1151,8 @@ int main(void)
 		cmocka_unit_test(msg_service_roundtrip),
 		cmocka_unit_test(msg_empty_lists_present),
 		cmocka_unit_test(msg_too_big_and_resume),
+		cmocka_unit_test(msg_backend_lists),
+		cmocka_unit_test(msg_attr_path_lists),
 		cmocka_unit_test(msg_small_buffer),
 		cmocka_unit_test(msg_config_roundtrip),
 		cmocka_unit_test(msg_dump_coalesce),

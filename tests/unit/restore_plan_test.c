@@ -395,30 +395,35 @@ static void big_group_split(void **state)
 	struct fixture *f;
 
 	(void)state;
-	/* room for three backends: they go first, the frontend follows */
-	lim.nest_bytes = HEAD_SIZE + 3 * BE_SIZE;
+	/* frontends take the nest first (they can go nowhere else), backends
+	 * the rest; without room for lists the others follow */
+	lim.nest_bytes = HEAD_SIZE + FE_SIZE + BE_SIZE;
 	f = plan(&lim, "S a", "F a 1", "B a 1", "B a 2", "B a 3", "B a 4", "B a 1",
 		 "B a 5", NULL);
-	expect_disp(f, "HAMMMAAA");
-	assert_int_equal(f->plan.groups[0].merged_be, 3);
-	assert_int_equal(f->plan.groups[0].merged_fe, 0);
-	assert_int_equal(f->plan.groups[0].overflow_be, 2);
-	assert_int_equal(f->plan.groups[0].overflow_fe, 1);
-	assert_int_equal(f->plan.groups[0].after, 4);
-	assert_int_equal(f->plan.groups[0].bytes, HEAD_SIZE + 3 * BE_SIZE);
-	assert_int_equal(f->items[1].overflow, 1);
-	assert_int_equal(f->items[5].overflow, 1);
+	expect_disp(f, "HMMAAAAA");
+	assert_int_equal(f->plan.groups[0].merged_be, 1);
+	assert_int_equal(f->plan.groups[0].merged_fe, 1);
+	assert_int_equal(f->plan.groups[0].overflow_be, 4);
+	assert_int_equal(f->plan.groups[0].overflow_fe, 0);
+	assert_int_equal(f->plan.groups[0].after, 5);
+	assert_int_equal(f->plan.groups[0].bytes, HEAD_SIZE + FE_SIZE + BE_SIZE);
+	assert_int_equal(f->plan.groups[0].list_be, 0);
+	assert_int_equal(f->items[3].overflow, 1);
 	assert_int_equal(f->items[6].overflow, 0);	/* a duplicate */
 	assert_int_equal(f->items[7].overflow, 1);
-	assert_int_equal(f->plan.merged, 3);
+	assert_int_equal(f->plan.merged, 2);
 	done(f);
 
-	/* what the backends leave goes to the frontends */
-	lim.nest_bytes = HEAD_SIZE + 3 * BE_SIZE + FE_SIZE;
-	f = plan(&lim, "S a", "F a 1", "F a 2", "B a 1", "B a 2", "B a 3", NULL);
-	expect_disp(f, "HMAMMM");
+	/* a frontend that does not fit leaves the nest to the backends */
+	lim.nest_bytes = HEAD_SIZE + FE_SIZE + BE_SIZE;
+	f = plan(&lim, "S a", "F a 1", "F a 2", "B a 1", NULL);
+	expect_disp(f, "HMAM");
 	assert_int_equal(f->plan.groups[0].overflow_fe, 1);
-	assert_int_equal(f->plan.groups[0].overflow_be, 0);
+	done(f);
+	/* ... and one that fits takes its room even when backends then do not */
+	lim.nest_bytes = HEAD_SIZE + 2 * BE_SIZE;
+	f = plan(&lim, "S a", "F a 1", "B a 1", "B a 2", NULL);
+	expect_disp(f, "HMAA");
 	done(f);
 
 	/* the kernel's list limits */
@@ -444,6 +449,61 @@ static void big_group_split(void **state)
 	f = plan(&lim, "S a", "F a 1", "B a 1", NULL);
 	expect_disp(f, "SSS");
 	assert_int_equal(f->plan.ngroups, 0);
+	done(f);
+}
+
+/* Backends beyond the nest go in top-level lists of the same message. */
+static void backend_lists(void **state)
+{
+	struct rp_limits lim = limits();
+	struct fixture *f;
+
+	(void)state;
+	/* nest: the frontend and two backends; lists: two more, then full */
+	lim.nest_bytes = HEAD_SIZE + FE_SIZE + 2 * BE_SIZE;
+	lim.msg_bytes = lim.nest_bytes + RP_LIST_HDR + 2 * BE_SIZE;
+	f = plan(&lim, "S a", "F a 1", "B a 1", "B a 2", "B a 3", "B a 4", "B a 5",
+		 "B a 6", NULL);
+	expect_disp(f, "HMMMMMAA");
+	assert_int_equal(f->plan.groups[0].merged_be, 4);
+	assert_int_equal(f->plan.groups[0].list_be, 2);
+	assert_int_equal(f->plan.groups[0].list_bytes, RP_LIST_HDR + 2 * BE_SIZE);
+	assert_int_equal(f->plan.groups[0].bytes, lim.nest_bytes);
+	assert_int_equal(f->plan.groups[0].overflow_be, 2);
+	assert_int_equal(f->items[6].overflow, 1);
+	assert_int_equal(f->plan.merged, 5);
+	done(f);
+
+	/* a list part holds at most nest_bytes: four backends here, so 7 make
+	 * two parts, each with its header */
+	lim = limits();
+	lim.nest_bytes = HEAD_SIZE + 3 * BE_SIZE;
+	lim.msg_bytes = 100000;
+	f = plan(&lim, "S a", "B a 1", "B a 2", "B a 3", "B a 4", "B a 5", "B a 6", "B a 7",
+		 "B a 8", "B a 9", "B a 10", NULL);
+	expect_disp(f, "HMMMMMMMMMM");
+	assert_int_equal(f->plan.groups[0].list_be, 7);
+	assert_int_equal(f->plan.groups[0].list_bytes, 2 * RP_LIST_HDR + 7 * BE_SIZE);
+	done(f);
+
+	/* the message bound counts the new part's header: no room for it */
+	lim.msg_bytes = lim.nest_bytes + RP_LIST_HDR + BE_SIZE - 1;
+	f = plan(&lim, "S a", "B a 1", "B a 2", "B a 3", "B a 4", NULL);
+	expect_disp(f, "HMMMA");
+	assert_int_equal(f->plan.groups[0].list_be, 0);
+	done(f);
+
+	/* list_backends bounds the nest and the lists together; duplicates
+	 * are not merged wherever they would go */
+	lim = limits();
+	lim.nest_bytes = HEAD_SIZE + BE_SIZE;
+	lim.msg_bytes = 100000;
+	lim.list_backends = 3;
+	f = plan(&lim, "S a", "B a 1", "B a 2", "B a 2", "B a 3", "B a 4", NULL);
+	expect_disp(f, "HMMAMA");
+	assert_int_equal(f->plan.groups[0].list_be, 2);
+	assert_int_equal(f->items[3].overflow, 0);
+	assert_int_equal(f->items[5].overflow, 1);
 	done(f);
 }
 
@@ -586,6 +646,8 @@ static void where_entry(void **state)
 	assert_int_equal(idx, 12);
 	assert_int_equal(rp_where_entry("service.frontends[0]", &idx), 0);
 	assert_int_equal(idx, 0);
+	assert_int_equal(rp_where_entry("backends[4711].port", &idx), 2);
+	assert_int_equal(idx, 4711);
 	assert_int_equal(rp_where_entry("service.frontends[1023].source_ranges[2].addr",
 					&idx), 0);
 	assert_int_equal(idx, 1023);
@@ -621,6 +683,7 @@ int main(void)
 		cmocka_unit_test(second_service_add),
 		cmocka_unit_test(skipped_lines),
 		cmocka_unit_test(big_group_split),
+		cmocka_unit_test(backend_lists),
 		cmocka_unit_test(service_limit),
 		cmocka_unit_test(frontend_limit),
 		cmocka_unit_test(small_segments_not_merged),

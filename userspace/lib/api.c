@@ -178,19 +178,40 @@ int svc_lookup(struct svc_nl *nl, struct svc_lookup *l, struct svc_nlerr *e)
 	return svc_nl_do(nl, nlh, lookup_cb, l, e);
 }
 
+struct nlmsghdr *svc_req_backend_lists(const struct svc_nl *nl, void *buf, size_t len,
+				       const char *service, const struct svc_backend *v,
+				       size_t n, size_t *next)
+{
+	struct nlmsghdr *nlh = svc_nl_msg(nl, buf, len, SVCVIP_CMD_NEW_BACKEND, 0);
+	size_t from = *next;
+
+	if (!nlh || !put_name(nlh, len, service))
+		return NULL;
+	svc_msg_put_backend_lists(nlh, len, v, n, next);
+	return *next == from ? NULL : nlh;
+}
+
+/* Room for a service message with all its lists, in as many parts as the
+ * backends need (each part adds a header); at most what the batch takes. */
+static size_t replace_len(const struct svc_batch *b, const struct svc_service *s,
+			  unsigned what)
+{
+	size_t sz = svc_msg_service_size(s, what), max = svc_batch_max_bytes(b);
+
+	sz += MNL_NLMSG_HDRLEN + 64 + MNL_ATTR_HDRLEN * (sz / (SVC_NEST_MAX / 2) + 2);
+	return sz < max ? sz : max;
+}
+
 int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
 			      const struct svc_service *s, uint64_t cookie)
 {
 	unsigned what = SVC_PUT_SETTINGS | SVC_PUT_FRONTENDS | SVC_PUT_BACKENDS;
 	struct svc_put_cursor cur = { 0, 0 };
-	size_t len = MNL_NLMSG_HDRLEN + 64 + svc_msg_service_size(s, what);
+	size_t len = replace_len(b, s, what), next;
 	struct nlmsghdr *nlh;
-	char small[SVC_REQ_SMALL];
 	void *buf;
 	int r, queued = 0;
 
-	if (len > MNL_NLMSG_HDRLEN + 64 + SVC_NEST_MAX)
-		len = MNL_NLMSG_HDRLEN + 64 + SVC_NEST_MAX;
 	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
@@ -198,6 +219,10 @@ int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
 	r = svc_msg_put_service(nlh, len, s, what, &cur);
 	if (r < 0)
 		goto out;
+	/* backends beyond the service nest go next to it: still one message */
+	next = cur.backend;
+	if (cur.frontend == s->nfrontends)
+		svc_msg_put_backend_lists(nlh, len, s->backends, s->nbackends, &next);
 	r = svc_batch_add(b, nlh, cookie);
 	if (r)
 		goto out;
@@ -210,9 +235,9 @@ int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
 			goto out;
 		queued++;
 	}
-	for (size_t i = cur.backend; i < s->nbackends; i++) {
-		nlh = svc_req_backend(nl, small, sizeof(small), SVCVIP_CMD_NEW_BACKEND,
-				      s->name, &s->backends[i]);
+	while (next < s->nbackends) {
+		nlh = svc_req_backend_lists(nl, buf, len, s->name, s->backends, s->nbackends,
+					    &next);
 		r = nlh ? svc_batch_add(b, nlh, cookie) : -EMSGSIZE;
 		if (r)
 			goto out;

@@ -30,6 +30,12 @@ struct nlmsghdr *svc_req_frontend(const struct svc_nl *nl, void *buf, size_t len
 struct nlmsghdr *svc_req_backend(const struct svc_nl *nl, void *buf, size_t len,
 				 uint8_t cmd, const char *service,
 				 const struct svc_backend *be);
+/* NEW_BACKEND with v[*next..n) in top-level SVCVIP_A_BACKENDS lists, as
+ * many as fit in len (*next is advanced past them): the kernel adds all of
+ * them or none. NULL when not even one fits. */
+struct nlmsghdr *svc_req_backend_lists(const struct svc_nl *nl, void *buf, size_t len,
+				       const char *service, const struct svc_backend *v,
+				       size_t n, size_t *next);
 struct nlmsghdr *svc_req_config(const struct svc_nl *nl, void *buf, size_t len,
 				const struct svc_config *c);
 /* FLUSH, GET_INFO, GET_CONFIG: no attributes */
@@ -50,10 +56,12 @@ int svc_request(struct svc_nl *nl, struct nlmsghdr *req, struct svc_nlerr *e);
 
 /*
  * Queues the atomic replace of service s (REPLACE_SERVICE with
- * its settings and complete FRONTENDS and BACKENDS lists). When the lists
- * do not fit in one message, the replace carries what fits and the rest
- * follows as NEW_FRONTEND / NEW_BACKEND requests (not atomic then).
- * Returns the number of requests queued, or a negative errno.
+ * its settings and complete FRONTENDS and BACKENDS lists; backends beyond
+ * the 64 KiB service nest in top-level SVCVIP_A_BACKENDS lists of the same
+ * message). Only when the lists do not fit in the largest message the
+ * batch takes does the replace carry what fits, and the rest follows as
+ * NEW_FRONTEND requests and NEW_BACKEND requests with backend lists (not
+ * atomic then). Returns the number of requests queued, or a negative errno.
  */
 int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
 			      const struct svc_service *s, uint64_t cookie);

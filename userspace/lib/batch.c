@@ -15,6 +15,7 @@ struct svc_batch {
 	void *data;
 	char *buf;
 	size_t len, max_bytes;
+	size_t cap;		/* largest request: what the send buffer allows */
 	size_t count, max_count;
 	uint32_t first_seq;
 	uint64_t *cookies;
@@ -39,6 +40,8 @@ struct svc_batch *svc_batch_new(struct svc_nl *nl, size_t max_bytes,
 	if (max_bytes < 8192)
 		max_bytes = 8192;
 	b->max_bytes = max_bytes;
+	/* one request alone may use the whole send buffer (a big service) */
+	b->cap = sndbuf > 4096 && sndbuf - 1024 > max_bytes ? sndbuf - 1024 : max_bytes;
 	/* every request gets an ack skb; they must all fit in the receive buffer */
 	b->max_count = rcvbuf / SVC_BATCH_ACK_COST;
 	if (b->max_count < 8)
@@ -46,7 +49,7 @@ struct svc_batch *svc_batch_new(struct svc_nl *nl, size_t max_bytes,
 	b->nl = nl;
 	b->cb = cb;
 	b->data = data;
-	b->buf = malloc(max_bytes);
+	b->buf = malloc(b->cap);
 	b->cookies = calloc(b->max_count, sizeof(*b->cookies));
 	b->offsets = calloc(b->max_count, sizeof(*b->offsets));
 	b->acked = calloc(b->max_count, sizeof(*b->acked));
@@ -75,7 +78,7 @@ void svc_batch_stats(const struct svc_batch *b, struct svc_batch_stats *st)
 
 size_t svc_batch_max_bytes(const struct svc_batch *b)
 {
-	return b->max_bytes;
+	return b->cap;
 }
 
 static void report(struct svc_batch *b, size_t i, const struct svc_nlerr *e)
@@ -175,9 +178,10 @@ int svc_batch_add(struct svc_batch *b, const struct nlmsghdr *msg, uint64_t cook
 	struct nlmsghdr *copy;
 	int r;
 
-	if (mlen > b->max_bytes)
+	if (mlen > b->cap)
 		return -EMSGSIZE;
-	if (b->len + mlen > b->max_bytes || b->count == b->max_count) {
+	/* a request larger than max_bytes goes in a sendmsg of its own */
+	if ((b->count && b->len + mlen > b->max_bytes) || b->count == b->max_count) {
 		r = svc_batch_flush(b);
 		if (r)
 			return r;

@@ -11,7 +11,9 @@
  *
  * A batch holds at most max_bytes of requests (default SVC_BATCH_BYTES,
  * limited by the socket send buffer) and at most as many requests as the
- * receive buffer can hold acks for. Do not interleave other requests on the
+ * receive buffer can hold acks for. A single request may be larger than
+ * max_bytes, up to what the send buffer takes (svc_batch_max_bytes()): it
+ * is then sent in a sendmsg of its own. Do not interleave other requests on the
  * same connection while a batch has unsent requests.
  */
 #ifndef SVCVIP_BATCH_H

@@ -145,6 +145,31 @@ fail:
 	return -EMSGSIZE;
 }
 
+int svc_msg_put_backend_lists(struct nlmsghdr *nlh, size_t buflen,
+			      const struct svc_backend *v, size_t n, size_t *next)
+{
+	size_t i = *next;
+
+	while (i < n) {
+		struct nlattr *l = mnl_attr_nest_start_check(nlh, buflen, SVCVIP_A_BACKENDS);
+		size_t lim, first = i;
+
+		if (!l)
+			break;
+		lim = nest_limit(buflen, (size_t)((char *)l - (char *)nlh));
+		for (; i < n; i++)
+			if (svc_msg_put_backend(nlh, lim, svc_msg_list_type(i - first), &v[i]))
+				break;
+		if (i == first) {		/* not even one entry: no empty part */
+			mnl_attr_nest_cancel(nlh, l);
+			break;
+		}
+		mnl_attr_nest_end(nlh, l);
+	}
+	*next = i;
+	return i < n ? 1 : 0;
+}
+
 size_t svc_msg_service_size(const struct svc_service *s, unsigned what)
 {
 	size_t sz = MNL_ATTR_HDRLEN;		/* SVCVIP_A_SERVICE */
@@ -897,7 +922,40 @@ static const struct anode top_kids[] = {
 	LEAF(NULL), LEAF("info"), { "service", KIDS(svc_kids) },
 	{ "frontend", KIDS(fe_kids) }, { "backend", KIDS(be_kids) },
 	{ "config", KIDS(cfg_kids) }, { "lookup", KIDS(lookup_kids) },
+	{ "backends", NULL, 0, &be_node },
 };
+
+static const struct anode top = { "", KIDS(top_kids) };
+static const struct anode *const top_node = &top;
+
+/*
+ * Entries in the top-level attributes of this type in [start, upto): the
+ * parts of a top-level list (SVCVIP_A_BACKENDS) form one list, numbered
+ * across parts.
+ */
+static long entries_before(const char *base, size_t start, size_t upto, uint16_t type)
+{
+	long n = 0;
+
+	for (size_t p = start; p + sizeof(struct nlattr) <= upto;) {
+		const struct nlattr *a = (const void *)(base + p);
+		size_t alen = a->nla_len;
+
+		if (alen < sizeof(*a) || p + alen > upto)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			for (size_t q = p + MNL_ATTR_HDRLEN; q + sizeof(struct nlattr) <= p + alen;) {
+				const struct nlattr *e = (const void *)(base + q);
+
+				if (e->nla_len < sizeof(*e))
+					break;
+				n++;
+				q += MNL_ALIGN(e->nla_len);
+			}
+		p += MNL_ALIGN(alen);
+	}
+	return n;
+}
 
 __attribute__((format(printf, 3, 4)))
 static void path_add(char *buf, size_t len, const char *fmt, ...)
@@ -912,12 +970,13 @@ static void path_add(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Walks attributes in [start, end) looking for offset offs. */
+/* Walks attributes in [start, end) looking for offset offs; the entries of
+ * a list are numbered from first. */
 static bool walk(const char *base, size_t start, size_t end, uint32_t offs,
-		 const struct anode *node, char *buf, size_t len)
+		 const struct anode *node, long first, char *buf, size_t len)
 {
 	size_t p = start;
-	long idx = 0;
+	long idx = first;
 
 	while (p + sizeof(struct nlattr) <= end) {
 		const struct nlattr *a = (const void *)(base + p);
@@ -940,7 +999,9 @@ static bool walk(const char *base, size_t start, size_t end, uint32_t offs,
 			}
 			if (offs == p || (!kid->kids && !kid->entry))
 				return true;
-			return walk(base, p + MNL_ATTR_HDRLEN, p + alen, offs, kid, buf, len);
+			return walk(base, p + MNL_ATTR_HDRLEN, p + alen, offs, kid,
+				    node == top_node ? entries_before(base, start, p, type) : 0,
+				    buf, len);
 		}
 		p += MNL_ALIGN(alen);
 		idx++;
@@ -950,7 +1011,6 @@ static bool walk(const char *base, size_t start, size_t end, uint32_t offs,
 
 int svc_msg_attr_path(const struct nlmsghdr *nlh, uint32_t offs, char *buf, size_t len)
 {
-	static const struct anode top = { "", KIDS(top_kids) };
 	size_t start = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
 
 	if (!len)
@@ -958,7 +1018,7 @@ int svc_msg_attr_path(const struct nlmsghdr *nlh, uint32_t offs, char *buf, size
 	buf[0] = '\0';
 	if (nlh->nlmsg_len < start || offs < start || offs >= nlh->nlmsg_len)
 		return -ENOENT;
-	if (!walk((const char *)nlh, start, nlh->nlmsg_len, offs, &top, buf, len))
+	if (!walk((const char *)nlh, start, nlh->nlmsg_len, offs, top_node, 0, buf, len))
 		return -ENOENT;
 	return 0;
 }

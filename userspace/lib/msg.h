@@ -50,6 +50,14 @@ struct svc_put_cursor {
 int svc_msg_put_service(struct nlmsghdr *nlh, size_t buflen,
 			const struct svc_service *s, unsigned what,
 			struct svc_put_cursor *resume);
+/*
+ * Puts v[*next..n) as top-level SVCVIP_A_BACKENDS lists (as many parts of
+ * up to SVC_NEST_MAX as needed) for NEW_SERVICE / REPLACE_SERVICE next to
+ * SVCVIP_A_SERVICE, or for NEW_BACKEND. As many entries as fit in buflen
+ * are put; *next is advanced past them. 0 when all fit, 1 when some did not.
+ */
+int svc_msg_put_backend_lists(struct nlmsghdr *nlh, size_t buflen,
+			      const struct svc_backend *v, size_t n, size_t *next);
 /* Bytes svc_msg_put_service() needs with all lists (upper bound). */
 size_t svc_msg_service_size(const struct svc_service *s, unsigned what);
 
@@ -80,7 +88,9 @@ int svc_msg_put_lookup(struct nlmsghdr *nlh, size_t buflen, const struct svc_loo
 
 /*
  * Names the attribute at byte offset offs of request nlh (as an extack
- * NLMSGERR_ATTR_OFFS reports it): "service.backends[3].addr". 0 or -ENOENT.
+ * NLMSGERR_ATTR_OFFS reports it): "service.backends[3].addr". Entries of
+ * top-level SVCVIP_A_BACKENDS lists are numbered across all of them, as
+ * they form one list: "backends[1500].port". 0 or -ENOENT.
  */
 int svc_msg_attr_path(const struct nlmsghdr *nlh, uint32_t offs, char *buf, size_t len);
 

@@ -492,17 +492,32 @@ static void print_errs(struct line_errs *le, unsigned long below)
 #define MIN_MERGED	16	/* see rp_limits.min_merged */
 
 enum { GR_IDLE, GR_PENDING, GR_DONE };
+enum { PH_SERVICE, PH_LIST };	/* what a pending group waits for */
 
-/* A group at run time. */
+/*
+ * A group at run time. After its NEW_SERVICE (or instead of it, in a
+ * fallback) the group's lines that follow are streamed from a cursor: each
+ * on its own, except runs of backends, which go as one NEW_BACKEND with
+ * backend lists. The kernel adds such a list whole or not at all, so a
+ * refused list is sent again in parts (without the line it pointed at, or
+ * halved) until every line has met the outcome it would have met alone;
+ * nothing after the list is sent until it is answered.
+ */
 struct grt {
-	uint64_t msg;		/* index of its NEW_SERVICE among the requests */
-	int err;		/* the NEW_SERVICE's error, 0 = none */
+	uint64_t msg;		/* index of its pending request among the requests */
+	int err;		/* that request's error, 0 = none */
 	int entry;		/* list it points into (rp_where_entry), or -1 */
-	size_t entry_idx;
+	size_t entry_idx;	/* for PH_SERVICE: in all the message's backends */
 	uint8_t state;
-	uint8_t tries;
-	bool temp_sched;	/* created with rr, its scheduler set afterwards */
-	uint8_t sched;		/* the scheduler it is to have */
+	uint8_t phase;		/* PH_SERVICE: its NEW_SERVICE; PH_LIST: a list */
+	uint8_t tries;		/* NEW_SERVICE retries without a refused line */
+	uint8_t list_fails;	/* lists refused */
+	bool all;		/* streaming every line (fallback), not only RP_AFTER */
+	uint32_t inner_be;	/* backends inside the service nest of its NEW_SERVICE */
+	uint32_t cursor;	/* next item to stream, RP_NONE: the end */
+	uint32_t list_first;	/* the pending list: its first item */
+	uint32_t list_n;	/* and how many lines it carries */
+	uint32_t list_max;	/* most lines per list from now on */
 };
 
 /* What an add line contributes to a merged message, kept from reading it. */
@@ -539,9 +554,15 @@ struct lines {
 	unsigned long cur;	/* line being worked on */
 	bool resolving;
 	int abort;		/* negative errno: the connection failed */
-	size_t groups, retried, fallbacks;
+	size_t groups, retried, fallbacks, lists;
+	char *big;		/* merged messages and backend lists */
+	size_t big_len;		/* the largest request the batch takes */
+	struct svc_backend *bev;	/* the backends of a list being built */
+	size_t bev_cap;
 	char buf[SVC_NEST_MAX + 1024];
 };
+
+static void list_lost(struct lines *L, const struct grt *gt, const char *msg);
 
 static void line_error(void *data, uint64_t cookie, const struct svc_nlerr *e)
 {
@@ -553,6 +574,13 @@ static void line_error(void *data, uint64_t cookie, const struct svc_nlerr *e)
 
 		gt->err = e->err ? e->err : EIO;
 		gt->entry = rp_where_entry(e->where, &gt->entry_idx);
+		if (gt->phase == PH_SERVICE && gt->entry == 2) {
+			/* the top-level lists continue the nest's backends */
+			gt->entry = 1;
+			gt->entry_idx += gt->inner_be;
+		}
+		if (gt->err == ENOBUFS && gt->phase == PH_LIST)
+			list_lost(L, gt, svc_nlerr_str(e, msg, sizeof(msg)));
 		return;
 	}
 	push_err(&L->le, (unsigned long)cookie, svc_nlerr_str(e, msg, sizeof(msg)));
@@ -626,6 +654,24 @@ static struct svc_backend merge_backend(const struct svc_backend *be)
 	return m;
 }
 
+/*
+ * The service nest with its frontends and as many backends as it holds,
+ * the other backends in top-level lists next to it; -1 unless all fit.
+ * *inner: how many backends are in the nest.
+ */
+static int put_service_lists(struct nlmsghdr *nlh, size_t len, const struct svc_service *s,
+			     unsigned what, uint32_t *inner)
+{
+	struct svc_put_cursor cur = { 0, 0 };
+	size_t next;
+
+	if (svc_msg_put_service(nlh, len, s, what, &cur) < 0 || cur.frontend < s->nfrontends)
+		return -1;
+	*inner = (uint32_t)cur.backend;
+	next = cur.backend;
+	return svc_msg_put_backend_lists(nlh, len, s->backends, s->nbackends, &next) ? -1 : 0;
+}
+
 /* The group's NEW_SERVICE: the service add with the merged members. */
 static struct nlmsghdr *build_merged(struct lines *L, uint32_t g)
 {
@@ -644,10 +690,6 @@ static struct nlmsghdr *build_merged(struct lines *L, uint32_t g)
 	s.affinity_timeout = h->svc.affinity_timeout;
 	s.internal_policy = h->svc.internal_policy;
 	s.external_policy = h->svc.external_policy;
-	if (L->g[g].temp_sched) {
-		s.scheduler = SVCVIP_SCHED_RR;
-		s.has |= SVC_SVC_HAS_SCHEDULER;
-	}
 	for (uint32_t i = L->items[gr->head].next; i != RP_NONE; i = L->items[i].next) {
 		int r;
 
@@ -664,23 +706,23 @@ static struct nlmsghdr *build_merged(struct lines *L, uint32_t g)
 		what |= SVC_PUT_FRONTENDS;
 	if (s.nbackends)
 		what |= SVC_PUT_BACKENDS;
-	nlh = svc_req_service(L->nl, L->buf, sizeof(L->buf), SVCVIP_CMD_NEW_SERVICE, 0,
-			      &s, what);
+	nlh = svc_nl_msg(L->nl, L->big, L->big_len, SVCVIP_CMD_NEW_SERVICE, 0);
+	if (nlh && put_service_lists(nlh, L->big_len, &s, what, &L->g[g].inner_be))
+		nlh = NULL;
 out:
 	svc_service_free(&s);
 	return nlh;
 }
 
-/* Queues the group's NEW_SERVICE; -1 if it cannot be built. */
-static int send_merged(struct lines *L, uint32_t g)
+/* Queues a request of the group whose answer it waits for (phase). */
+static void pend(struct lines *L, uint32_t g, uint8_t phase, const struct nlmsghdr *nlh,
+		 unsigned long line)
 {
-	struct nlmsghdr *nlh = build_merged(L, g);
 	struct grt *gt = &L->g[g];
 
-	if (!nlh)
-		return -1;
 	gt->err = 0;
 	gt->entry = -1;
+	gt->phase = phase;
 	gt->msg = L->queued;
 	gt->state = GR_PENDING;
 	if (L->ftail == L->fcap) {	/* a group is in it at most once */
@@ -689,47 +731,177 @@ static int send_merged(struct lines *L, uint32_t g)
 		L->fhead = 0;
 	}
 	L->fifo[L->ftail++] = g;
-	queue(L, nlh, GROUP_COOKIE | g, L->items[L->plan.groups[g].head].line);
+	queue(L, nlh, GROUP_COOKIE | g, line);
+}
+
+/* Queues the group's NEW_SERVICE; -1 if it cannot be built. */
+static int send_merged(struct lines *L, uint32_t g)
+{
+	struct nlmsghdr *nlh = build_merged(L, g);
+
+	if (!nlh)
+		return -1;
+	pend(L, g, PH_SERVICE, nlh, L->items[L->plan.groups[g].head].line);
 	return 0;
 }
 
-/* Every line of the group on its own, as if nothing had been merged. */
+/* Whether the stream sends item i: after the NEW_SERVICE what follows it,
+ * in a fallback every line. */
+static bool stream_sends(const struct lines *L, const struct grt *gt, uint32_t i)
+{
+	return gt->all || L->items[i].disp == RP_AFTER;
+}
+
+/* Whether item i may travel in a backend list: duplicates and lines a
+ * refusal pointed at go alone (disp RP_AFTER without overflow). */
+static bool listable(const struct lines *L, const struct grt *gt, uint32_t i)
+{
+	const struct rp_item *it = &L->items[i];
+
+	return it->kind == RP_BE_ADD && (it->overflow || (gt->all && it->disp == RP_MERGED));
+}
+
+/* The k-th item of the pending list. */
+static uint32_t list_item(const struct lines *L, const struct grt *gt, size_t k)
+{
+	uint32_t i = gt->list_first;
+
+	for (;; i = L->items[i].next)
+		if (stream_sends(L, gt, i) && k-- == 0)
+			return i;
+}
+
+/* The pending list's acknowledgement was lost: so were those of its lines. */
+static void list_lost(struct lines *L, const struct grt *gt, const char *msg)
+{
+	uint32_t i = gt->list_first;
+
+	for (size_t k = 0; k < gt->list_n; i = L->items[i].next) {
+		if (!stream_sends(L, gt, i))
+			continue;
+		push_err(&L->le, L->items[i].line, msg);
+		k++;
+	}
+}
+
+/* Collects the run of listable lines from item i (up to list_max) into
+ * L->bev; returns how many, and in *end the item after the last. */
+static size_t collect_run(struct lines *L, const struct grt *gt, uint32_t i, uint32_t *end)
+{
+	size_t n = 0;
+
+	for (; i != RP_NONE && n < gt->list_max; i = L->items[i].next) {
+		if (!stream_sends(L, gt, i))
+			continue;
+		if (!listable(L, gt, i))
+			break;
+		if (n == L->bev_cap) {
+			size_t ncap = L->bev_cap ? L->bev_cap * 2 : 1024;
+			struct svc_backend *nv = realloc(L->bev, ncap * sizeof(*nv));
+
+			if (!nv)
+				break;
+			L->bev = nv;
+			L->bev_cap = ncap;
+		}
+		L->bev[n++] = L->data[i].be;
+	}
+	*end = i;
+	return n;
+}
+
+/* Queues the run of backends from item i as one NEW_BACKEND with lists;
+ * false when the run is a single line (it goes alone, as it reads). */
+static bool send_list(struct lines *L, uint32_t g, uint32_t i)
+{
+	struct grt *gt = &L->g[g];
+	uint32_t end;
+	size_t n = collect_run(L, gt, i, &end), next = 0;
+	const char *name = rp_names_name(L->names, L->items[i].svc);
+	struct nlmsghdr *nlh;
+
+	if (n < 2)
+		return false;
+	nlh = svc_req_backend_lists(L->nl, L->big, L->big_len, name, L->bev, n, &next);
+	if (!nlh || next < 2)
+		return false;
+	gt->list_first = i;
+	gt->list_n = (uint32_t)next;
+	/* the cursor goes past the last line that fit */
+	gt->cursor = next < n ? list_item(L, gt, next) : end;
+	L->lists++;
+	pend(L, g, PH_LIST, nlh, L->items[i].line);
+	return true;
+}
+
+/* Sends the group's lines from its cursor on; stops at a list, which must
+ * be answered first. At the end the group is done. */
+static void stream(struct lines *L, uint32_t g)
+{
+	struct grt *gt = &L->g[g];
+	uint32_t i = gt->cursor;
+
+	for (; i != RP_NONE && !L->abort; i = L->items[i].next) {
+		if (!stream_sends(L, gt, i))
+			continue;
+		if (listable(L, gt, i) && send_list(L, g, i))
+			return;
+		send_line(L, i);
+	}
+	gt->cursor = RP_NONE;
+	gt->state = GR_DONE;
+}
+
+/* Starts streaming the lines of the group after its head. */
+static void stream_from_start(struct lines *L, uint32_t g, bool all)
+{
+	struct grt *gt = &L->g[g];
+
+	gt->all = all;
+	gt->cursor = L->items[L->plan.groups[g].head].next;
+	gt->list_max = UINT32_MAX;
+	gt->list_fails = 0;
+	stream(L, g);
+}
+
+/* The pending list was answered. A refused list changed nothing: it is
+ * sent again without the line the kernel pointed at (that one goes alone,
+ * where it meets its own error), or in halves when it named none. */
+static void finish_list(struct lines *L, uint32_t g)
+{
+	struct grt *gt = &L->g[g];
+
+	if (gt->err && gt->err != ENOBUFS) {
+		gt->list_fails++;
+		if (gt->entry == 2 && gt->entry_idx < gt->list_n) {
+			struct rp_item *it = &L->items[list_item(L, gt, gt->entry_idx)];
+
+			it->disp = RP_AFTER;
+			it->overflow = 0;
+		} else {
+			gt->list_max = gt->list_n / 2;
+		}
+		/* many refusals: lines alone cost less than lists sent again */
+		if (gt->list_fails >= RETRY_MAX)
+			gt->list_max = 1;
+		gt->cursor = gt->list_first;
+	}
+	stream(L, g);
+}
+
+/* Every line of the group as if nothing had been merged: the service add
+ * alone, the others alone or in backend lists (with the same outcome). */
 static void fallback(struct lines *L, uint32_t g)
 {
-	const struct rp_group *gr = &L->plan.groups[g];
-
 	L->fallbacks++;
-	send_line(L, gr->head);
-	for (uint32_t i = L->items[gr->head].next; i != RP_NONE && !L->abort;
-	     i = L->items[i].next)
-		send_line(L, i);
-	L->g[g].state = GR_DONE;
+	send_line(L, L->plan.groups[g].head);
+	stream_from_start(L, g, true);
 }
 
 /* The NEW_SERVICE succeeded: duplicates and what did not fit follow. */
 static void send_after(struct lines *L, uint32_t g)
 {
-	const struct rp_group *gr = &L->plan.groups[g];
-	const struct grt *gt = &L->g[g];
-
-	for (uint32_t i = L->items[gr->head].next; i != RP_NONE && !L->abort;
-	     i = L->items[i].next)
-		if (L->items[i].disp == RP_AFTER)
-			send_line(L, i);
-	if (gt->temp_sched && !L->abort) {
-		struct svc_service s;
-		struct nlmsghdr *nlh;
-
-		memset(&s, 0, sizeof(s));
-		snprintf(s.name, sizeof(s.name), "%s",
-			 rp_names_name(L->names, L->items[gr->head].svc));
-		s.scheduler = gt->sched;
-		s.has = SVC_SVC_HAS_SCHEDULER;
-		nlh = svc_req_service(L->nl, L->buf, sizeof(L->buf), SVCVIP_CMD_SET_SERVICE,
-				      0, &s, SVC_PUT_SETTINGS);
-		if (nlh)
-			queue(L, nlh, L->items[gr->head].line, L->items[gr->head].line);
-	}
+	stream_from_start(L, g, false);
 }
 
 /* The kernel refused one list entry: that line goes on its own after the
@@ -771,8 +943,11 @@ static void finish(struct lines *L, uint32_t g)
 		gt->state = GR_DONE;
 		return;
 	}
+	if (gt->phase == PH_LIST) {
+		finish_list(L, g);
+		return;
+	}
 	if (!gt->err) {
-		gt->state = GR_DONE;
 		send_after(L, g);
 		return;
 	}
@@ -873,21 +1048,7 @@ static void wait_all(struct lines *L)
 
 static void start_group(struct lines *L, uint32_t g)
 {
-	const struct rp_group *gr = &L->plan.groups[g];
-	const union idata *h = &L->data[gr->head];
-	struct grt *gt = &L->g[g];
-
 	L->groups++;
-	gt->sched = (h->svc.has & SVC_SVC_HAS_SCHEDULER) ? h->svc.scheduler :
-							   SVCVIP_SCHED_MAGLEV;
-	/*
-	 * The backends that did not fit follow one NEW_BACKEND each, and each
-	 * rebuilds the backend set: cheap with rr, a whole lookup table with
-	 * maglev (and worse with wrr). So such a service is created with rr
-	 * and gets its scheduler once it has every backend.
-	 */
-	gt->temp_sched = gr->overflow_be > 1 &&
-			 (gt->sched == SVCVIP_SCHED_MAGLEV || gt->sched == SVCVIP_SCHED_WRR);
 	if (send_merged(L, g))
 		fallback(L, g);
 }
@@ -900,8 +1061,8 @@ static uint32_t head_size(const struct svc_service *svc, char *buf, size_t len)
 
 	if (svc_msg_put_service(nlh, len, svc, SVC_PUT_SETTINGS, NULL))
 		return UINT32_MAX / 2;
-	/* two list nests, and room for the scheduler attribute */
-	return nlh->nlmsg_len - start + 2 * MNL_ATTR_HDRLEN + MNL_ALIGN(MNL_ATTR_HDRLEN + 1);
+	/* and the two list nests */
+	return nlh->nlmsg_len - start + 2 * MNL_ATTR_HDRLEN;
 }
 
 static uint32_t entry_size(const struct op *op, char *buf, size_t len)
@@ -1103,8 +1264,16 @@ static int restore_lines(struct ctx *c, FILE *in)
 			lim.max_frontends = cfg.max_frontends;
 	}
 	svc_config_free(&cfg);
-	maxb = svc_batch_max_bytes(L->b) - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(struct genlmsghdr));
+	L->big_len = svc_batch_max_bytes(L->b);
+	L->big = malloc(L->big_len);
+	if (!L->big) {
+		err_msg("out of memory");
+		L->le.failed++;
+		goto out;
+	}
+	maxb = L->big_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(struct genlmsghdr));
 	lim.nest_bytes = maxb < SVC_NEST_MAX ? (uint32_t)maxb : SVC_NEST_MAX;
+	lim.msg_bytes = maxb < UINT32_MAX ? (uint32_t)maxb : UINT32_MAX;
 	lim.list_frontends = 1024;		/* the kernel's limits per message */
 	lim.list_backends = 65535;
 	lim.min_merged = MIN_MERGED;
@@ -1159,10 +1328,11 @@ out:
 		svc_batch_stats(L->b, &st);
 		err_msg("restore: %llu requests in %llu sendmsg calls, %llu rejected; "
 			"%zu services created with their lists (%zu lines merged), "
-			"%zu retried without a refused line, %zu re-sent line by line",
+			"%zu retried without a refused line, %zu re-sent line by line, "
+			"%zu backend lists",
 			(unsigned long long)st.sent, (unsigned long long)st.sendmsgs,
 			(unsigned long long)st.failed, L->groups, L->plan.merged,
-			L->retried, L->fallbacks);
+			L->retried, L->fallbacks, L->lists);
 	}
 	failed = L->le.failed;
 	svc_batch_free(L->b);
@@ -1178,6 +1348,8 @@ out:
 	free(L->items);
 	free(L->g);
 	free(L->fifo);
+	free(L->big);
+	free(L->bev);
 	free(L);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }

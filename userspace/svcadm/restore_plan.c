@@ -201,9 +201,10 @@ uint32_t rp_names_id(struct rp_names *nm, const char *name)
 
 int rp_where_entry(const char *where, size_t *idx)
 {
-	static const char *const lists[] = { "service.frontends[", "service.backends[" };
+	static const char *const lists[] = { "service.frontends[", "service.backends[",
+					     "backends[" };
 
-	for (int l = 0; l < 2; l++) {
+	for (int l = 0; l < 3; l++) {
 		size_t len = strlen(lists[l]), v = 0;
 		const char *p = where + len;
 
@@ -282,60 +283,95 @@ static int new_group(struct planner *p, uint32_t head)
 	return 0;
 }
 
-/* Which members fit in the NEW_SERVICE: backends first, then frontends,
- * each in line order until the first that does not fit. */
+/* Where a group's backends go while it is being fitted. */
+struct fit {
+	uint64_t nest;		/* service nest so far */
+	uint64_t lists;		/* top-level lists so far */
+	uint64_t part;		/* payload of the current (last) list part */
+	bool in_lists;		/* the nest is full: backends go to the lists */
+	bool full;		/* nothing more of this kind fits */
+};
+
+static void overflow(struct rp_group *g, struct rp_item *it)
+{
+	it->disp = RP_AFTER;
+	it->overflow = 1;
+	g->after++;
+	if (it->kind == RP_FE_ADD)
+		g->overflow_fe++;
+	else
+		g->overflow_be++;
+}
+
+/* Room for a frontend: in the nest only. */
+static bool fit_frontend(const struct rp_limits *lim, struct rp_group *g,
+			 struct fit *f, const struct rp_item *it)
+{
+	if (f->full || f->nest + it->size > lim->nest_bytes ||
+	    g->merged_fe >= lim->list_frontends)
+		return false;
+	f->nest += it->size;
+	g->merged_fe++;
+	return true;
+}
+
+/* Room for a backend: in the nest while it has room, then in the lists
+ * (a new part when the current one is full), within the message. */
+static bool fit_backend(const struct rp_limits *lim, struct rp_group *g,
+			struct fit *f, const struct rp_item *it)
+{
+	uint64_t msg = lim->msg_bytes > lim->nest_bytes ? lim->msg_bytes : lim->nest_bytes;
+	uint64_t add = it->size;
+
+	if (f->full || g->merged_be >= lim->list_backends)
+		return false;
+	if (!f->in_lists && f->nest + add <= lim->nest_bytes) {
+		f->nest += add;
+		g->merged_be++;
+		return true;
+	}
+	f->in_lists = true;
+	if (!f->lists || f->part + add > lim->nest_bytes) {
+		if (add > lim->nest_bytes)
+			return false;
+		add += RP_LIST_HDR;
+		f->part = 0;
+	}
+	if (f->nest + f->lists + add > msg)
+		return false;
+	f->lists += add;
+	f->part += it->size;
+	g->merged_be++;
+	g->list_be++;
+	return true;
+}
+
+/* Which members fit in the NEW_SERVICE: frontends first (in the nest), then
+ * backends (nest, then lists), each in line order until the first that
+ * does not fit. */
 static void fit_group(struct planner *p, struct rp_group *g)
 {
-	const struct rp_limits *lim = p->lim;
-	uint64_t bytes = g->bytes;
-	uint32_t nfe = 0, nbe = 0;
-	bool full;
-
-	for (uint32_t i = p->items[g->head].next; i != RP_NONE; i = p->items[i].next) {
-		if (p->items[i].disp != RP_MERGED)
-			continue;
-		bytes += p->items[i].size;
-		if (p->items[i].kind == RP_FE_ADD)
-			nfe++;
-		else
-			nbe++;
-	}
-	if (bytes <= lim->nest_bytes && nfe <= lim->list_frontends &&
-	    nbe <= lim->list_backends) {
-		g->bytes = (uint32_t)bytes;
-		g->merged_fe = nfe;
-		g->merged_be = nbe;
-		return;
-	}
-	bytes = g->bytes;
 	for (int pass = 0; pass < 2; pass++) {
-		uint8_t kind = pass ? RP_FE_ADD : RP_BE_ADD;
-		uint32_t *count = pass ? &g->merged_fe : &g->merged_be;
-		uint32_t max = pass ? lim->list_frontends : lim->list_backends;
+		uint8_t kind = pass ? RP_BE_ADD : RP_FE_ADD;
+		struct fit f = { .nest = g->bytes };
 
-		full = false;
 		for (uint32_t i = p->items[g->head].next; i != RP_NONE;
 		     i = p->items[i].next) {
 			struct rp_item *it = &p->items[i];
+			bool ok;
 
 			if (it->disp != RP_MERGED || it->kind != kind)
 				continue;
-			if (!full && bytes + it->size <= lim->nest_bytes && *count < max) {
-				bytes += it->size;
-				(*count)++;
+			ok = pass ? fit_backend(p->lim, g, &f, it) : fit_frontend(p->lim, g, &f, it);
+			if (ok)
 				continue;
-			}
-			full = true;
-			it->disp = RP_AFTER;
-			it->overflow = 1;
-			g->after++;
-			if (pass)
-				g->overflow_fe++;
-			else
-				g->overflow_be++;
+			f.full = true;
+			overflow(g, it);
 		}
+		g->bytes = (uint32_t)f.nest;
+		if (pass)
+			g->list_bytes = (uint32_t)f.lists;
 	}
-	g->bytes = (uint32_t)bytes;
 }
 
 /* Plans the segment items[a..b) (all add lines or skips). */

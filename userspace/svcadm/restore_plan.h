@@ -25,10 +25,12 @@
  *  - Duplicates (the same backend, or a frontend with the same identity,
  *    twice in a group) are sent on their own after the group's message
  *    succeeded, so the kernel reports them on their own line.
- *  - What does not fit in one message (nest_bytes, list_frontends,
- *    list_backends) is sent line by line after it; backends get the room
- *    first, as adding a frontend costs the kernel little and adding a
- *    backend rebuilds the backend set.
+ *  - Frontends fill the service nest (nest_bytes) first, as they can only
+ *    travel there; backends take the rest of the nest and then top-level
+ *    backend lists next to it, up to the largest message (msg_bytes; each
+ *    list part holds at most nest_bytes and costs RP_LIST_HDR). What does
+ *    not fit (or exceeds list_frontends, list_backends) is sent after the
+ *    message: frontends line by line, backends by restore.c in lists.
  *
  * Everything here is pure: items in, dispositions out; restore.c sends.
  */
@@ -52,6 +54,8 @@ enum rp_disp {
 	RP_MERGED,	/* carried in its group's NEW_SERVICE */
 	RP_AFTER,	/* sent on its own once the group's NEW_SERVICE succeeded */
 };
+
+#define RP_LIST_HDR	4		/* header of a top-level list part */
 
 #define RP_NONE	UINT32_MAX		/* no group / nothing to wait for */
 #define RP_ALL	(UINT32_MAX - 1)	/* wait for every group */
@@ -91,12 +95,15 @@ struct rp_group {
 	uint32_t after;				/* sent after it */
 	uint32_t overflow_fe, overflow_be;	/* of those, did not fit */
 	uint32_t bytes;		/* service nest of the NEW_SERVICE */
+	uint32_t list_bytes;	/* top-level backend lists next to it */
+	uint32_t list_be;	/* backends in those (of merged_be) */
 };
 
 struct rp_limits {
 	uint32_t nservices, nfrontends;		/* in the table before */
 	uint32_t max_services, max_frontends;	/* its limits (0: unknown) */
 	uint32_t nest_bytes;			/* largest service nest */
+	uint32_t msg_bytes;	/* largest message's attributes (0: nest_bytes) */
 	uint32_t list_frontends, list_backends;	/* most entries per message */
 	/* A segment followed by another line merges only if it saves at
 	 * least this many requests (finishing its groups costs a round trip). */
@@ -128,7 +135,8 @@ const char *rp_names_name(const struct rp_names *nm, uint32_t id);
 /*
  * Which list entry of a service message an error points at:
  * "service.backends[12].addr" gives 1 (backends) and 12, "service.frontends[0]"
- * 0 (frontends) and 0; anything else -1.
+ * 0 (frontends) and 0, "backends[7].port" (top-level backend lists, numbered
+ * across them) 2 and 7; anything else -1.
  */
 int rp_where_entry(const char *where, size_t *idx);
 

@@ -80,6 +80,36 @@ expect_eq "big service: every frontend dumped" \
 expect_eq "big service: every backend dumped" \
 	"$(grep -c '^backend add big ' "$saved")" 10000
 expect_eq "big service: one service" "$(grep -c '^service add' "$saved")" 1
+
+# svcadm restore of such services: each is created with all its backends in
+# one NEW_SERVICE (top-level backend lists), so 10000 backends take
+# seconds, not the minutes one request per backend took. A maglev one (the
+# 500 frontends too) and a wrr one with weights; the bound is for a loaded
+# TCG machine.
+big_ok=1
+svcadm flush
+awk '{ print } /^service add big /{ sub(/^service add big /, "service add wrr ");
+	sub(/scheduler maglev/, "scheduler wrr"); print }' "$saved" > "$saved.in"
+awk 'BEGIN { for (i = 0; i < 10000; i++)
+	printf "backend add wrr 10.101.%d.%d:8080 weight %d\n", i / 256 % 256, i % 256, i % 9 + 1 }' >> "$saved.in"
+svcadm restore "$saved.in" >/dev/null 2>&1 || big_ok=0
+svcadm save > "$saved.big"
+svcadm flush
+for mode in line replace; do
+	args=() what="restore"
+	[ "$mode" = replace ] && args=(--replace) what="restore --replace"
+	t0=$(date +%s%N)
+	check "big services: $what" svcadm restore "${args[@]}" "$saved.big"
+	t1=$(date +%s%N)
+	ms=$(( (t1 - t0) / 1000000 ))
+	echo "big services (2 x 10000 backends, maglev and wrr): $what ${ms} ms"
+	expect_range "big services: $what in under 120 s (${ms} ms)" "$ms" 0 120000
+	check "big services: save after $what is identical" \
+		cmp -s <(svcadm save) "$saved.big"
+	[ "$mode" = line ] && svcadm flush
+done
+expect_eq "big services: the file holds both" \
+	"$(grep -c '^backend add' "$saved.big")/$big_ok" 20000/1
 svcadm flush
 
 sleep 2
