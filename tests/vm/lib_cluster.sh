@@ -1,0 +1,273 @@
+# shellcheck shell=bash
+# Two-node cluster topology for the external-traffic tests
+# (tests/vm/tests/external-*.sh). Source after tests/vm/lib.sh.
+#
+#                       netns "wire": bridge br0 (the node LAN)
+#          192.168.0.0/24, fd00:192::/64   |
+#       +-------------------+--------------+----------------+
+#       | .1 / ::1          | .2 / ::2                      | .100 / ::100
+#     node1               node2                            ext   (external client,
+#   10.244.1.1/          10.244.2.1/                             also .101-.104 and
+#   fd00:244:1::1 on     fd00:244:2::1 on                        ::101-::104 for
+#   every pod link       every pod link                          --src)
+#    |    |    |          |    |    |
+#   n1a  n1b  c1         n2a  n2b  c2
+#
+# Pods are routed /32 (/128) behind their node (Calico style):
+#   node1: n1a 10.244.1.11, n1b 10.244.1.12, c1 10.244.1.100 (client pod)
+#   node2: n2a 10.244.2.11, n2b 10.244.2.12, c2 10.244.2.100 (client pod)
+#   IPv6 the same in fd00:244:1::/64, fd00:244:2::/64 (fd00:244:1::11 ...).
+# Each node routes the other node's pod CIDR via the other node; the
+# nodes' default routes point at a gateway that does not exist
+# (192.168.0.254), so nothing reaches a service address unless svcvip on
+# the node the packet enters translates it. ext routes the service
+# ranges (10.96.0.0/16, 203.0.113.0/24, fd00:96::/64, fd00:203::/64) via
+# node1, and each pod CIDR via its node.
+#
+# Every pod except the clients runs vipcheck servers named after the pod
+# on TCP and UDP 8080 (IPv4 and IPv6). svcvip is per netns: each node has
+# its own table, filled with cluster_apply (the same lines on both nodes;
+# only the `local` flag differs, as svcsyncd would set it).
+#
+# Addresses by name, for the tests: ${A4[NAME]} / ${A6[NAME]}.
+
+# Under TCG a fork+exec costs ~0.3 s and `ip netns exec` ~1 s: the helpers
+# avoid command substitutions; addresses live in arrays.
+declare -gA A4=(
+	[node1]=192.168.0.1 [node2]=192.168.0.2 [ext]=192.168.0.100
+	[gw1]=10.244.1.1 [gw2]=10.244.2.1
+	[n1a]=10.244.1.11 [n1b]=10.244.1.12 [c1]=10.244.1.100
+	[n2a]=10.244.2.11 [n2b]=10.244.2.12 [c2]=10.244.2.100
+)
+declare -gA A6=(
+	[node1]=fd00:192::1 [node2]=fd00:192::2 [ext]=fd00:192::100
+	[gw1]=fd00:244:1::1 [gw2]=fd00:244:2::1
+	[n1a]=fd00:244:1::11 [n1b]=fd00:244:1::12 [c1]=fd00:244:1::100
+	[n2a]=fd00:244:2::11 [n2b]=fd00:244:2::12 [c2]=fd00:244:2::100
+)
+declare -gA NODE_OF=(
+	[n1a]=node1 [n1b]=node1 [c1]=node1 [n2a]=node2 [n2b]=node2 [c2]=node2
+)
+
+# Under TCG every process costs ~0.5 s, so the topology is built with
+# one `ip -batch` in the root netns (namespaces, links) and one shell per
+# namespace (sysctls, one `ip -batch` for addresses and routes, servers).
+_cl_sysctl_cmd="sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
+net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 >/dev/null"
+
+# _cl_ns NS SCRIPT: run the sh SCRIPT in NS
+_cl_ns() {
+	ip netns exec "$1" sh -c "$2" || die "setup of $1"
+}
+
+cluster_two_nodes() {
+	local n other pod i b ns
+	b=
+	for ns in wire node1 node2 n1a n1b c1 n2a n2b c2 ext; do
+		b+="netns add $ns"$'\n'
+	done
+	b+="link add br0 netns wire type bridge stp_state 0 forward_delay 0"$'\n'
+	for ns in node1 node2 ext; do
+		b+="link add w-$ns netns wire type veth peer name eth0 netns $ns"$'\n'
+	done
+	for pod in n1a n1b c1 n2a n2b c2; do
+		b+="link add v-$pod netns ${NODE_OF[$pod]} type veth peer name eth0 netns $pod"$'\n'
+	done
+	ip -batch - <<<"$b" || die "root batch"
+	b="link set lo up"$'\n'"link set br0 up"$'\n'
+	for ns in node1 node2 ext; do
+		b+="link set w-$ns master br0"$'\n'"link set w-$ns up"$'\n'
+	done
+	ip -n wire -batch - <<<"$b" || die "wire batch"
+	for n in 1 2; do
+		other=$((3 - n))
+		b="link set lo up
+link set eth0 up
+addr add 192.168.0.$n/24 dev eth0
+addr add fd00:192::$n/64 dev eth0 nodad
+route add 10.244.$other.0/24 via 192.168.0.$other
+route add fd00:244:$other::/64 via fd00:192::$other
+route add default via 192.168.0.254 dev eth0 onlink
+route add ::/0 via fd00:192::fe dev eth0 onlink
+"
+		for pod in "n${n}a" "n${n}b" "c$n"; do
+			b+="link set v-$pod up
+addr add 10.244.$n.1/32 dev v-$pod
+addr add fd00:244:$n::1/128 dev v-$pod nodad
+route add ${A4[$pod]}/32 dev v-$pod
+route add ${A6[$pod]}/128 dev v-$pod
+"
+		done
+		_cl_ns "node$n" "$_cl_sysctl_cmd
+ip -batch - <<'END'
+$b
+END"
+		for pod in "n${n}a" "n${n}b" "c$n"; do
+			b="link set lo up
+link set eth0 up
+addr add ${A4[$pod]}/32 dev eth0
+addr add ${A6[$pod]}/128 dev eth0 nodad
+route add 10.244.$n.1 dev eth0
+route add default via 10.244.$n.1 dev eth0
+route add fd00:244:$n::1 dev eth0
+route add ::/0 via fd00:244:$n::1 dev eth0
+"
+			if [ "$pod" = "c$n" ]; then
+				ip -n "$pod" -batch - <<<"$b" || die "setup of $pod"
+			else
+				_cl_ns "$pod" "ip -batch - <<'END'
+$b
+END
+$VIPCHECK serve --proto tcp --port 8080 --name $pod --daemon >/dev/null &&
+$VIPCHECK serve --proto udp --port 8080 --name $pod --daemon >/dev/null"
+			fi
+		done
+	done
+	b="link set lo up
+link set eth0 up
+addr add 192.168.0.100/24 dev eth0
+addr add fd00:192::100/64 dev eth0 nodad
+"
+	for i in 101 102 103 104; do
+		b+="addr add 192.168.0.$i/24 dev eth0
+addr add fd00:192::$i/64 dev eth0 nodad preferred_lft 0
+"
+	done
+	b+="route add 10.96.0.0/16 via 192.168.0.1
+route add 203.0.113.0/24 via 192.168.0.1
+route add 10.244.1.0/24 via 192.168.0.1
+route add 10.244.2.0/24 via 192.168.0.2
+route add fd00:96::/64 via fd00:192::1
+route add fd00:203::/64 via fd00:192::1
+route add fd00:244:1::/64 via fd00:192::1
+route add fd00:244:2::/64 via fd00:192::2
+"
+	# the connections at the end check the wiring and warm the neighbour
+	# caches, so that first connections in the tests do not wait for ARP/ND
+	_cl_ns ext "$_cl_sysctl_cmd
+ip -batch - <<'END'
+$b
+END
+for a in 10.244.1.11 10.244.2.11 fd00:244:1::11 fd00:244:2::11; do
+	$VIPCHECK connect --proto tcp --addr \$a --port 8080 --timeout-ms 5000 >/dev/null ||
+		{ echo \"ext: no answer from \$a\" >&2; exit 1; }
+done"
+	cluster_config
+}
+
+# cluster_config: the per-node config (cluster CIDRs shared, local CIDRs =
+# the node's own pod CIDR)
+cluster_config() {
+	local n
+	for n in 1 2; do
+		in_ns "node$n" "$SVCADM" config set \
+			cluster-cidrs 10.244.0.0/16,fd00:244::/48 \
+			local-cidrs "10.244.$n.0/24,fd00:244:$n::/64" ||
+			die "config node$n"
+	done
+}
+
+# cluster_apply: reads svcadm restore lines on stdin and applies them on
+# both nodes. A backend line may end in the word `@PODNAME`, the pod the
+# endpoint lives on: on that pod's node it becomes `local`, elsewhere the
+# word is removed.
+cluster_apply() {
+	local lines n
+	lines=$(cat)
+	for n in node1 node2; do
+		echo "$lines" | awk -v node="$n" '
+			$NF ~ /^@/ {
+				pod = substr($NF, 2)
+				$NF = ""
+				if ((node == "node1" && pod ~ /^(n1|c1)/) ||
+				    (node == "node2" && pod ~ /^(n2|c2)/))
+					$NF = "local"
+			}
+			{ print }' | in_ns "$n" "$SVCADM" restore ||
+			die "restore on $n"
+	done
+}
+
+# on_nodes CMD...: run an svcadm command on both nodes
+on_nodes() {
+	local n rc=0
+	for n in node1 node2; do
+		in_ns "$n" "$SVCADM" "$@" || rc=1
+	done
+	return $rc
+}
+
+# vc_parse OUTPUT: parses `vipcheck connect -v` output without forking.
+# Sets VC_OK VC_REFUSED VC_TIMEOUT VC_ERROR (counts), VC_PAIRS ("NAME@PEER"
+# of each successful attempt, space separated), VC_ERRNOS (errno names of
+# errors), VC_MS (elapsed_ms) and VC_CLASS: ok, refused, timeout or error
+# when every attempt had that class, else mixed(ok=..,refused=..,...).
+vc_parse() {
+	local w1 w2 w3 w4 w5 rest
+	VC_OK=0 VC_REFUSED=0 VC_TIMEOUT=0 VC_ERROR=0 VC_PAIRS= VC_ERRNOS= VC_MS=0
+	while read -r w1 w2 w3 w4 w5 rest; do
+		case $w1 in
+		attempt)
+			case $w3 in
+			ok) VC_PAIRS+="$w4@$w5 " ;;
+			error) VC_ERRNOS+="$w4 " ;;
+			esac ;;
+		ok) VC_OK=$w2 ;;
+		refused) VC_REFUSED=$w2 ;;
+		timeout) VC_TIMEOUT=$w2 ;;
+		error) VC_ERROR=$w2 ;;
+		elapsed_ms) VC_MS=$w2 ;;
+		esac
+	done <<<"$1"
+	VC_PAIRS=${VC_PAIRS% } VC_ERRNOS=${VC_ERRNOS% }
+	if [ $VC_OK -gt 0 ] && [ $((VC_REFUSED + VC_TIMEOUT + VC_ERROR)) -eq 0 ]; then
+		VC_CLASS=ok
+	elif [ $VC_REFUSED -gt 0 ] && [ $((VC_OK + VC_TIMEOUT + VC_ERROR)) -eq 0 ]; then
+		VC_CLASS=refused
+	elif [ $VC_TIMEOUT -gt 0 ] && [ $((VC_OK + VC_REFUSED + VC_ERROR)) -eq 0 ]; then
+		VC_CLASS=timeout
+	elif [ $VC_ERROR -gt 0 ] && [ $((VC_OK + VC_REFUSED + VC_TIMEOUT)) -eq 0 ]; then
+		VC_CLASS="error($VC_ERRNOS)"
+	else
+		VC_CLASS="mixed(ok=$VC_OK,refused=$VC_REFUSED,timeout=$VC_TIMEOUT,error=$VC_ERROR)"
+	fi
+}
+
+# vc NETNS ARGS...: vipcheck connect -v in NETNS, parsed (VC_*), raw in VC_OUT
+vc() {
+	local ns=$1
+	shift
+	VC_OUT=$(ip netns exec "$ns" "$VIPCHECK" connect -v "$@" 2>&1)
+	vc_parse "$VC_OUT"
+}
+
+# vc_names: the distinct backend names of VC_PAIRS, sorted, space separated
+# (in VC_NAMES)
+vc_names() {
+	local p n seen=" "
+	for p in $VC_PAIRS; do
+		n=${p%@*}
+		case $seen in *" $n "*) ;; *) seen+="$n " ;; esac
+	done
+	VC_NAMES=
+	for n in n1a n1b n2a n2b; do
+		case $seen in *" $n "*) VC_NAMES+="$n " ;; esac
+	done
+	for n in $seen; do
+		case " n1a n1b n2a n2b " in *" $n "*) ;; *) VC_NAMES+="$n " ;; esac
+	done
+	VC_NAMES=${VC_NAMES% }
+}
+
+# vc_peers: the distinct source addresses the servers saw (in VC_PEERS)
+vc_peers() {
+	local p a seen=" "
+	for p in $VC_PAIRS; do
+		a=${p#*@}
+		case $seen in *" $a "*) ;; *) seen+="$a " ;; esac
+	done
+	VC_PEERS=${seen# }
+	VC_PEERS=${VC_PEERS% }
+}
