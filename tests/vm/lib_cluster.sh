@@ -271,3 +271,38 @@ vc_peers() {
 	VC_PEERS=${seen# }
 	VC_PEERS=${VC_PEERS% }
 }
+
+# expect_vc LABEL WANT NAMES PEERS NS ARGS...: runs vipcheck connect ARGS
+# in NS and passes when every attempt has class WANT (ok, refused within
+# 1.5 s, timeout); NAMES = allowed answering servers (space separated), PEERS =
+# the source address each name must see ("name=addr ...", or "-")
+expect_vc() {
+	local label=$1 want=$2 names=$3 peers=$4 ns=$5 err= p name peer exp e
+	shift 5
+	vc "$ns" "$@"
+	if [ "$VC_CLASS" != "$want" ]; then
+		err="want $want, got $VC_CLASS"
+	elif [ "$want" = ok ]; then
+		for p in $VC_PAIRS; do
+			name=${p%@*} peer=${p#*@}
+			case " $names " in
+			*" $name "*) ;;
+			*) err+="answered by $name, want one of $names; "; continue ;;
+			esac
+			[ "$peers" = - ] && continue
+			exp=
+			for e in $peers; do [ "${e%%=*}" = "$name" ] && exp=${e#*=}; done
+			[ "$peer" = "$exp" ] || err+="$name saw $peer, want $exp; "
+		done
+	elif [ "$want" = refused ] && [ "$VC_MS" -gt 1500 ]; then
+		err="refused only after $VC_MS ms (a reject is immediate)"
+	fi
+	if [ -z "$err" ]; then pass "$label"
+	else fail "$label" "$err | $(grep -v '^attempt' <<<"$VC_OUT" | tr '\n' ' ')"; fi
+}
+
+# attempt options: expected successes get generous timeouts under TCG,
+# expected drops short ones (a drop is a timeout)
+OK="--count 3 --parallel 3 --timeout-ms 8000"
+DROP="--count 2 --parallel 2 --timeout-ms 1000"
+REJ="--count 2 --parallel 2 --timeout-ms 3000"
