@@ -163,7 +163,7 @@ cluster_config() {
 	local n
 	for n in 1 2; do
 		in_ns "node$n" "$SVCADM" config set \
-			cluster-cidrs 10.244.0.0/16,fd00:244::/48 \
+			cluster-cidrs 10.244.0.0/16,fd00:244::/32 \
 			local-cidrs "10.244.$n.0/24,fd00:244:$n::/64" ||
 			die "config node$n"
 	done

@@ -4,7 +4,7 @@
 # has host bits), NodePort 0 / 65536, affinity timeout 86401 (and 0), a
 # misspelt policy word, a bad family, bad nodeport-addresses /
 # local-cidrs / masquerade-all values; source-ranges on a frontend kind
-# that has none.
+# that has none (a usage error: exit 2).
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 module_load
@@ -46,8 +46,6 @@ bad "source range with host bits" 'host bits' \
 	frontend add web loadbalancer 203.0.113.12:80 source-ranges 192.168.0.1/24
 bad "source range prefix 33" 'prefix' \
 	frontend add web loadbalancer 203.0.113.12:80 source-ranges 192.168.0.0/33
-bad "source-ranges on an externalip" 'source.ranges' \
-	frontend add web externalip 203.0.113.12:80 source-ranges 192.168.0.0/24
 bad "nodeport 0" 'port.*1-65535|nodeport' frontend add web nodeport 0
 bad "nodeport 65536" 'port.*1-65535|nodeport' frontend add web nodeport 65536
 bad "nodeport not a number" 'port|nodeport' frontend add web nodeport http8
@@ -70,6 +68,11 @@ bad "local-cidrs not a CIDR" 'local-cidrs|bogus' config set local-cidrs bogus
 bad "cluster-cidrs host bits" 'host bits' config set cluster-cidrs 10.244.0.1/16
 bad "masquerade-all yes" 'masquerade-all' config set masquerade-all yes
 bad "affinity-max not a number" 'affinity-max' config set affinity-max lots
+# a keyword in the wrong place is a usage error (exit 2), still named
+out=$(svcadm frontend add web externalip 203.0.113.12:80 source-ranges 192.168.0.0/24 2>&1)
+expect_eq "source-ranges on an externalip: usage error, exit 2" "$?" 2
+check "source-ranges on an externalip: names source-ranges" grep -q 'source-ranges' <<<"$out"
+expect_eq "source-ranges on an externalip: table unchanged" "$(svcadm save)" "$before"
 # restore --replace with one bad line applies nothing
 out=$(printf '%s\n' "$before" 'frontend add web nodeport 0' | svcadm restore --replace 2>&1)
 rc=$?

@@ -12,7 +12,7 @@ module_load
 cluster_two_nodes
 cluster_apply <<'END'
 service add lb proto tcp
-frontend add lb loadbalancer 203.0.113.50:80 source-ranges 192.168.0.100/31,10.0.0.0/8
+frontend add lb loadbalancer 203.0.113.50:80 source-ranges 192.168.0.100/31,10.99.0.0/16
 frontend add lb loadbalancer [fd00:203::50]:80 source-ranges fd00:192::100/127
 frontend add lb externalip 203.0.113.51:80
 frontend add lb nodeport 30050
