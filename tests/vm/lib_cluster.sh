@@ -27,7 +27,9 @@
 # Every pod except the clients runs vipcheck servers named after the pod
 # on TCP and UDP 8080 (IPv4 and IPv6). svcvip is per netns: each node has
 # its own table, filled with cluster_apply (the same lines on both nodes;
-# only the `local` flag differs, as svcsyncd would set it).
+# only the `local` flag differs, as svcsyncd would set it). Config on each
+# node: cluster-cidrs 10.244.0.0/16,fd00:244::/32 (a /48 would not cover
+# fd00:244:1::/64), local-cidrs = the node's own pod CIDRs.
 #
 # Addresses by name, for the tests: ${A4[NAME]} / ${A6[NAME]}.
 
