@@ -10,7 +10,8 @@
 #   says scheduler / n1b);
 # - a pinned backend that becomes unusable (weight 0) is not used;
 # - affinity-max bounds the entries: with affinity-max 2, five clients
-#   are all served, at most two have an entry.
+#   are all served, at most two have an entry;
+# - with timeout 2, an entry idle for 3 s is gone.
 # None of these can pass by luck: every expected backend differs from the
 # one the scheduler alone would choose, or the one the entry holds.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
@@ -101,3 +102,17 @@ look=$(ip netns exec node1 bash -c "for c in 100 101 102 103 104; do
 done")
 n=$(grep -c 'reason affinity' <<<"$look")
 expect_range "affinity-max 2: clients with an entry (of 5)" "$n" 1 2
+
+# the 2 s timeout the issue names: an entry left idle for 3 s is gone
+# (the check does not depend on how fast the guest runs: it only waits)
+on_nodes service set aff affinity clientip timeout 2 ||
+	fail "service set timeout 2" "refused"
+sleep 3
+expect_vc "timeout 2: after 3 s idle, port $S_A is scheduled again (n1a)" ok n1a - \
+	ext --proto tcp --addr $VIP --port 80 --sport $S_A $ONE
+sleep 3
+out=$(in_ns node1 "$SVCADM" -n lookup tcp $VIP:80 from 192.168.0.100:$S_B 2>&1)
+check "timeout 2: 3 s after the last connection, lookup says reason scheduler, backend n1b" \
+	grep -qzE 'reason scheduler.*backend 10\.244\.1\.12:8080' <<<"$out"
+expect_vc "timeout 2: port $S_B goes to n1b" ok n1b - \
+	ext --proto tcp --addr $VIP --port 80 --sport $S_B $ONE
