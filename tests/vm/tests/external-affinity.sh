@@ -17,7 +17,11 @@
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 . "$SVCVIP_TOP/tests/vm/lib_cluster.sh"
 
-TMO=6
+# The affinity timeout for the refresh/expiry checks. Slow kernels (KASAN:
+# process start-up takes seconds) need a longer one: tests/check-debug sets
+# SVCVIP_AFFINITY_TIMEOUT.
+TMO=${SVCVIP_AFFINITY_TIMEOUT:-6}
+GAP1=$((TMO / 2)) GAP2=$((TMO / 2 + 1))	# each < TMO, together > TMO
 VIP=203.0.113.70
 module_load
 cluster_two_nodes
@@ -56,13 +60,13 @@ expect_vc "affinity: port $S_B (scheduler: n1b) reaches n1a" ok n1a - \
 expect_vc "affinity: 100 connections from random ports all reach n1a" ok n1a - \
 	ext --proto tcp --addr $VIP --port 80 --count 100 --parallel 4 --timeout-ms 8000
 
-# refresh: two more connections after 3 s and 4 s (each gap < $TMO s even
-# with ~1 s of process overhead, the two sleeps alone > $TMO s), in one
+# refresh: two more connections after $GAP1 s and $GAP2 s (each gap < $TMO s
+# even with some process overhead, the two sleeps alone > $TMO s), in one
 # shell so that the gaps are what the sleeps say
 t0=$(date +%s)
-out=$(ip netns exec ext bash -c "sleep 3
+out=$(ip netns exec ext bash -c "sleep $GAP1
 $VIPCHECK connect -v --proto tcp --addr $VIP --port 80 --sport $S_B $ONE
-sleep 4
+sleep $GAP2
 $VIPCHECK connect -v --proto tcp --addr $VIP --port 80 --sport $S_B $ONE")
 got=
 while read -r w1 _ w3 w4 _; do
