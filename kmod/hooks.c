@@ -21,7 +21,6 @@
 #include "hooks.h"
 #include "select.h"
 #include "reject.h"
-#include "localaddr.h"
 
 /* The first packet's flow as the client sent it; false if not ours. */
 static bool flow_of(const struct nf_conn *ct, struct svcvip_flow *flow)
@@ -96,7 +95,6 @@ static unsigned int svcvip_nat_src(void *priv, struct sk_buff *skb,
 		.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY,
 	};
 	enum ip_conntrack_info ctinfo;
-	enum svcvip_origin origin;
 	struct svcvip_flow flow;
 	struct nf_conn *ct;
 	u8 masq;
@@ -106,11 +104,7 @@ static unsigned int svcvip_nat_src(void *priv, struct sk_buff *skb,
 	    !flow_of(ct, &flow))
 		return NF_ACCEPT;
 
-	/* "from the node" as kube-proxy tests it: --src-type LOCAL */
-	origin = svcvip_addr_is_local(state->net, flow.family, &flow.saddr) ?
-		 SVCVIP_FROM_HOST : SVCVIP_FROM_NETWORK;
 	masq = svcvip_select_masquerade(svcvip_pernet(state->net), &flow,
-					origin,
 					&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
 	if (!masq)
 		return NF_ACCEPT;

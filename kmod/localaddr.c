@@ -31,7 +31,7 @@ bool svcvip_nodeport_addr(struct net *net, const struct svcvip_config *cfg,
 	if (family == AF_INET ? ipv4_is_loopback(addr->ip) :
 				ipv6_addr_loopback(&addr->in6))
 		return false;
-	if (cfg->nodeport_cidrs && cfg->nodeport_cidrs->count &&
+	if (cfg->nodeport_cidrs &&
 	    !svcvip_cidrs_match(cfg->nodeport_cidrs, family, addr))
 		return false;
 	return svcvip_addr_is_local(net, family, addr);

@@ -58,11 +58,9 @@ static struct svcvip_frontend *find_frontend(struct svcvip_net *sn,
 static bool from_local_pod(const struct svcvip_config *cfg,
 			   const struct svcvip_flow *flow)
 {
-	const struct svcvip_cidrs *pods = cfg->local_cidrs &&
-					  cfg->local_cidrs->count ?
-					  cfg->local_cidrs : cfg->cluster_cidrs;
-
-	return svcvip_cidrs_match(pods, flow->family, &flow->saddr);
+	/* an empty CIDR list is NULL (nl_parse.c) */
+	return svcvip_cidrs_match(cfg->local_cidrs ?: cfg->cluster_cidrs,
+				  flow->family, &flow->saddr);
 }
 
 /*
@@ -81,7 +79,7 @@ static int classify(const struct svcvip_config *cfg,
 	if (fe->kind == SVCVIP_FRONTEND_CLUSTERIP) {
 		if (scfg->internal_policy == SVCVIP_POLICY_LOCAL)
 			cat = SVCVIP_CAT_LOCAL;
-		if (cfg->cluster_cidrs && cfg->cluster_cidrs->count &&
+		if (cfg->cluster_cidrs &&
 		    !svcvip_cidrs_match(cfg->cluster_cidrs, flow->family,
 					&flow->saddr))
 			*masq = SVCVIP_MASQ_OUTSIDE_CLUSTER;
@@ -166,7 +164,6 @@ void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
 	d->svc = fe->svc;
 
 	if (fe->kind == SVCVIP_FRONTEND_LOADBALANCER && fe->source_ranges &&
-	    fe->source_ranges->count &&
 	    !svcvip_cidrs_match(fe->source_ranges, flow->family,
 				&flow->saddr)) {
 		d->verdict = SVCVIP_VERDICT_DROP;
@@ -207,12 +204,12 @@ void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
 
 u8 svcvip_select_masquerade(struct svcvip_net *sn,
 			    const struct svcvip_flow *flow,
-			    enum svcvip_origin origin,
 			    const union nf_inet_addr *backend)
 {
 	const struct svcvip_config *cfg = rcu_dereference(sn->config);
 	const struct svcvip_state *st;
 	struct svcvip_frontend *fe;
+	enum svcvip_origin origin;
 	u8 reason, masq;
 
 	fe = find_frontend(sn, cfg, flow, &reason);
@@ -221,6 +218,9 @@ u8 svcvip_select_masquerade(struct svcvip_net *sn,
 	st = rcu_dereference(fe->svc->state);
 	if (!st)
 		return SVCVIP_MASQ_NONE;
+	/* "from the node" as kube-proxy tests it: --src-type LOCAL */
+	origin = svcvip_addr_is_local(sn->net, flow->family, &flow->saddr) ?
+		 SVCVIP_FROM_HOST : SVCVIP_FROM_NETWORK;
 	classify(cfg, fe, &st->cfg, flow, origin, &masq);
 	return hairpin(flow, masq, backend);
 }

@@ -40,7 +40,6 @@ void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
  */
 u8 svcvip_select_masquerade(struct svcvip_net *sn,
 			    const struct svcvip_flow *flow,
-			    enum svcvip_origin origin,
 			    const union nf_inet_addr *backend);
 
 #endif /* _SVCVIP_SELECT_H */
