@@ -121,8 +121,10 @@ node_create() {
 		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.accept_dad=0 \
 		net.ipv6.conf.all.accept_dad=0 net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0
+	# see _cl_sysctl_cmd in lib_cluster.sh for the ratemask
 	ip netns exec "$n" sysctl -qw net.ipv4.icmp_ratelimit=0 \
-		net.ipv6.icmp.ratelimit=0
+		net.ipv6.icmp.ratelimit=0 net.ipv4.icmp_ratemask=0 \
+		net.ipv6.icmp.ratemask=0,3-127
 }
 
 # pod_create NODE POD IPV4 IPV6 : routed pod on NODE; the node answers as

@@ -54,10 +54,16 @@ declare -gA NODE_OF=(
 # Under TCG every process costs ~0.5 s, so the topology is built with
 # one `ip -batch` in the root netns (namespaces, links) and one shell per
 # namespace (sysctls, one `ip -batch` for addresses and routes, servers).
+# The ICMP rate masks take port unreachable out of the per-netns global
+# ICMP limit: a fresh netns starts with no credit, and of two errors sent
+# at once by two CPUs the second is dropped (icmp_global_allow), so a
+# parallel UDP probe would see one refusal and one timeout. iptables
+# REJECT is subject to the same limit.
 _cl_sysctl_cmd="sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
 net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 >/dev/null"
+net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 \
+net.ipv4.icmp_ratemask=0 net.ipv6.icmp.ratemask=0,3-127 >/dev/null"
 
 # _cl_ns NS SCRIPT: run the sh SCRIPT in NS
 _cl_ns() {
