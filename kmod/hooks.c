@@ -5,13 +5,15 @@
  * node's own processes, one priority step before iptables' NAT; and at
  * POST_ROUTING for the masquerade. The nf_nat core calls them only for a
  * connection's first packet; conntrack and nf_nat rewrite everything after
- * that.
+ * that. Plain hooks right after the DNAT count every packet of the
+ * connections svcvip translated.
  */
 
 #include <linux/kernel.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/netdevice.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
@@ -21,6 +23,7 @@
 #include "hooks.h"
 #include "select.h"
 #include "reject.h"
+#include "stats.h"
 
 /* The first packet's flow as the client sent it; false if not ours. */
 static bool flow_of(const struct nf_conn *ct, struct svcvip_flow *flow)
@@ -66,6 +69,7 @@ static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 
 	switch (d.verdict) {
 	case SVCVIP_VERDICT_DNAT:
+		svcvip_stats_count_conn(d.svc->stats, d.be->stats->cpu);
 		memset(&range, 0, sizeof(range));
 		range.flags = NF_NAT_RANGE_MAP_IPS |
 			      NF_NAT_RANGE_PROTO_SPECIFIED;
@@ -113,6 +117,76 @@ static unsigned int svcvip_nat_src(void *priv, struct sk_buff *skb,
 					      state->out);
 	return nf_nat_masquerade_ipv6(skb, &range, state->out);
 }
+
+/*
+ * Counts a packet of a connection svcvip translated, once: at LOCAL_OUT when
+ * the node sent it, at PRE_ROUTING otherwise (a packet over loopback passes
+ * both). Conntrack knows the connection; its original destination names the
+ * frontend, its reply source the backend.
+ */
+static unsigned int svcvip_count(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	const struct nf_conntrack_tuple *orig, *reply;
+	struct svcvip_stats_cpu __percpu *bstats = NULL;
+	enum ip_conntrack_info ctinfo;
+	const struct svcvip_state *st;
+	struct svcvip_frontend *fe;
+	struct nf_conn *ct;
+	int idx;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || !(ct->status & IPS_DST_NAT))
+		return NF_ACCEPT;
+	if (state->hook == NF_INET_PRE_ROUTING && state->in &&
+	    (state->in->flags & IFF_LOOPBACK))
+		return NF_ACCEPT;
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	fe = svcvip_frontend_match(&svcvip_pernet(state->net)->table,
+				   nf_ct_l3num(ct), orig->dst.protonum,
+				   &orig->dst.u3, orig->dst.u.all);
+	if (!fe)
+		return NF_ACCEPT;
+	st = rcu_dereference(fe->svc->state);
+	if (st) {
+		idx = svcvip_state_backend_index(st, nf_ct_l3num(ct),
+						 &reply->src.u3,
+						 reply->src.u.all);
+		if (idx >= 0)
+			bstats = st->backend[idx].stats->cpu;
+	}
+	svcvip_stats_count_packet(fe->svc->stats, bstats, CTINFO2DIR(ctinfo),
+				  skb->len);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops svcvip_count_ops[] = {
+	{
+		.hook = svcvip_count,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_NAT_DST + 1,
+	},
+	{
+		.hook = svcvip_count,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP_PRI_NAT_DST + 1,
+	},
+	{
+		.hook = svcvip_count,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_NAT_DST + 1,
+	},
+	{
+		.hook = svcvip_count,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP6_PRI_NAT_DST + 1,
+	},
+};
 
 static const struct nf_hook_ops svcvip_ops_ipv4[] = {
 	{
@@ -202,9 +276,16 @@ static int svcvip_hooks_register(struct svcvip_net *sn)
 			   nf_nat_ipv6_register_fn, nf_nat_ipv6_unregister_fn);
 	if (ret)
 		goto err_ipv4;
+	ret = nf_register_net_hooks(net, svcvip_count_ops,
+				    ARRAY_SIZE(svcvip_count_ops));
+	if (ret)
+		goto err_ipv6;
 	sn->hooks_registered = true;
 	return 0;
 
+err_ipv6:
+	unregister_ops(net, svcvip_ops_ipv6, ARRAY_SIZE(svcvip_ops_ipv6),
+		       nf_nat_ipv6_unregister_fn);
 err_ipv4:
 	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 		       nf_nat_ipv4_unregister_fn);
@@ -222,6 +303,8 @@ void svcvip_hooks_unregister(struct svcvip_net *sn)
 
 	if (!sn->hooks_registered)
 		return;
+	nf_unregister_net_hooks(net, svcvip_count_ops,
+				ARRAY_SIZE(svcvip_count_ops));
 	unregister_ops(net, svcvip_ops_ipv6, ARRAY_SIZE(svcvip_ops_ipv6),
 		       nf_nat_ipv6_unregister_fn);
 	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),

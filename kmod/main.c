@@ -46,6 +46,7 @@ static int __net_init svcvip_net_init(struct net *net)
 	}
 	RCU_INIT_POINTER(sn->config, cfg);
 	svcvip_affinity_init(&sn->affinity);
+	svcvip_ct_gc_init(sn);
 	return 0;
 }
 
@@ -63,6 +64,8 @@ static void __net_exit svcvip_net_exit(struct net *net)
 {
 	struct svcvip_net *sn = svcvip_pernet(net);
 
+	/* no sweep is left to run: conntrack goes with the netns anyway */
+	svcvip_ct_gc_exit(sn);
 	mutex_lock(&sn->lock);
 	svcvip_table_flush(sn);
 	mutex_unlock(&sn->lock);

@@ -22,6 +22,7 @@
 #include "select.h"
 #include "localaddr.h"
 #include "table.h"
+#include "ct.h"
 
 static struct genl_family svcvip_genl_family;
 
@@ -73,12 +74,175 @@ nospace:
 	return -EMSGSIZE;
 }
 
+/* ---- events ---------------------------------------------------------- */
+
+/*
+ * Change events, sent under the netns lock so that they arrive in the order
+ * of the changes. Nothing is built when nobody listens.
+ */
+static struct sk_buff *event_new(struct svcvip_net *sn, u8 cmd, size_t size,
+				 void **hdr)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&svcvip_genl_family, sn->net, 0))
+		return NULL;
+	msg = genlmsg_new(size, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &svcvip_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void event_send(struct svcvip_net *sn, struct sk_buff *msg, void *hdr,
+		       int err)
+{
+	if (err) {	/* cannot happen with the sizes asked for */
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&svcvip_genl_family, sn->net, msg, 0, 0,
+				GFP_KERNEL);
+}
+
+/* SVCVIP_A_SERVICE with NAME, and the settings or only the protocol. */
+static int put_service_head(struct sk_buff *msg, const char *name,
+			    const struct svcvip_service_cfg *cfg, bool settings)
+{
+	struct nlattr *nest = nla_nest_start(msg, SVCVIP_A_SERVICE);
+
+	if (!nest || nla_put_string(msg, SVCVIP_SERVICE_A_NAME, name))
+		return -EMSGSIZE;
+	if (cfg && settings && svcvip_nl_put_service_cfg(msg, cfg))
+		return -EMSGSIZE;
+	if (cfg && !settings &&
+	    nla_put_u8(msg, SVCVIP_SERVICE_A_PROTOCOL, cfg->protocol))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static const struct svcvip_state *state_locked(struct svcvip_net *sn,
+					       struct svcvip_service *svc)
+{
+	return rcu_dereference_protected(svc->state,
+					 lockdep_is_held(&sn->lock));
+}
+
+/* @svc NULL: the service @name is gone (DEL_SERVICE). */
+static void event_service(struct svcvip_net *sn, u8 cmd, const char *name,
+			  struct svcvip_service *svc)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = event_new(sn, cmd, NLMSG_GOODSIZE, &hdr);
+	if (msg)
+		event_send(sn, msg, hdr,
+			   put_service_head(msg, name,
+					    svc ? &state_locked(sn, svc)->cfg :
+						  NULL, true));
+}
+
+static void event_frontend(struct svcvip_net *sn, u8 cmd,
+			   struct svcvip_service *svc,
+			   const struct svcvip_fe_spec *spec)
+{
+	const struct svcvip_service_cfg *cfg = &state_locked(sn, svc)->cfg;
+	struct svcvip_frontend fe = {
+		.key = spec->key,
+		.kind = spec->kind,
+		.source_ranges = spec->source_ranges,
+	};
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = event_new(sn, cmd, NLMSG_GOODSIZE, &hdr);
+	if (!msg)
+		return;
+	fe.key.protocol = cfg->protocol;
+	event_send(sn, msg, hdr,
+		   put_service_head(msg, svc->name, cfg, false) ?:
+		   svcvip_nl_put_frontend(msg, SVCVIP_A_FRONTEND, &fe));
+}
+
+static void event_backend(struct svcvip_net *sn, u8 cmd,
+			  struct svcvip_service *svc,
+			  const struct svcvip_backend *be)
+{
+	const struct svcvip_service_cfg *cfg = &state_locked(sn, svc)->cfg;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = event_new(sn, cmd, NLMSG_GOODSIZE, &hdr);
+	if (msg)
+		event_send(sn, msg, hdr,
+			   put_service_head(msg, svc->name, cfg, false) ?:
+			   svcvip_nl_put_backend(msg, SVCVIP_A_BACKEND, be));
+}
+
+/* A backend of @svc's current state, as the request named it. */
+static const struct svcvip_backend *
+backend_now(struct svcvip_net *sn, struct svcvip_service *svc,
+	    const struct svcvip_be_spec *spec)
+{
+	const struct svcvip_state *st = state_locked(sn, svc);
+	int idx = svcvip_state_backend_index(st, spec->be.family,
+					     &spec->be.addr, spec->be.port);
+
+	return idx < 0 ? NULL : &st->backend[idx];
+}
+
+static void event_backends_added(struct svcvip_net *sn,
+				 struct svcvip_service *svc,
+				 const struct svcvip_be_spec *specs, u32 n)
+{
+	const struct svcvip_backend *be;
+	u32 i;
+
+	if (!genl_has_listeners(&svcvip_genl_family, sn->net, 0))
+		return;
+	for (i = 0; i < n; i++) {
+		be = backend_now(sn, svc, &specs[i]);
+		if (be)
+			event_backend(sn, SVCVIP_CMD_NEW_BACKEND, svc, be);
+	}
+}
+
+static void event_simple(struct svcvip_net *sn, u8 cmd)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = event_new(sn, cmd, NLMSG_GOODSIZE, &hdr);
+	if (msg)
+		event_send(sn, msg, hdr, 0);
+}
+
+static void event_config(struct svcvip_net *sn)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	/* three lists of up to 64 CIDRs */
+	msg = event_new(sn, SVCVIP_CMD_SET_CONFIG, 16384, &hdr);
+	if (msg)
+		event_send(sn, msg, hdr,
+			   svcvip_nl_put_config(msg, config_locked(sn)));
+}
+
 /* ---- services -------------------------------------------------------- */
 
 static int new_service(struct genl_info *info, bool replace)
 {
 	struct svcvip_net *sn = info_sn(info);
 	struct svcvip_svc_spec spec;
+	struct svcvip_service *svc;
 	int ret;
 
 	ret = svcvip_nl_parse_service(info->nlhdr,
@@ -88,11 +252,22 @@ static int new_service(struct genl_info *info, bool replace)
 		return ret;
 
 	mutex_lock(&sn->lock);
+	svc = svcvip_service_find(&sn->table, spec.name);
+	if (svc)	/* a replace: what its frontends reached may change */
+		svcvip_ct_gc_service(sn, svc);
 	ret = svcvip_hooks_get(sn);
 	if (!ret)
 		ret = svcvip_service_new(sn, &spec, replace, info->extack);
 	svcvip_hooks_sync(sn);
+	if (!ret) {
+		svc = svcvip_service_find(&sn->table, spec.name);
+		svcvip_ct_gc_service(sn, svc);
+		event_service(sn, replace ? SVCVIP_CMD_REPLACE_SERVICE :
+					    SVCVIP_CMD_NEW_SERVICE,
+			      svc->name, svc);
+	}
 	mutex_unlock(&sn->lock);
+	svcvip_ct_gc_kick(sn);
 
 	svcvip_nl_svc_spec_free(&spec);
 	return ret;
@@ -136,6 +311,8 @@ static int svcvip_nl_set_service(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&sn->lock);
 	svc = find_service(sn, spec.name, info);
 	ret = svc ? svcvip_service_set(sn, svc, &spec, info->extack) : -ENOENT;
+	if (!ret)
+		event_service(sn, SVCVIP_CMD_SET_SERVICE, svc->name, svc);
 	mutex_unlock(&sn->lock);
 	svcvip_nl_svc_spec_free(&spec);
 	return ret;
@@ -152,10 +329,14 @@ static int svcvip_nl_del_service(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(name);
 	mutex_lock(&sn->lock);
 	svc = find_service(sn, name, info);
-	if (svc)
+	if (svc) {
+		svcvip_ct_gc_service(sn, svc);
 		svcvip_service_del(sn, svc);
+		event_service(sn, SVCVIP_CMD_DEL_SERVICE, name, NULL);
+	}
 	svcvip_hooks_sync(sn);
 	mutex_unlock(&sn->lock);
+	svcvip_ct_gc_kick(sn);
 	return svc ? 0 : -ENOENT;
 }
 
@@ -164,9 +345,12 @@ static int svcvip_nl_flush(struct sk_buff *skb, struct genl_info *info)
 	struct svcvip_net *sn = info_sn(info);
 
 	mutex_lock(&sn->lock);
+	svcvip_ct_gc_all(sn);
 	svcvip_table_flush(sn);
 	svcvip_hooks_sync(sn);
+	event_simple(sn, SVCVIP_CMD_FLUSH);
 	mutex_unlock(&sn->lock);
+	svcvip_ct_gc_kick(sn);
 	return 0;
 }
 
@@ -211,13 +395,23 @@ static int frontend_op(struct genl_info *info, enum member_op op)
 
 	mutex_lock(&sn->lock);
 	svc = find_service(sn, name, info);
-	if (!svc)
+	if (!svc) {
 		ret = -ENOENT;
-	else if (op == OP_ADD)
+		goto out;
+	}
+	svcvip_ct_gc_service(sn, svc);
+	if (op == OP_ADD)
 		ret = svcvip_frontend_add(sn, svc, &spec, info->extack);
 	else
 		ret = svcvip_frontend_del(sn, svc, &spec, info->extack);
+	if (ret)
+		goto out;
+	svcvip_ct_gc_service(sn, svc);
+	event_frontend(sn, op == OP_ADD ? SVCVIP_CMD_NEW_FRONTEND :
+					  SVCVIP_CMD_DEL_FRONTEND, svc, &spec);
+out:
 	mutex_unlock(&sn->lock);
+	svcvip_ct_gc_kick(sn);
 	svcvip_cidrs_free(spec.source_ranges);
 	return ret;
 }
@@ -249,7 +443,12 @@ static int backends_add(struct genl_info *info, const char *name)
 	svc = find_service(sn, name, info);
 	ret = svc ? svcvip_backends_add(sn, svc, specs, n, info->extack) :
 		    -ENOENT;
+	if (!ret) {
+		svcvip_ct_gc_service(sn, svc);
+		event_backends_added(sn, svc, specs, n);
+	}
 	mutex_unlock(&sn->lock);
+	svcvip_ct_gc_kick(sn);
 	kvfree(specs);
 	return ret;
 }
@@ -281,15 +480,35 @@ static int backend_op(struct genl_info *info, enum member_op op)
 
 	mutex_lock(&sn->lock);
 	svc = find_service(sn, name, info);
-	if (!svc)
+	if (!svc) {
 		ret = -ENOENT;
-	else if (op == OP_ADD)
+		goto out;
+	}
+	if (op == OP_ADD) {
 		ret = svcvip_backends_add(sn, svc, &spec, 1, info->extack);
-	else if (op == OP_SET)
+		if (!ret)
+			event_backends_added(sn, svc, &spec, 1);
+	} else if (op == OP_SET) {
 		ret = svcvip_backend_set(sn, svc, &spec, info->extack);
-	else
+		if (!ret)
+			event_backend(sn, SVCVIP_CMD_SET_BACKEND, svc,
+				      backend_now(sn, svc, &spec));
+	} else {
+		const struct svcvip_backend *cur = backend_now(sn, svc, &spec);
+		struct svcvip_backend gone;
+
+		if (cur)
+			gone = *cur;
 		ret = svcvip_backend_del(sn, svc, &spec, info->extack);
+		if (!ret)
+			event_backend(sn, SVCVIP_CMD_DEL_BACKEND, svc, &gone);
+	}
+	/* a first backend, or one gone: UDP entries may be stale */
+	if (!ret && op != OP_SET)
+		svcvip_ct_gc_service(sn, svc);
+out:
 	mutex_unlock(&sn->lock);
+	svcvip_ct_gc_kick(sn);
 	return ret;
 }
 
@@ -322,6 +541,9 @@ struct svcvip_dump_ctx {
 	bool partial;		/* name was not sent completely */
 	bool filtered;		/* one service only, the one in name */
 	bool finished;
+	bool stats;		/* GET_STATS: counters instead of settings */
+	struct svcvip_ct_count *counts;	/* current connections, sorted */
+	u32 ncounts;
 };
 
 static int svcvip_nl_dump_start(struct netlink_callback *cb)
@@ -348,8 +570,122 @@ static int svcvip_nl_dump_start(struct netlink_callback *cb)
 
 static int svcvip_nl_dump_done(struct netlink_callback *cb)
 {
-	kfree((void *)cb->args[0]);
+	struct svcvip_dump_ctx *ctx = (void *)cb->args[0];
+
+	if (ctx)
+		kvfree(ctx->counts);
+	kfree(ctx);
 	return 0;
+}
+
+/* The services a stats dump covers: the one named, or all. */
+static u32 stats_entries(struct svcvip_net *sn, struct svcvip_dump_ctx *ctx,
+			 struct svcvip_ct_count *v)
+{
+	struct svcvip_service *svc;
+	struct rb_node *n;
+	u32 k = 0, i;
+
+	svc = ctx->filtered ? svcvip_service_find(&sn->table, ctx->name) :
+			      svcvip_service_next(&sn->table, NULL);
+	while (svc) {
+		const struct svcvip_state *st = state_locked(sn, svc);
+
+		if (v) {
+			memset(&v[k], 0, sizeof(v[k]));
+			v[k].service_id = svc->id;
+		}
+		k++;
+		for (i = 0; i < st->count; i++, k++) {
+			if (!v)
+				continue;
+			memset(&v[k], 0, sizeof(v[k]));
+			v[k].service_id = svc->id;
+			v[k].family = st->backend[i].family;
+			v[k].addr = st->backend[i].addr;
+			v[k].port = st->backend[i].port;
+		}
+		if (ctx->filtered)
+			break;
+		n = rb_next(&svc->node);
+		svc = n ? rb_entry(n, struct svcvip_service, node) : NULL;
+	}
+	return k;
+}
+
+/*
+ * A stats dump starts with one walk over the conntrack entries of the netns,
+ * counting the current connections of every service and backend it covers.
+ */
+static int svcvip_nl_stats_start(struct netlink_callback *cb)
+{
+	struct svcvip_net *sn = svcvip_pernet(sock_net(cb->skb->sk));
+	struct svcvip_dump_ctx *ctx;
+	int ret;
+	u32 n;
+
+	ret = svcvip_nl_dump_start(cb);
+	if (ret)
+		return ret;
+	ctx = (void *)cb->args[0];
+	ctx->stats = true;
+	mutex_lock(&sn->lock);
+	n = stats_entries(sn, ctx, NULL);
+	ctx->counts = kvmalloc_array(max_t(u32, n, 1), sizeof(*ctx->counts),
+				     GFP_KERNEL);
+	if (ctx->counts)
+		ctx->ncounts = stats_entries(sn, ctx, ctx->counts);
+	mutex_unlock(&sn->lock);
+	if (!ctx->counts) {	/* .done is not called when .start fails */
+		kfree(ctx);
+		cb->args[0] = 0;
+		return -ENOMEM;
+	}
+	svcvip_ct_count_sort(ctx->counts, ctx->ncounts);
+	svcvip_ct_count(sn, ctx->counts, ctx->ncounts);
+	return 0;
+}
+
+static const struct svcvip_ct_count *
+current_conns(const struct svcvip_dump_ctx *ctx,
+	      const struct svcvip_service *svc, const struct svcvip_backend *be)
+{
+	static const struct svcvip_ct_count none;
+	const struct svcvip_ct_count *c;
+
+	c = svcvip_ct_count_find(ctx->counts, ctx->ncounts, svc->id,
+				 be ? be->family : 0, be ? &be->addr : NULL,
+				 be ? be->port : 0);
+	return c ?: &none;
+}
+
+static int put_service_stats(struct sk_buff *skb,
+			     const struct svcvip_dump_ctx *ctx,
+			     const struct svcvip_service *svc,
+			     const struct svcvip_state *st)
+{
+	const struct svcvip_ct_count *c = current_conns(ctx, svc, NULL);
+	struct svcvip_stats_sum sum;
+
+	svcvip_stats_read(svc->stats, &sum);
+	if (nla_put_u8(skb, SVCVIP_SERVICE_A_PROTOCOL, st->cfg.protocol))
+		return -EMSGSIZE;
+	return svcvip_nl_put_stats(skb, SVCVIP_SERVICE_A_STATS, &sum,
+				   c->active, c->inactive);
+}
+
+static int put_dump_backend(struct sk_buff *skb,
+			    const struct svcvip_dump_ctx *ctx,
+			    const struct svcvip_service *svc,
+			    const struct svcvip_backend *be)
+{
+	const struct svcvip_ct_count *c;
+
+	if (!ctx->stats)
+		return svcvip_nl_put_backend(skb, 0, be);
+	c = current_conns(ctx, svc, be);
+	return svcvip_nl_put_backend_stats(skb, 0, be, c->active,
+					   c->inactive);
 }
 
 /*
@@ -372,7 +708,8 @@ static int dump_one_service(struct sk_buff *skb, struct netlink_callback *cb,
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &svcvip_genl_family, NLM_F_MULTI,
-			  SVCVIP_CMD_GET_SERVICE);
+			  ctx->stats ? SVCVIP_CMD_GET_STATS :
+				       SVCVIP_CMD_GET_SERVICE);
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
@@ -380,12 +717,13 @@ static int dump_one_service(struct sk_buff *skb, struct netlink_callback *cb,
 	if (!nest || nla_put_string(skb, SVCVIP_SERVICE_A_NAME, svc->name))
 		goto cancel;
 	if (!ctx->partial) {
-		if (svcvip_nl_put_service_cfg(skb, &st->cfg))
+		if (ctx->stats ? put_service_stats(skb, ctx, svc, st) :
+				 svcvip_nl_put_service_cfg(skb, &st->cfg))
 			goto cancel;
 		progress = true;
 	}
 
-	if (ctx->fe_done < svc->nfrontends) {
+	if (!ctx->stats && ctx->fe_done < svc->nfrontends) {
 		list = nla_nest_start(skb, SVCVIP_SERVICE_A_FRONTENDS);
 		if (!list)
 			goto full;
@@ -414,7 +752,7 @@ static int dump_one_service(struct sk_buff *skb, struct netlink_callback *cb,
 			goto full;
 		put = 0;
 		for (i = ctx->be_done; i < st->count; i++) {
-			if (svcvip_nl_put_backend(skb, 0, &st->backend[i]))
+			if (put_dump_backend(skb, ctx, svc, &st->backend[i]))
 				break;
 			ctx->be_done++;
 			put++;
@@ -627,6 +965,7 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	/* affinity entries are soft state: a lower limit evicts, never fails */
 	svcvip_affinity_trim(&sn->affinity, cfg->affinity_max);
 	sn->table.generation++;
+	event_config(sn);
 out:
 	mutex_unlock(&sn->lock);
 	svcvip_nl_config_req_free(&req);
@@ -740,6 +1079,12 @@ static const struct genl_ops svcvip_genl_ops[] = {
 	}, {
 		.cmd = SVCVIP_CMD_GET_SERVICE,
 		.start = svcvip_nl_dump_start,
+		.dumpit = svcvip_nl_dump_services,
+		.done = svcvip_nl_dump_done,
+		TOP(svcvip_top_service_ref_policy),
+	}, {
+		.cmd = SVCVIP_CMD_GET_STATS,
+		.start = svcvip_nl_stats_start,
 		.dumpit = svcvip_nl_dump_services,
 		.done = svcvip_nl_dump_done,
 		TOP(svcvip_top_service_ref_policy),

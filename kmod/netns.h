@@ -13,6 +13,7 @@
 #include "table.h"
 #include "config.h"
 #include "affinity.h"
+#include "ct.h"
 
 struct svcvip_net {
 	struct net *net;
@@ -23,6 +24,7 @@ struct svcvip_net {
 	struct svcvip_table table;
 	struct svcvip_config __rcu *config;
 	struct svcvip_affinity_table affinity;
+	struct svcvip_ct_gc ct_gc;
 	bool hooks_registered;
 };
 

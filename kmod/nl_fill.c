@@ -5,6 +5,7 @@
 
 #include <linux/kernel.h>
 #include <uapi/linux/svcvip.h>
+#include <net/netfilter/nf_conntrack_tuple.h>
 
 #include "nl_fill.h"
 
@@ -70,6 +71,19 @@ cancel:
 	return -EMSGSIZE;
 }
 
+static int put_backend_attrs(struct sk_buff *skb,
+			     const struct svcvip_backend *be)
+{
+	if (nla_put_u16(skb, SVCVIP_BACKEND_A_FAMILY, be->family) ||
+	    nla_put(skb, SVCVIP_BACKEND_A_ADDR, addr_len(be->family),
+		    &be->addr) ||
+	    nla_put_u16(skb, SVCVIP_BACKEND_A_PORT, ntohs(be->port)) ||
+	    nla_put_u32(skb, SVCVIP_BACKEND_A_WEIGHT, be->weight) ||
+	    nla_put_u32(skb, SVCVIP_BACKEND_A_FLAGS, be->flags))
+		return -EMSGSIZE;
+	return 0;
+}
+
 int svcvip_nl_put_backend(struct sk_buff *skb, int type,
 			  const struct svcvip_backend *be)
 {
@@ -77,12 +91,57 @@ int svcvip_nl_put_backend(struct sk_buff *skb, int type,
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u16(skb, SVCVIP_BACKEND_A_FAMILY, be->family) ||
-	    nla_put(skb, SVCVIP_BACKEND_A_ADDR, addr_len(be->family),
-		    &be->addr) ||
-	    nla_put_u16(skb, SVCVIP_BACKEND_A_PORT, ntohs(be->port)) ||
-	    nla_put_u32(skb, SVCVIP_BACKEND_A_WEIGHT, be->weight) ||
-	    nla_put_u32(skb, SVCVIP_BACKEND_A_FLAGS, be->flags)) {
+	if (put_backend_attrs(skb, be)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int svcvip_nl_put_stats(struct sk_buff *skb, int type,
+			const struct svcvip_stats_sum *sum, u32 active,
+			u32 inactive)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, SVCVIP_STATS_A_CONNS, sum->conns,
+			      SVCVIP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCVIP_STATS_A_PKTS_IN,
+			      sum->pkts[IP_CT_DIR_ORIGINAL], SVCVIP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCVIP_STATS_A_PKTS_OUT,
+			      sum->pkts[IP_CT_DIR_REPLY], SVCVIP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCVIP_STATS_A_BYTES_IN,
+			      sum->bytes[IP_CT_DIR_ORIGINAL],
+			      SVCVIP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCVIP_STATS_A_BYTES_OUT,
+			      sum->bytes[IP_CT_DIR_REPLY], SVCVIP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCVIP_STATS_A_ACTIVE_CONNS, active,
+			      SVCVIP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCVIP_STATS_A_INACTIVE_CONNS, inactive,
+			      SVCVIP_STATS_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int svcvip_nl_put_backend_stats(struct sk_buff *skb, int type,
+				const struct svcvip_backend *be,
+				u32 active, u32 inactive)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+	struct svcvip_stats_sum sum;
+
+	if (!nest)
+		return -EMSGSIZE;
+	svcvip_stats_read(be->stats->cpu, &sum);
+	if (put_backend_attrs(skb, be) ||
+	    svcvip_nl_put_stats(skb, SVCVIP_BACKEND_A_STATS, &sum, active,
+				inactive)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

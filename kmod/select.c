@@ -27,26 +27,11 @@ static struct svcvip_frontend *find_frontend(struct svcvip_net *sn,
 					     u8 *reason)
 {
 	struct svcvip_frontend *fe;
-	struct svcvip_fe_key key;
 
-	memset(&key, 0, sizeof(key));
-	key.family = flow->family;
-	key.protocol = flow->protocol;
-	key.addr = flow->daddr;
-	key.port = flow->dport;
-	fe = svcvip_frontend_lookup(&sn->table, &key);
-	if (fe || !READ_ONCE(sn->table.nnodeports))
+	fe = svcvip_frontend_match(&sn->table, flow->family, flow->protocol,
+				   &flow->daddr, flow->dport);
+	if (!fe || !fe->key.nodeport)
 		return fe;
-
-	memset(&key.addr, 0, sizeof(key.addr));
-	key.nodeport = 1;
-	fe = svcvip_frontend_lookup(&sn->table, &key);
-	if (!fe) {
-		key.family = 0;		/* a NodePort for both families */
-		fe = svcvip_frontend_lookup(&sn->table, &key);
-	}
-	if (!fe)
-		return NULL;
 	if (!svcvip_nodeport_addr(sn->net, cfg, flow->family, &flow->daddr)) {
 		*reason = SVCVIP_REASON_NOT_LOCAL_ADDRESS;
 		return NULL;

@@ -169,8 +169,10 @@ backend_find_or_err(const struct svcvip_state *st,
 	return be;
 }
 
+/* Also from an RCU callback: nothing here may sleep. */
 static void state_free(struct svcvip_state *st)
 {
+	u32 i;
 	int f, c;
 
 	if (!st)
@@ -178,6 +180,8 @@ static void state_free(struct svcvip_state *st)
 	for (f = 0; f < SVCVIP_NFAMILIES; f++)
 		for (c = 0; c < SVCVIP_NCATEGORIES; c++)
 			svcvip_pool_free(st->pool[f][c]);
+	for (i = 0; i < st->count; i++)
+		svcvip_backend_stats_put(st->backend[i].stats);
 	kvfree(st);
 }
 
@@ -238,10 +242,47 @@ static int state_build_pools(struct svcvip_state *st, u16 *members)
 	return 0;
 }
 
-/* Builds an unpublished state; @backends must be sorted and unique. */
+/*
+ * Gives every backend of a state being built its own reference to its
+ * counters: the ones it came with (copied from the current state), else
+ * those of the same backend in @old (a replaced set keeps its counts), else
+ * new ones. On failure the entries not reached hold no counters.
+ */
+static int state_take_stats(struct svcvip_state *st,
+			    const struct svcvip_state *old)
+{
+	u32 i;
+
+	for (i = 0; i < st->count; i++) {
+		struct svcvip_backend *be = &st->backend[i];
+		const struct svcvip_backend *prev;
+
+		if (!be->stats && old) {
+			prev = backend_find(old, be);
+			be->stats = prev ? prev->stats : NULL;
+		}
+		if (be->stats) {
+			svcvip_backend_stats_get(be->stats);
+			continue;
+		}
+		be->stats = svcvip_backend_stats_new();
+		if (!be->stats) {
+			while (++i < st->count)
+				st->backend[i].stats = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Builds an unpublished state; @backends must be sorted and unique. @old is
+ * the service's current state, if any.
+ */
 static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 					const struct svcvip_backend *backends,
-					u32 count)
+					u32 count,
+					const struct svcvip_state *old)
 {
 	struct svcvip_state *st;
 	u16 *members = NULL;
@@ -254,6 +295,9 @@ static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 	st->count = count;
 	if (count) {
 		memcpy(st->backend, backends, count * sizeof(*backends));
+		ret = state_take_stats(st, old);
+		if (ret)
+			goto err;
 		members = kvmalloc_array(count, sizeof(*members), GFP_KERNEL);
 		if (!members) {
 			ret = -ENOMEM;
@@ -321,8 +365,10 @@ backends_from_spec(const struct svcvip_svc_spec *s,
 			     GFP_KERNEL);
 	if (!bes)
 		return ERR_PTR(-ENOMEM);
-	for (i = 0; i < s->nbackends; i++)
+	for (i = 0; i < s->nbackends; i++) {
 		bes[i] = s->backends[i].be;
+		bes[i].stats = NULL;
+	}
 	sort(bes, s->nbackends, sizeof(*bes), backend_cmp, NULL);
 	for (i = 1; i < s->nbackends; i++) {
 		if (!backend_cmp(&bes[i - 1], &bes[i])) {
@@ -341,6 +387,38 @@ struct svcvip_frontend *svcvip_frontend_lookup(struct svcvip_table *t,
 					       const struct svcvip_fe_key *key)
 {
 	return rhashtable_lookup(&t->frontends, key, fe_params);
+}
+
+/*
+ * The frontend a packet to @daddr:@dport reaches: an exact (address, port)
+ * one, else a NodePort of the port. Whether @daddr may take a NodePort (a
+ * node address) is the caller's question. Under rcu_read_lock().
+ */
+struct svcvip_frontend *svcvip_frontend_match(struct svcvip_table *t,
+					      u8 family, u8 protocol,
+					      const union nf_inet_addr *daddr,
+					      __be16 dport)
+{
+	struct svcvip_frontend *fe;
+	struct svcvip_fe_key key;
+
+	memset(&key, 0, sizeof(key));
+	key.family = family;
+	key.protocol = protocol;
+	key.addr = *daddr;
+	key.port = dport;
+	fe = svcvip_frontend_lookup(t, &key);
+	if (fe || !READ_ONCE(t->nnodeports))
+		return fe;
+
+	memset(&key.addr, 0, sizeof(key.addr));
+	key.nodeport = 1;
+	fe = svcvip_frontend_lookup(t, &key);
+	if (!fe) {
+		key.family = 0;		/* a NodePort for both families */
+		fe = svcvip_frontend_lookup(t, &key);
+	}
+	return fe;
 }
 
 static struct svcvip_frontend *fe_find_locked(struct svcvip_table *t,
@@ -590,9 +668,15 @@ unwind:
 
 /* ---- services -------------------------------------------------------- */
 
+static void service_free(struct svcvip_service *svc)
+{
+	svcvip_stats_free(svc->stats);
+	kfree(svc);
+}
+
 static void service_free_rcu_cb(struct rcu_head *rcu)
 {
-	kfree(container_of(rcu, struct svcvip_service, rcu));
+	service_free(container_of(rcu, struct svcvip_service, rcu));
 }
 
 static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
@@ -702,7 +786,7 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 	if (ret)
 		goto out_specs;
 
-	st = state_build(&s->cfg, bes, nbes);
+	st = state_build(&s->cfg, bes, nbes, old_st);
 	if (IS_ERR(st)) {
 		ret = PTR_ERR(st);
 		goto out_specs;
@@ -714,6 +798,12 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 
 		svc = kzalloc(struct_size(svc, name, len), GFP_KERNEL_ACCOUNT);
 		if (!svc) {
+			ret = -ENOMEM;
+			goto out_state;
+		}
+		svc->stats = svcvip_stats_alloc();
+		if (!svc->stats) {
+			kfree(svc);
 			ret = -ENOMEM;
 			goto out_state;
 		}
@@ -751,7 +841,7 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 
 out_svc:
 	if (!old)
-		kfree(svc);
+		service_free(svc);
 out_state:
 	state_free(st);
 out_specs:
@@ -791,7 +881,7 @@ int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 			return ret;
 	}
 
-	st = state_build(&cfg, old->backend, old->count);
+	st = state_build(&cfg, old->backend, old->count, old);
 	if (IS_ERR(st))
 		return PTR_ERR(st);
 	state_publish(sn, svc, st);
@@ -884,9 +974,9 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 			    const struct svcvip_backend *bes, u32 count)
 {
-	struct svcvip_state *st;
+	struct svcvip_state *old = state_of(sn, svc), *st;
 
-	st = state_build(&state_of(sn, svc)->cfg, bes, count);
+	st = state_build(&old->cfg, bes, count, old);
 	if (IS_ERR(st))
 		return PTR_ERR(st);
 	state_publish(sn, svc, st);
@@ -922,6 +1012,7 @@ int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 		struct svcvip_backend *be = &bes[old->count + i];
 
 		*be = specs[i].be;
+		be->stats = NULL;
 		if (!specs[i].has_weight)
 			be->weight = 1;
 		if (!specs[i].has_flags)

@@ -19,6 +19,7 @@
 #include <linux/netlink.h>
 
 #include "sched.h"
+#include "stats.h"
 
 struct svcvip_net;
 struct svcvip_cidrs;
@@ -41,6 +42,7 @@ struct svcvip_backend {
 	u8 pad;
 	u32 weight;
 	u32 flags;		/* SVCVIP_BACKEND_F_* */
+	struct svcvip_backend_stats *stats;	/* one reference per state */
 };
 
 struct svcvip_service_cfg {
@@ -67,6 +69,7 @@ struct svcvip_service {
 	struct list_head frontends;	/* writer side only */
 	u32 nfrontends;
 	u64 id;				/* never reused in the netns */
+	struct svcvip_stats_cpu __percpu *stats;
 	struct rcu_head rcu;
 	char name[];
 };
@@ -168,6 +171,10 @@ int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 /* Packet path, under rcu_read_lock(). */
 struct svcvip_frontend *svcvip_frontend_lookup(struct svcvip_table *t,
 					       const struct svcvip_fe_key *key);
+struct svcvip_frontend *svcvip_frontend_match(struct svcvip_table *t,
+					      u8 family, u8 protocol,
+					      const union nf_inet_addr *daddr,
+					      __be16 dport);
 int svcvip_state_backend_index(const struct svcvip_state *st, u8 family,
 			       const union nf_inet_addr *addr, __be16 port);
 
