@@ -267,6 +267,28 @@ static void text_events(void **state)
 	fclose(f);
 	assert_string_equal(out, "frontend add web nodeport 30080 family ipv4\n");
 
+	/* the kernel reports a deleted backend's last weight and flags; the
+	 * line keeps the grammar of "backend del", JSON has them all
+	 */
+	ev.has_frontend = false;
+	ev.has_backend = true;
+	ev.backend.family = AF_INET;
+	ev.backend.addr.v4.s_addr = htonl(0x0af4000b);
+	ev.backend.port = 8080;
+	ev.backend.weight = 0;
+	ev.backend.flags = SVCVIP_BACKEND_F_TERMINATING;
+	ev.backend.has = SVC_BE_HAS_WEIGHT | SVC_BE_HAS_FLAGS;
+	ev.cmd = SVCVIP_CMD_SET_BACKEND;
+	f = mem();
+	svc_print_event(f, &ev, true);
+	fclose(f);
+	assert_string_equal(out, "backend set web 10.244.0.11:8080 weight 0 terminating\n");
+	ev.cmd = SVCVIP_CMD_DEL_BACKEND;
+	f = mem();
+	svc_print_event(f, &ev, true);
+	fclose(f);
+	assert_string_equal(out, "backend del web 10.244.0.11:8080\n");
+
 	memset(&ev, 0, sizeof(ev));
 	ev.cmd = SVCVIP_CMD_FLUSH;
 	f = mem();

@@ -411,8 +411,12 @@ void svc_print_event(FILE *f, const struct svc_event *ev, bool numeric)
 		svc_print_frontend(f, &ev->frontend, proto, numeric);
 	}
 	if (ev->has_backend) {
+		/* "backend del" takes the address only, as its command does */
+		struct svc_backend be = ev->backend;
+		if (ev->cmd == SVCVIP_CMD_DEL_BACKEND)
+			be.has &= ~(SVC_BE_HAS_WEIGHT | SVC_BE_HAS_FLAGS);
 		fputc(' ', f);
-		svc_print_backend(f, &ev->backend, proto, numeric);
+		svc_print_backend(f, &be, proto, numeric);
 	}
 	fputc('\n', f);
 }
