@@ -115,12 +115,16 @@ static const char usage_connect[] =
 "  connect --proto tcp|udp|sctp --addr A --port P [--count N=1]\n"
 "        [--timeout-ms T=2000] [--sport S] [--src ADDR] [--payload B=0]\n"
 "        [--parallel K=1] [--interval-ms I=0] [--rst] [--sctp-rto-ms R]\n"
-"        [-v|--verbose]\n"
+"        [--sport-list F] [-v|--verbose]\n"
 "    N independent attempts, by K concurrent workers taking the next attempt\n"
 "    number from a shared counter; each worker pauses I ms between its own\n"
 "    attempts. Each attempt has a fresh socket (bound to --src and/or --sport\n"
 "    if given; --sport sets SO_REUSEADDR) and T ms in total. Use --sport\n"
 "    with K = 1 only: concurrent attempts would share the source port.\n"
+"    --sport-list F: file F holds source ports (1..65535, separated by\n"
+"      white space); attempt I is bound to the I-th of them (SO_REUSEADDR),\n"
+"      N is their number (no --count, no --sport). Distinct ports can be\n"
+"      used with K > 1. The -v `attempt I` lines tell which port is which.\n"
 "    tcp/sctp: non-blocking connect, read the identity line; with B > 0 send\n"
 "      B bytes and read the same B bytes back (compared); close.\n"
 "    udp: connect() the socket, send `?` followed by B pattern bytes, wait\n"
@@ -217,6 +221,9 @@ static const char usage_race[] =
 "      lost N                   sent - answered (never negative)\n"
 "      name NAME COUNT          replies per server name, sorted by NAME\n"
 "      error N                  failed sends\n"
+"      split N                  rounds whose replies came from more than one\n"
+"                               server name (racing packets of one flow NATed\n"
+"                               to different backends)\n"
 "    -v adds `round R port S+R answered K` per round.\n"
 "    Exit 0, or 1 on a socket setup error.\n";
 
@@ -473,6 +480,7 @@ struct cfg {
 	int proto;
 	const char *proto_s;
 	const char *addr_s, *name, *bind_s, *pidfile, *logfile, *src_s, *until_file;
+	const char *sport_list;
 	long port, count, timeout_ms, sport, payload, parallel, interval_ms;
 	long duration_ms, threads, echo_timeout_ms, sctp_rto_ms;
 	int daemon, verbose, rst;
@@ -480,6 +488,7 @@ struct cfg {
 	struct sockaddr_storage dst, src;
 	socklen_t dstlen, srclen;
 	int family, have_src;
+	long *sports, nsports;	/* --sport-list */
 };
 
 enum otype { O_STR, O_INT, O_FLAG };
@@ -519,6 +528,7 @@ static const struct optdef optdefs[] = {
 	{ "threads", 0, O_INT, C_RACE, OFF(threads), 1, 1024 },
 	{ "sctp-rto-ms", 0, O_INT, C_SERVE | C_CONNECT | C_HOLD, OFF(sctp_rto_ms), 0, 60000 },
 	{ "rst", 0, O_FLAG, C_CONNECT, OFF(rst), 0, 0 },
+	{ "sport-list", 0, O_STR, C_CONNECT, OFF(sport_list), 0, 0 },
 	{ "verbose", 'v', O_FLAG, CLIENTS, OFF(verbose), 0, 0 },
 };
 #define NOPTS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -649,6 +659,40 @@ static void finish_cfg(struct cfg *c, int port_given)
 	}
 	if (c->cmd == C_CONNECT && c->proto == IPPROTO_UDP && c->payload > 65000)
 		usage_error("--payload must be <= 65000 for udp");
+	if (c->cmd == C_CONNECT && c->sport_list) {
+		FILE *f;
+		long v, cap = 0;
+		char w[32];
+
+		if (c->count || c->sport)
+			usage_error("--sport-list excludes --count and --sport");
+		f = fopen(c->sport_list, "r");
+		if (!f)
+			usage_error("--sport-list %s: %s", c->sport_list, strerror(errno));
+		while (fscanf(f, "%31s", w) == 1) {
+			char *end;
+
+			errno = 0;
+			v = strtol(w, &end, 10);
+			if (errno || *end || v < 1 || v > 65535)
+				usage_error("--sport-list %s: not a port: '%s'", c->sport_list, w);
+			if (c->nsports == cap) {
+				cap = cap ? 2 * cap : 1024;
+				c->sports = realloc(c->sports, cap * sizeof(*c->sports));
+				if (!c->sports) {
+					perror("vipcheck: realloc");
+					exit(1);
+				}
+			}
+			c->sports[c->nsports++] = v;
+		}
+		fclose(f);
+		if (!c->nsports)
+			usage_error("--sport-list %s: no ports", c->sport_list);
+		c->count = c->nsports;
+	}
+	if (c->cmd == C_CONNECT && !c->count)
+		c->count = 1;
 }
 
 /* ================================================================== serve */
@@ -1132,7 +1176,7 @@ static int bind_source(const struct cfg *c, int fd, int sport, int reuseport)
 }
 
 /* non-blocking stream connect: fd, or -1 with r set */
-static int stream_connect(const struct cfg *c, int64_t deadline, struct result *r)
+static int stream_connect(const struct cfg *c, int sport, int64_t deadline, struct result *r)
 {
 	int fd = socket(c->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, c->proto);
 	int re, err = 0;
@@ -1142,7 +1186,7 @@ static int stream_connect(const struct cfg *c, int64_t deadline, struct result *
 		return classify(r, errno);
 	if (c->proto == IPPROTO_SCTP)
 		sctp_tune(fd, c->sctp_rto_ms);
-	if (bind_source(c, fd, (int)c->sport, 0) < 0)
+	if (bind_source(c, fd, sport, 0) < 0)
 		goto fail_errno;
 	if (connect(fd, (struct sockaddr *)&c->dst, c->dstlen) < 0 && errno != EINPROGRESS)
 		goto fail_errno;
@@ -1259,10 +1303,10 @@ static int exchange(int fd, const struct cfg *c, struct worker *w, int64_t deadl
 	return 0;
 }
 
-static void attempt_stream(const struct cfg *c, struct worker *w, struct result *r)
+static void attempt_stream(const struct cfg *c, int sport, struct worker *w, struct result *r)
 {
 	int64_t deadline = mono_us() + c->timeout_ms * 1000;
-	int fd = stream_connect(c, deadline, r);
+	int fd = stream_connect(c, sport, deadline, r);
 
 	if (fd < 0)
 		return;
@@ -1277,7 +1321,7 @@ static void attempt_stream(const struct cfg *c, struct worker *w, struct result 
 	close(fd);
 }
 
-static void attempt_udp(const struct cfg *c, struct worker *w, struct result *r)
+static void attempt_udp(const struct cfg *c, int sport, struct worker *w, struct result *r)
 {
 	int64_t deadline = mono_us() + c->timeout_ms * 1000;
 	int fd = socket(c->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1293,7 +1337,7 @@ static void attempt_udp(const struct cfg *c, struct worker *w, struct result *r)
 		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	else
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
-	if (bind_source(c, fd, (int)c->sport, 0) < 0 ||
+	if (bind_source(c, fd, sport, 0) < 0 ||
 	    connect(fd, (struct sockaddr *)&c->dst, c->dstlen) < 0) {
 		classify(r, errno);
 		goto out;
@@ -1356,6 +1400,7 @@ static void *worker_main(void *arg)
 		struct result r;
 		int64_t t0;
 		long ms;
+		int sport;
 
 		if (i >= c->count || g_stop)
 			break;	/* SIGTERM: stop, report what was done */
@@ -1366,10 +1411,11 @@ static void *worker_main(void *arg)
 		r.kind = RES_ERROR;
 		r.err = "EUNKNOWN";
 		t0 = mono_us();
+		sport = c->sports ? (int)c->sports[i] : (int)c->sport;
 		if (c->proto == IPPROTO_UDP)
-			attempt_udp(c, w, &r);
+			attempt_udp(c, sport, w, &r);
 		else
-			attempt_stream(c, w, &r);
+			attempt_stream(c, sport, w, &r);
 		ms = (long)((mono_us() - t0) / 1000);
 		w->n[r.kind]++;
 		if (r.kind == RES_OK) {
@@ -1480,7 +1526,7 @@ static int cmd_hold(struct cfg *c)
 	int fd;
 
 	memset(&r, 0, sizeof(r));
-	fd = stream_connect(c, deadline, &r);
+	fd = stream_connect(c, (int)c->sport, deadline, &r);
 	if (fd >= 0 && read_identity(fd, deadline, &r) < 0) {
 		close(fd);
 		fd = -1;
@@ -1827,7 +1873,7 @@ static int cmd_race(struct cfg *c)
 	struct racer *rs = calloc(T, sizeof(*rs));
 	struct pollfd *pfd = calloc(T, sizeof(*pfd));
 	struct table names = { 0 };
-	long answered = 0;
+	long answered = 0, split = 0;
 	static char rbuf[2048];
 	int rcode = 0;
 
@@ -1849,7 +1895,8 @@ static int cmd_race(struct cfg *c)
 	long round;
 
 	for (round = 0; round < c->count && !g_stop; round++) {
-		int port = (int)(c->sport + round), got = 0;
+		int port = (int)(c->sport + round), got = 0, mixed = 0;
+		char first[128] = "";
 		int64_t deadline;
 
 		for (int t = 0; t < T; t++) {
@@ -1893,13 +1940,19 @@ static int cmd_race(struct cfg *c)
 					nl = strchr(rbuf, '\n');
 					if (nl) {
 						*nl = 0;
-						if (parse_identity(rbuf, &r) == 0)
+						if (parse_identity(rbuf, &r) == 0) {
 							table_add(&names, r.name, 1);
+							if (!first[0])
+								strcpy(first, r.name);
+							else if (strcmp(first, r.name))
+								mixed = 1;
+						}
 					}
 				}
 			}
 		}
 		answered += got;
+		split += mixed;
 		if (c->verbose)
 			printf("round %ld port %d answered %d\n", round, port, got);
 		for (int t = 0; t < T; t++)
@@ -1915,7 +1968,7 @@ out:
 	printf("rounds %ld\nsent %ld\nanswered %ld\nlost %ld\n", round, sent, answered,
 	       sent > answered ? sent - answered : 0);
 	table_print(&names, "name");
-	printf("error %ld\n", atomic_load(&rc.errors));
+	printf("error %ld\nsplit %ld\n", atomic_load(&rc.errors), split);
 	fflush(stdout);
 	return rcode;
 }
@@ -1952,7 +2005,7 @@ int main(int argc, char **argv)
 	c.sctp_rto_ms = 500;
 	switch (c.cmd) {
 	case C_CONNECT:
-		c.count = 1;
+		c.count = 0;	/* 1 unless --count or --sport-list (finish_cfg) */
 		c.timeout_ms = 2000;
 		c.parallel = 1;
 		break;
