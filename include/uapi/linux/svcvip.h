@@ -82,8 +82,11 @@
  *
  *    Stats nest (SVCVIP_STATS_A_*), all NLA_U64 (SVCVIP_STATS_A_PAD pads):
  *        CONNS: connections scheduled; PKTS_IN/BYTES_IN: client to backend;
- *        PKTS_OUT/BYTES_OUT: backend to client; ACTIVE_CONNS: current TCP
- *        connections in ESTABLISHED; INACTIVE_CONNS: other current ones.
+ *        PKTS_OUT/BYTES_OUT: backend to client (bytes are IP packet lengths,
+ *        as conntrack accounts them); ACTIVE_CONNS: current TCP or SCTP
+ *        connections in ESTABLISHED; INACTIVE_CONNS: the other current
+ *        ones, UDP flows included. The current ones are counted from the
+ *        conntrack table when the stats are read.
  *
  * List entries ("0:" above) are nests whose own type is not interpreted:
  * the kernel writes 0 and accepts any. Limits: a CIDR list holds at most 64
@@ -174,9 +177,10 @@
  *        A limit below the current count is EBUSY; hitting one is ENOSPC.
  *
  * SVCVIP_CMD_GET_STATS (dump only): optional SVCVIP_A_SERVICE (NAME). Each
- *        message: SVCVIP_A_SERVICE with NAME, STATS and BACKENDS whose
- *        entries hold FAMILY, ADDR, PORT and STATS. Same continuation rule
- *        as SVCVIP_CMD_GET_SERVICE.
+ *        message: SVCVIP_A_SERVICE with NAME, PROTOCOL, STATS and BACKENDS
+ *        whose entries hold FAMILY, ADDR, PORT, WEIGHT, FLAGS and STATS.
+ *        Same continuation rule as SVCVIP_CMD_GET_SERVICE. A backend kept
+ *        by a replace keeps its counters.
  *
  * SVCVIP_CMD_LOOKUP (do): what would svcvip do with a first packet?
  *        Request SVCVIP_A_LOOKUP with PROTOCOL, FAMILY, DST_ADDR, DST_PORT
@@ -192,9 +196,25 @@
  * Listeners of multicast group SVCVIP_GENL_MCGRP_EVENTS receive, after each
  * successful change, a message with the command of the change (NEW_SERVICE,
  * REPLACE_SERVICE, SET_SERVICE, DEL_SERVICE, NEW/DEL_FRONTEND,
- * NEW/SET/DEL_BACKEND, SET_CONFIG, FLUSH) and the nests that describe it;
- * service events carry the settings but not the lists. Nothing is built
- * when there is no listener.
+ * NEW/SET/DEL_BACKEND, SET_CONFIG, FLUSH) and the nests that describe it,
+ * in the order of the changes:
+ *    NEW/REPLACE/SET_SERVICE: SVCVIP_A_SERVICE with NAME and every setting
+ *        as it now is (not the lists); DEL_SERVICE: NAME only;
+ *    NEW/DEL_FRONTEND: SVCVIP_A_SERVICE (NAME, PROTOCOL), SVCVIP_A_FRONTEND;
+ *    NEW/SET/DEL_BACKEND: SVCVIP_A_SERVICE (NAME, PROTOCOL),
+ *        SVCVIP_A_BACKEND as it now is (DEL: as it was); a NEW_BACKEND of
+ *        several backends is one event per backend;
+ *    SET_CONFIG: SVCVIP_A_CONFIG, all of it; FLUSH: nothing.
+ * Nothing is built when there is no listener.
+ *
+ * Conntrack
+ * ---------
+ * After a change to a UDP service, its conntrack entries are checked in a
+ * work item: entries translated to a backend the service no longer has, or
+ * to a frontend that is gone, are deleted, and so are untranslated entries
+ * to a frontend whose service now has a usable backend. A client that keeps
+ * its source port then reaches a live backend with its next packet. TCP
+ * and SCTP entries are left to finish (graceful termination).
  */
 
 #ifndef _UAPI_LINUX_SVCVIP_H
