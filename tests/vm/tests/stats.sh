@@ -8,7 +8,12 @@
 
 module_load
 cluster_basic
-in_ns node sysctl -qw net.netfilter.nf_conntrack_acct=1 || die "acct"
+# conntrack's accounting is the reference; its entries must outlive the
+# test on a slow (debug) kernel: UDP entries go after 30 s by default
+in_ns node sysctl -qw net.netfilter.nf_conntrack_acct=1 \
+	net.netfilter.nf_conntrack_udp_timeout=600 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=600 \
+	net.netfilter.nf_conntrack_tcp_timeout_time_wait=600 || die "acct"
 in_ns node "$SVCADM" restore <<'END' || die "restore"
 service add echo proto tcp scheduler rr
 frontend add echo clusterip 10.96.0.10:80
