@@ -14,7 +14,7 @@ echo "$def"
 check "defaults: max-services" grep -q 'max-services 262144' <<<"$def"
 check "defaults: max-backends" grep -q 'max-backends 10000' <<<"$def"
 
-check "set small limits" S config set max-services 3 max-frontends 4 max-backends 2
+check "set small limits" S config set max-services 3 max-frontends 3 max-backends 2
 S restore <<'END' || fail "restore within the limits"
 service add a proto tcp
 frontend add a clusterip 10.96.0.1:80
@@ -40,7 +40,7 @@ expect_refused "4th service" 'service limit reached \(config max-services\)' \
 	service add d proto tcp
 expect_refused "3rd backend" 'backend limit per service reached \(config max-backends\)' \
 	backend add a 10.244.0.13:8080
-expect_refused "5th frontend" 'frontend limit reached \(config max-frontends\)' \
+expect_refused "4th frontend" 'frontend limit reached \(config max-frontends\)' \
 	frontend add b clusterip 10.96.0.4:53
 expect_refused "replace with 3 backends" 'max-backends' \
 	restore --replace <(printf '%s\n' "$before" | sed '/^backend add a 10.244.0.12/a backend add a 10.244.0.13:8080')
@@ -51,7 +51,7 @@ out=$(printf 'backend add b 10.244.0.11:8080\nbackend add b 10.244.0.12:8080\nba
 	S restore 2>&1); rc=$?
 expect_eq "3 backends to b: refused" "$rc" 1
 check "3 backends to b: the third line is named ($out)" \
-	grep -q '10.244.0.13:8080.*max-backends' <<<"$out"
+	grep -q 'line 3: backend limit per service reached' <<<"$out"
 expect_eq "3 backends to b: the first two are there" \
 	"$(S -n service show b | grep -c 'backend ')" 2
 
