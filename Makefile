@@ -13,7 +13,7 @@ export KDIR
 # this machine has it; see make check-debug.
 DEBUG_KERNEL_DIR ?= $(abspath ../shared/kernels/debug)
 
-.PHONY: all module tools testtools unit check check-debug demo lint clean help
+.PHONY: all module tools testtools unit check check-debug demo fuzz lint clean help
 
 all: module tools
 
@@ -43,6 +43,18 @@ check-debug: tools testtools
 demo: all testtools
 	tests/vm/run -- tests/vm/demo
 
+# The netlink fuzzer (tests/fuzz/nlfuzz.py) in a VM, FUZZ_COUNT messages in
+# all; FUZZ_SEED=S repeats a run. make check runs a short round of it.
+FUZZ_COUNT ?= 100000
+fuzz: module
+	@mkdir -p test-results
+	SVCVIP_FUZZ_COUNT=$(FUZZ_COUNT) SVCVIP_FUZZ_SEED=$(FUZZ_SEED) \
+	SVCVIP_FUZZ_LOG=$(CURDIR)/test-results/fuzz.log \
+		tests/vm/run --timeout 7200 --mem 3072 --env T_TIMEOUT=7000 \
+		--rw $(CURDIR)/test-results -- \
+		tests/vm/suite --out $(CURDIR)/test-results/fuzz.tap fuzz
+	@grep -E '^# (rej|acc|[0-9]+ valid|[0-9.]+ s,)' test-results/fuzz.log | cut -c1-400
+
 # checkpatch + sparse over kmod/, both must be clean.
 lint:
 	scripts/lint
@@ -59,5 +71,6 @@ help:
 	@echo "make demo         boot a VM and show svcvip serving a service"
 	@echo "make lint         checkpatch.pl and sparse over kmod/"
 	@echo "make check-debug  VM tests on the KASAN/lockdep debug kernel"
+	@echo "make fuzz         netlink fuzzing in a VM (FUZZ_COUNT, FUZZ_SEED)"
 	@echo "make clean        remove everything built"
 	@echo "variables: KDIR=<kernel build tree> (found: $(KDIR))"
