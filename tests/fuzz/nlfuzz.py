@@ -313,7 +313,8 @@ class Gen:
         r = self.r
         if self.big_ttl and r.random() < 0.2:
             return BIG_NAME
-        return r.choice(NAMES)
+        # a few hot names, so that members added are often there to change
+        return r.choice(NAMES[:3] if r.random() < 0.5 else NAMES)
 
     def proto_of(self, name):
         if self.r.random() < 0.08:
@@ -349,7 +350,7 @@ class Gen:
             if f is not None:
                 kids.insert(1, N(F_FAMILY, "u16", f))
             return nest(t, "frontend", kids)
-        j = r.randint(1, 8)
+        j = r.randint(1, 2) if r.random() < 0.5 else r.randint(1, 8)
         if kind == KIND_CLUSTERIP:
             a = v4(10, 96, 0, j) if fam == AF_INET else v6(P6_CIP, j)
         elif kind == KIND_EXTERNALIP:
@@ -366,10 +367,12 @@ class Gen:
     def backend(self, t=0, full=True):
         r = self.r
         fam = r.choice((AF_INET, AF_INET6))
-        j = r.randint(1, 12)
+        hot = r.random() < 0.5
+        j = r.randint(1, 3) if hot else r.randint(1, 12)
         a = v4(10, 244, 0, j) if fam == AF_INET else v6(P6_POD, j)
         kids = [N(B_FAMILY, "u16", fam), N(B_ADDR, "bin", a),
-                N(B_PORT, "u16", r.choice((8080, 8080, 1, 65535)))]
+                N(B_PORT, "u16", 8080 if hot else
+                  r.choice((8080, 8080, 1, 65535)))]
         if full and r.random() < 0.5:
             kids.append(N(B_WEIGHT, "u32", r.choice((0, 1, 1, 2, 100,
                                                      65535))))
@@ -1268,7 +1271,7 @@ def unshare_net():
 def run_sender(j, seed, count, check, own_netns, timeout, progress):
     res = {"sender": j, "check": check, "netns": own_netns, "sent": 0,
            "accepted": 0, "rejected": 0, "violations": [], "nviol": 0,
-           "noext": {}, "noext_ex": {}, "noext_bad": [], "nnoext_bad": 0, "must": 0,
+           "noext": {}, "noext_ex": {}, "noext_why": {}, "noext_bad": [], "nnoext_bad": 0, "must": 0,
            "hang": None, "reorder": 0, "intr": 0, "errnos": {},
            "mutated": 0, "valid": 0, "t_gen": 0.0, "t_req": 0.0,
            "t_snap": 0.0, "t_check": 0.0, "acc": {}, "size_sum": [0, 0, 0],
@@ -1311,6 +1314,10 @@ def run_sender(j, seed, count, check, own_netns, timeout, progress):
             res["valid"] += 1
         if err == 0:
             res["accepted"] += 1
+            if (m.flags & NLM_F_REQUEST and m.genl is None and
+                    not 0 < m.cmd <= CMD_MAX):
+                violation("accepted-invalid", i, m,
+                          "accepted an unknown command")
             key = CMDS[m.cmd] if 0 <= m.cmd <= CMD_MAX else "?"
             res["acc"][key] = res["acc"].get(key, 0) + 1
             if m.must:
@@ -1325,8 +1332,22 @@ def run_sender(j, seed, count, check, own_netns, timeout, progress):
                 res["must"] += 1
             if not ext:
                 res["noext"][key] = res["noext"].get(key, 0) + 1
-                if res["noext"][key] == 1:
-                    res["noext_ex"][key] = m.label()[:200]
+                # why: the genetlink core refuses the command or its
+                # flags; the genl header is cut short; a dump's .start
+                # refuses it (on Linux 6.1 .start gets no extack)
+                if err == errno.EOPNOTSUPP:
+                    why = "genl core, unknown command or wrong dump flag"
+                elif m.genl is not None:
+                    why = "genl header too short"
+                elif m.cmd in DUMP_CMDS and \
+                        m.flags & NLM_F_DUMP == NLM_F_DUMP:
+                    why = "dump start"
+                else:
+                    why = "other"
+                res["noext_why"][why] = res["noext_why"].get(why, 0) + 1
+                if why == "other" and len(res["noext_ex"]) < 10:
+                    res["noext_ex"]["%s #%d" % (key, i)] = \
+                        m.label()[:200] + " " + body[:200].hex()
                 # a state-changing request, framed right, with a bad
                 # attribute: the ABI promises an extack message
                 if (m.cmd in STATE_CMDS and m.must and m.genl is None and
@@ -1494,6 +1515,7 @@ def main(argv):
            "t_check": 0.0}
     noext = {}
     noext_ex = {}
+    noext_why = {}
     acc = {}
     errnos = {}
     hangs = []
@@ -1511,7 +1533,9 @@ def main(argv):
         for k, v in r["noext"].items():
             noext[k] = noext.get(k, 0) + v
         for k, v in r["noext_ex"].items():
-            noext_ex.setdefault(k, v)
+            noext_ex.setdefault("sender %d %s" % (j, k), v)
+        for k, v in r["noext_why"].items():
+            noext_why[k] = noext_why.get(k, 0) + v
         for k, v in r["errnos"].items():
             errnos[k] = errnos.get(k, 0) + v
         if r["hang"]:
@@ -1559,8 +1583,11 @@ def main(argv):
         print("# rejections without extack, by command/errno: " + ", ".join(
             "%s %d" % kv for kv in sorted(noext.items(),
                                           key=lambda kv: -kv[1])))
+        print("# rejections without extack, by cause: " + ", ".join(
+            "%s %d" % kv for kv in sorted(noext_why.items(),
+                                          key=lambda kv: -kv[1])))
         for k in sorted(noext_ex):
-            print("#   e.g. %s: %s" % (k, noext_ex[k]))
+            print("#   cause other: %s: %s" % (k, noext_ex[k]))
     print("# rejections by command/errno: " + ", ".join(
         "%s %d" % kv for kv in sorted(errnos.items(),
                                       key=lambda kv: -kv[1])[:30]))
