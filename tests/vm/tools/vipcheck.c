@@ -115,7 +115,7 @@ static const char usage_connect[] =
 "  connect --proto tcp|udp|sctp --addr A --port P [--count N=1]\n"
 "        [--timeout-ms T=2000] [--sport S] [--src ADDR] [--payload B=0]\n"
 "        [--parallel K=1] [--interval-ms I=0] [--rst] [--sctp-rto-ms R]\n"
-"        [--sport-list F] [-v|--verbose]\n"
+"        [--sport-list F] [-v|--verbose] [--stamp]\n"
 "    N independent attempts, by K concurrent workers taking the next attempt\n"
 "    number from a shared counter; each worker pauses I ms between its own\n"
 "    attempts. Each attempt has a fresh socket (bound to --src and/or --sport\n"
@@ -148,6 +148,10 @@ static const char usage_connect[] =
 "      timeout N\n"
 "      error N\n"
 "      elapsed_ms MS            wall time of all N attempts\n"
+"    --stamp: each -v attempt line ends with `at T sport S STAGE`: T the\n"
+"      attempt's start (CLOCK_REALTIME, ms since the epoch), S its source\n"
+"      port (0 if it never got one) and STAGE where it ended: connect (TCP/\n"
+"      SCTP handshake), read (answer), or udp.\n"
 "    SIGTERM/SIGINT: no new attempts; the summary covers those made.\n"
 "    Exit 0 iff all N attempts are ok, else 1.\n";
 
@@ -291,6 +295,14 @@ static int64_t mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(long ms)
@@ -483,7 +495,7 @@ struct cfg {
 	const char *sport_list;
 	long port, count, timeout_ms, sport, payload, parallel, interval_ms;
 	long duration_ms, threads, echo_timeout_ms, sctp_rto_ms;
-	int daemon, verbose, rst;
+	int daemon, verbose, rst, stamp;
 	/* derived */
 	struct sockaddr_storage dst, src;
 	socklen_t dstlen, srclen;
@@ -530,6 +542,7 @@ static const struct optdef optdefs[] = {
 	{ "rst", 0, O_FLAG, C_CONNECT, OFF(rst), 0, 0 },
 	{ "sport-list", 0, O_STR, C_CONNECT, OFF(sport_list), 0, 0 },
 	{ "verbose", 'v', O_FLAG, CLIENTS, OFF(verbose), 0, 0 },
+	{ "stamp", 0, O_FLAG, C_CONNECT, OFF(stamp), 0, 0 },
 };
 #define NOPTS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -1090,7 +1103,23 @@ struct result {
 	char name[128];
 	char peer[INET6_ADDRSTRLEN + 16];
 	int pport;
+	int sport;		/* --stamp: local port, stage */
+	const char *stage;
 };
+
+static int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t l = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &l) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
 
 static int classify(struct result *r, int e)
 {
@@ -1188,8 +1217,10 @@ static int stream_connect(const struct cfg *c, int sport, int64_t deadline, stru
 		sctp_tune(fd, c->sctp_rto_ms);
 	if (bind_source(c, fd, sport, 0) < 0)
 		goto fail_errno;
+	r->stage = "connect";
 	if (connect(fd, (struct sockaddr *)&c->dst, c->dstlen) < 0 && errno != EINPROGRESS)
 		goto fail_errno;
+	r->sport = local_port(fd);
 	re = wait_ev(fd, POLLOUT, deadline);
 	if (re == 0) {
 		close(fd);
@@ -1310,6 +1341,7 @@ static void attempt_stream(const struct cfg *c, int sport, struct worker *w, str
 
 	if (fd < 0)
 		return;
+	r->stage = "read";
 	if (read_identity(fd, deadline, r) == 0 &&
 	    (c->payload == 0 || exchange(fd, c, w, deadline, r) == 0))
 		r->kind = RES_OK;
@@ -1342,6 +1374,7 @@ static void attempt_udp(const struct cfg *c, int sport, struct worker *w, struct
 		classify(r, errno);
 		goto out;
 	}
+	r->sport = local_port(fd);
 	if (send(fd, g_udpreq, reqlen, 0) < 0) {
 		classify(r, errno);
 		goto out;
@@ -1398,9 +1431,10 @@ static void *worker_main(void *arg)
 	for (;;) {
 		long i = atomic_fetch_add(&g_next, 1);
 		struct result r;
-		int64_t t0;
+		int64_t t0, start_ms;
 		long ms;
 		int sport;
+		char stamp[96] = "";
 
 		if (i >= c->count || g_stop)
 			break;	/* SIGTERM: stop, report what was done */
@@ -1411,12 +1445,17 @@ static void *worker_main(void *arg)
 		r.kind = RES_ERROR;
 		r.err = "EUNKNOWN";
 		t0 = mono_us();
+		start_ms = real_ms();
 		sport = c->sports ? (int)c->sports[i] : (int)c->sport;
 		if (c->proto == IPPROTO_UDP)
 			attempt_udp(c, sport, w, &r);
 		else
 			attempt_stream(c, sport, w, &r);
 		ms = (long)((mono_us() - t0) / 1000);
+		if (c->stamp)
+			snprintf(stamp, sizeof(stamp), " at %lld sport %d %s",
+				 (long long)start_ms, r.sport,
+				 c->proto == IPPROTO_UDP ? "udp" : r.stage ? r.stage : "connect");
 		w->n[r.kind]++;
 		if (r.kind == RES_OK) {
 			table_add(&w->names, r.name, 1);
@@ -1426,16 +1465,17 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&g_outlock);
 			switch (r.kind) {
 			case RES_OK:
-				printf("attempt %ld ok %s %s %d %ld\n", i, r.name, r.peer, r.pport, ms);
+				printf("attempt %ld ok %s %s %d %ld%s\n", i, r.name, r.peer, r.pport,
+				       ms, stamp);
 				break;
 			case RES_REFUSED:
-				printf("attempt %ld refused %ld\n", i, ms);
+				printf("attempt %ld refused %ld%s\n", i, ms, stamp);
 				break;
 			case RES_TIMEOUT:
-				printf("attempt %ld timeout %ld\n", i, ms);
+				printf("attempt %ld timeout %ld%s\n", i, ms, stamp);
 				break;
 			default:
-				printf("attempt %ld error %s %ld\n", i, r.err, ms);
+				printf("attempt %ld error %s %ld%s\n", i, r.err, ms, stamp);
 			}
 			fflush(stdout);	/* a test may follow the progress */
 			pthread_mutex_unlock(&g_outlock);
