@@ -1,6 +1,8 @@
 # rmmod while services exist and TCP, UDP and SCTP traffic flows through
-# them, in two netns at once: no splat (the suite scans dmesg), and the
-# module loads again and serves at once.
+# them, in two netns at once: new connections in loops, a TCP connection
+# and a UDP stream (one source port, like a DNS resolver's) held open, all
+# running and answered up to the unload. No splat (the suite scans dmesg),
+# and the module loads again and serves at once.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 module_load
@@ -32,17 +34,26 @@ in_ns client "$VIPCHECK" connect --proto tcp --addr fd00:96::10 --port 80 \
 	--count 100000 --timeout-ms 500 > "$logs/tcp6" 2>&1 &
 in_ns client "$VIPCHECK" hold --proto tcp --addr 10.96.0.10 --port 80 \
 	--interval-ms 50 --until-file "$stop" > "$logs/hold" 2>&1 &
+in_ns client "$VIPCHECK" udpstream --addr 10.96.0.10 --port 80 --sport 40053 \
+	--interval-ms 50 --until-file "$stop" > "$logs/stream" 2>&1 &
 sleep 3
+expect_eq "6 clients running at the unload (4 loops, a TCP hold, a UDP stream)" \
+	"$(pgrep -fc "$VIPCHECK (connect|hold|udpstream)")" 6
 check "rmmod under traffic" rmmod svcvip
 sleep 2
 touch "$stop"
 pkill -f 'vipcheck connect'
 wait
-for f in tcp udp sctp tcp6; do
+for f in tcp udp sctp tcp6 hold stream; do
 	echo "$f: $(tr '\n' ' ' < "$logs/$f")"
 done
-ok_before=$(awk '$1 == "ok" { print $2 }' "$logs/tcp")
-echo "tcp connections answered before the unload: ${ok_before:-?}"
+for f in tcp udp sctp tcp6; do
+	expect_range "$f connections answered before the unload" \
+		"$(stat_of "$(cat "$logs/$f")" ok)" 1 100000
+done
+check "the TCP connection was held open" grep -q '^connected ' "$logs/hold"
+expect_range "the UDP stream was answered" \
+	"$(stat_of "$(cat "$logs/stream")" answered)" 1 100000
 
 check "module loads again" insmod "$SVCVIP_KO"
 table | in_ns node "$SVCADM" restore || fail "restore after reload"
