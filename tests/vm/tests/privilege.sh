@@ -7,10 +7,11 @@ module_load
 name='[1,"str","default/web:http"]'
 fe='[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]'
 be='[[1,"u16",2],[2,"bin","0a00000b"],[3,"u16",8080]]'
-cmds=(NEW_SERVICE SET_SERVICE DEL_SERVICE NEW_FRONTEND DEL_FRONTEND
-      NEW_BACKEND SET_BACKEND DEL_BACKEND FLUSH SET_CONFIG)
+cmds=(NEW_SERVICE REPLACE_SERVICE SET_SERVICE DEL_SERVICE NEW_FRONTEND
+      DEL_FRONTEND NEW_BACKEND SET_BACKEND DEL_BACKEND FLUSH SET_CONFIG)
 declare -A msgs=(
 	[NEW_SERVICE]="[[2,\"nest\",[$name,[2,\"u8\",6]]]]"
+	[REPLACE_SERVICE]="[[2,\"nest\",[$name,[2,\"u8\",6]]]]"
 	[SET_SERVICE]="[[2,\"nest\",[$name,[3,\"u8\",1]]]]"
 	[DEL_SERVICE]="[[2,\"nest\",[$name]]]"
 	[NEW_FRONTEND]="[[2,\"nest\",[$name]],[3,\"nest\",$fe]]"
@@ -60,9 +61,23 @@ check "userns+netns may change its own table" \
 	unshare -Urn "$SVCADM" service add mine proto tcp
 expect_eq "init netns unchanged by it" "$(svcadm save)" "$before"
 
+# No command names another netns: a socket reads and changes only the
+# table of the netns it was opened in, whoever opens it.
+ip netns add other
+expect_eq "another netns sees no service" \
+	"$(ip netns exec other "$SVCADM" save | grep -c '^service')" 0
+check_fails "another netns cannot show the service by name" 'no such service' \
+	ip netns exec other "$SVCADM" service show default/web:http
+check_fails "another netns cannot delete it" 'no such service' \
+	ip netns exec other "$SVCADM" service del default/web:http
+check_fails "unshare -Urn cannot see it either" 'no such service' \
+	unshare -Urn "$SVCADM" service show default/web:http
+expect_eq "init netns unchanged by the other netns" "$(svcadm save)" "$before"
+ip netns delete other
+
 # and root may send each of them (in an order where each one applies)
 svcadm flush
-for c in NEW_SERVICE SET_SERVICE NEW_FRONTEND NEW_BACKEND SET_BACKEND \
+for c in NEW_SERVICE REPLACE_SERVICE SET_SERVICE NEW_FRONTEND NEW_BACKEND SET_BACKEND \
 	 DEL_BACKEND DEL_FRONTEND SET_CONFIG DEL_SERVICE FLUSH; do
 	echo "$c ${msgs[$c]}"
 done > "$batch"
