@@ -151,6 +151,49 @@ pod_create() {
 	ip -n "$node" -6 route add "$v6/128" dev "$hv"
 }
 
+# pods_create NODE POD,V4,V6 ...: pod_create for several pods in N + 3
+# processes instead of ~18 per pod (an exec costs 0.1-0.5 s in TCG)
+pods_create() {
+	local node=$1 dir spec pod v4 v6
+	shift
+	dir=$(mktemp -d) || die "pods: mktemp"
+	: > "$dir/root"
+	: > "$dir/node"
+	for spec; do
+		IFS=, read -r pod v4 v6 <<<"$spec"
+		echo "netns add $pod" >> "$dir/root"
+	done
+	for spec; do
+		IFS=, read -r pod v4 v6 <<<"$spec"
+		echo "link add v-$pod netns $node type veth peer name eth0 netns $pod" \
+			>> "$dir/root"
+		cat >> "$dir/node" <<-END
+		link set v-$pod up
+		addr add 10.244.0.1/32 dev v-$pod
+		addr add fd00:244::1/128 dev v-$pod nodad
+		route add $v4/32 dev v-$pod
+		route add $v6/128 dev v-$pod
+		END
+		cat > "$dir/pod.$pod" <<-END
+		link set lo up
+		link set eth0 up
+		addr add $v4/32 dev eth0
+		addr add $v6/128 dev eth0 nodad
+		route add 10.244.0.1 dev eth0
+		route add default via 10.244.0.1 dev eth0
+		route add fd00:244::1/128 dev eth0
+		route add ::/0 via fd00:244::1 dev eth0
+		END
+	done
+	ip -batch "$dir/root" || die "pods: netns and veths"
+	for spec; do
+		IFS=, read -r pod v4 v6 <<<"$spec"
+		ip -n "$pod" -batch "$dir/pod.$pod" || die "pod $pod"
+	done
+	ip -n "$node" -batch "$dir/node" || die "pods on $node"
+	rm -rf "$dir"
+}
+
 # serve NETNS PROTO PORT NAME: a vipcheck server answering with NAME
 serve() {
 	ip netns exec "$1" "$VIPCHECK" serve --proto "$2" --port "$3" \
