@@ -74,15 +74,13 @@ while read -r w1 _ w3 w4 _; do
 done <<<"$out"
 expect_eq "affinity refreshed by each connection: both spaced connections reach n1a ($(( $(date +%s) - t0 )) s)" \
 	"$got" "ok:n1a ok:n1a "
-out=$(in_ns node1 "$SVCADM" -n lookup tcp $VIP:80 from 192.168.0.100:$S_B 2>&1)
-check "affinity: lookup for port $S_B says reason affinity, backend n1a" \
-	grep -qzE 'reason affinity.*backend 10\.244\.1\.11:8080' <<<"$out"
+expect_lookup "affinity: lookup for port $S_B says reason affinity, backend n1a" \
+	'reason affinity.*backend 10\.244\.1\.11:8080' tcp $VIP:80 from 192.168.0.100:$S_B
 
 # expiry
 sleep $((TMO + 2))
-out=$(in_ns node1 "$SVCADM" -n lookup tcp $VIP:80 from 192.168.0.100:$S_B 2>&1)
-check "after $((TMO + 2)) s idle: lookup says reason scheduler, backend n1b" \
-	grep -qzE 'reason scheduler.*backend 10\.244\.1\.12:8080' <<<"$out"
+expect_lookup "after $((TMO + 2)) s idle: lookup says reason scheduler, backend n1b" \
+	'reason scheduler.*backend 10\.244\.1\.12:8080' tcp $VIP:80 from 192.168.0.100:$S_B
 expect_vc "after $((TMO + 2)) s idle: port $S_B goes to n1b again" ok n1b - \
 	ext --proto tcp --addr $VIP --port 80 --sport $S_B $ONE
 expect_vc "new entry: port $S_A (scheduler: n1a) now reaches n1b" ok n1b - \
@@ -115,8 +113,7 @@ sleep 3
 expect_vc "timeout 2: after 3 s idle, port $S_A is scheduled again (n1a)" ok n1a - \
 	ext --proto tcp --addr $VIP --port 80 --sport $S_A $ONE
 sleep 3
-out=$(in_ns node1 "$SVCADM" -n lookup tcp $VIP:80 from 192.168.0.100:$S_B 2>&1)
-check "timeout 2: 3 s after the last connection, lookup says reason scheduler, backend n1b" \
-	grep -qzE 'reason scheduler.*backend 10\.244\.1\.12:8080' <<<"$out"
+expect_lookup "timeout 2: 3 s after the last connection, lookup says reason scheduler, backend n1b" \
+	'reason scheduler.*backend 10\.244\.1\.12:8080' tcp $VIP:80 from 192.168.0.100:$S_B
 expect_vc "timeout 2: port $S_B goes to n1b" ok n1b - \
 	ext --proto tcp --addr $VIP --port 80 --sport $S_B $ONE

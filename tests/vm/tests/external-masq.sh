@@ -39,8 +39,8 @@ END
 
 expect_vc "hairpin via cluster IP: n1a sees node1 (10.244.1.1)" ok n1a \
 	"n1a=10.244.1.1" n1a --proto tcp --addr 10.96.7.1 --port 80 $OK
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 10.96.7.1:80 from 10.244.1.11 2>&1)
-check "hairpin: lookup says masquerade hairpin" grep -qx 'masquerade hairpin' <<<"$out"
+expect_lookup "hairpin: lookup says masquerade hairpin" \
+	'masquerade hairpin' tcp 10.96.7.1:80 from 10.244.1.11
 expect_vc "hairpin via NodePort, policy local: n1a sees node1 (10.244.1.1)" ok n1a \
 	"n1a=10.244.1.1" n1a --proto tcp --addr 192.168.0.1 --port 30701 $OK
 expect_vc "hairpin only when chosen itself: n1b sees n1a's own address" ok \
@@ -50,8 +50,8 @@ expect_vc "hairpin only when chosen itself: n1b sees n1a's own address" ok \
 in_ns node1 "$SVCADM" config set masquerade-all on || fail "masquerade-all on" "refused"
 expect_vc "masquerade-all: pod -> cluster IP masqueraded" ok n1b "n1b=10.244.1.1" c1 \
 	--proto tcp --addr 10.96.7.3 --port 80 $OK
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 10.96.7.3:80 from 10.244.1.100 2>&1)
-check "masquerade-all: lookup says masquerade all" grep -qx 'masquerade all' <<<"$out"
+expect_lookup "masquerade-all: lookup says masquerade all" \
+	'masquerade all' tcp 10.96.7.3:80 from 10.244.1.100
 expect_vc "masquerade-all: external -> NodePort policy local masqueraded" ok n1b \
 	"n1b=10.244.1.1" ext --proto tcp --addr 192.168.0.1 --port 30703 $OK
 expect_vc "masquerade-all: pod of node2 -> node1 NodePort policy local masqueraded" ok \
@@ -67,17 +67,14 @@ expect_vc "cluster-cidrs set: external -> cluster IP masqueraded" ok n1b \
 in_ns node1 "$SVCADM" config set cluster-cidrs none || fail "cluster-cidrs none" "refused"
 expect_vc "cluster-cidrs none: external -> cluster IP not masqueraded" ok n1b \
 	"n1b=192.168.0.100" ext --proto tcp --addr 10.96.7.3 --port 80 $OK
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 10.96.7.3:80 from 192.168.0.100 2>&1)
-check "cluster-cidrs none: lookup says masquerade none" grep -qx 'masquerade none' <<<"$out"
+expect_lookup "cluster-cidrs none: lookup says masquerade none" \
+	'masquerade none' tcp 10.96.7.3:80 from 192.168.0.100
 cluster_config
 
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 192.168.0.1:30704 from 10.244.2.100 2>&1)
-check "local-cidrs set: node2's pod -> node1 NodePort policy local, no local backend: drop" \
-	grep -qzE 'verdict drop.*reason no-local-backends' <<<"$out"
+expect_lookup "local-cidrs set: node2's pod -> node1 NodePort policy local, no local backend: drop" \
+	'verdict drop.*reason no-local-backends' tcp 192.168.0.1:30704 from 10.244.2.100
 in_ns node1 "$SVCADM" config set local-cidrs none || fail "local-cidrs none" "refused"
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 192.168.0.1:30704 from 10.244.2.100 2>&1)
-check "local-cidrs none: node2's pod counts as a pod: dnat to n2a, not masqueraded" \
-	grep -qzE 'verdict dnat.*backend 10\.244\.2\.11:8080.*masquerade none' <<<"$out"
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 192.168.0.1:30704 from 192.168.0.100 2>&1)
-check "local-cidrs none: external client still dropped (no local backend)" \
-	grep -qzE 'verdict drop.*reason no-local-backends' <<<"$out"
+expect_lookup "local-cidrs none: node2's pod counts as a pod: dnat to n2a, not masqueraded" \
+	'verdict dnat.*backend 10\.244\.2\.11:8080.*masquerade none' tcp 192.168.0.1:30704 from 10.244.2.100
+expect_lookup "local-cidrs none: external client still dropped (no local backend)" \
+	'verdict drop.*reason no-local-backends' tcp 192.168.0.1:30704 from 192.168.0.100

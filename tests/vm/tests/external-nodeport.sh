@@ -60,22 +60,19 @@ expect_vc "127.0.0.1 is not a NodePort address (host process answers)" ok \
 	node1-host - node1 --proto tcp --addr 127.0.0.1 --port 30080 $OK
 expect_vc "::1 is not a NodePort address (host process answers)" ok \
 	node1-host - node1 --proto tcp --addr ::1 --port 30080 $OK
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 127.0.0.1:30080 2>&1)
-check "lookup 127.0.0.1:30080 says verdict none" grep -qx 'verdict none' <<<"$out"
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 192.168.0.1:30080 from 192.168.0.100 2>&1)
-check "lookup 192.168.0.1:30080 from ext says dnat, masquerade external" \
-	grep -qzE 'verdict dnat.*masquerade external' <<<"$out"
+expect_lookup "lookup 127.0.0.1:30080 says verdict none" \
+	'verdict none' tcp 127.0.0.1:30080
+expect_lookup "lookup 192.168.0.1:30080 from ext says dnat, masquerade external" \
+	'verdict dnat.*masquerade external' tcp 192.168.0.1:30080 from 192.168.0.100
 # an address that is not the node's: not a NodePort (node1 routes it on)
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 10.244.2.11:30080 from 192.168.0.100 2>&1)
-check "lookup of a non-node address:30080 says verdict none" \
-	grep -qx 'verdict none' <<<"$out"
+expect_lookup "lookup of a non-node address:30080 says verdict none" \
+	'verdict none' tcp 10.244.2.11:30080 from 192.168.0.100
 
 # family ipv4 only
 expect_vc "family ipv4 NodePort answers on IPv4" ok n1a "n1a=10.244.1.1" ext \
 	--proto tcp --addr 192.168.0.1 --port 30070 $OK
-out=$(in_ns node1 "$SVCADM" -n lookup tcp '[fd00:192::1]:30070' from fd00:192::100 2>&1)
-check "family ipv4 NodePort: lookup on IPv6 says verdict none" \
-	grep -qx 'verdict none' <<<"$out"
+expect_lookup "family ipv4 NodePort: lookup on IPv6 says verdict none" \
+	'verdict none' tcp '[fd00:192::1]:30070' from fd00:192::100
 
 # external-policy local, node itself: cluster set (n2a on node2 only),
 # masqueraded; the node's source for its own pod-gateway address would
@@ -95,9 +92,9 @@ expect_vc "IPv6 policy local via node2: n2a, source preserved" ok n2a \
 	"n2a=fd00:192::100" ext --proto tcp --addr fd00:192::2 --port 30090 $OK
 expect_vc "IPv6 policy local, from c2 to node1: n1a, source preserved" ok n1a \
 	"n1a=fd00:244:2::100" c2 --proto tcp --addr fd00:192::1 --port 30090 $OK
-out=$(in_ns node1 "$SVCADM" -n lookup tcp '[fd00:192::1]:30090' from fd00:192::100 2>&1)
-check "IPv6 policy local lookup: dnat to n1a, masquerade none" \
-	grep -qzE 'verdict dnat.*backend \[fd00:244:1::11\]:8080.*masquerade none' <<<"$out"
+expect_lookup "IPv6 policy local lookup: dnat to n1a, masquerade none" \
+	'verdict dnat.*backend \[fd00:244:1::11\]:8080.*masquerade none' \
+	tcp '[fd00:192::1]:30090' from fd00:192::100
 
 # nodeport-addresses: only the LAN addresses
 in_ns node1 "$SVCADM" config set nodeport-addresses 192.168.0.0/24,fd00:192::/64 ||
@@ -110,9 +107,8 @@ expect_vc "nodeport-addresses LAN: 10.244.1.1 no longer (host process answers)" 
 	node1-host - ext --proto tcp --addr 10.244.1.1 --port 30080 $OK
 expect_vc "nodeport-addresses LAN: fd00:244:1::1 no longer (host process answers)" ok \
 	node1-host - ext --proto tcp --addr fd00:244:1::1 --port 30080 $OK
-out=$(in_ns node1 "$SVCADM" -n lookup tcp 10.244.1.1:30080 from 192.168.0.100 2>&1)
-check "nodeport-addresses LAN: lookup 10.244.1.1 says verdict none" \
-	grep -qx 'verdict none' <<<"$out"
+expect_lookup "nodeport-addresses LAN: lookup 10.244.1.1 says verdict none" \
+	'verdict none' tcp 10.244.1.1:30080 from 192.168.0.100
 expect_vc "nodeport-addresses on node1 only: node2's 10.244.2.1 still a NodePort" ok \
 	"n1a n2a" "n1a=192.168.0.2 n2a=10.244.2.1" ext --proto tcp --addr 10.244.2.1 \
 	--port 30080 $OK

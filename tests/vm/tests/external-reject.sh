@@ -56,13 +56,10 @@ for proto in tcp udp; do
 			node1 --proto $proto --addr 192.168.0.1 --port $np $REJ
 		expect_vc "$proto policy $pol, LB from c2 (node2 decides): rejected" refused - - \
 			c2 --proto $proto --addr 203.0.113.$((44 + i)) --port $p $REJ
-		out=$(in_ns node1 "$SVCADM" -n lookup $proto 192.168.0.1:$np from 192.168.0.100 2>&1)
-		check "$proto policy $pol: lookup nodeport says reject, no-backends" \
-			grep -qzE 'verdict reject.*reason no-backends' <<<"$out"
-		out=$(in_ns node1 "$SVCADM" -n lookup $proto 203.0.113.$((44 + i)):$p \
-			from 192.168.0.100 2>&1)
-		check "$proto policy $pol: lookup LB says reject, no-backends" \
-			grep -qzE 'verdict reject.*reason no-backends' <<<"$out"
+		expect_lookup "$proto policy $pol: lookup nodeport says reject, no-backends" \
+			'verdict reject.*reason no-backends' $proto 192.168.0.1:$np from 192.168.0.100
+		expect_lookup "$proto policy $pol: lookup LB says reject, no-backends" \
+			'verdict reject.*reason no-backends' $proto 203.0.113.$((44 + i)):$p from 192.168.0.100
 	done
 done
 
