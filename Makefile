@@ -37,7 +37,8 @@ unit:
 check: all testtools
 	tests/check
 
-# The same VM suite on the debug kernel (about 2 h; not part of CI).
+# The same VM suite on the debug kernel (about 2 h; CI runs only the subset
+# below, and only where the debug kernel is present).
 check-debug: tools testtools
 	tests/check-debug "$(DEBUG_KERNEL_DIR)"
 

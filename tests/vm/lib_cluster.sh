@@ -315,14 +315,19 @@ OK="--count 3 --parallel 3 --timeout-ms 8000"
 DROP="--count 2 --parallel 2 --timeout-ms 1000"
 REJ="--count 2 --parallel 2 --timeout-ms 3000"
 
-# expect_lookup LABEL ERE ARGS...: `svcadm -n lookup ARGS` on node1 (the
-# what-if for a first packet) prints lines matching ERE, which may span
-# lines ('verdict drop.*reason source-range')
+# expect_lookup [-x] LABEL ERE ARGS...: `svcadm -n lookup ARGS` on node1
+# (the what-if for a first packet) prints lines matching ERE, which may span
+# lines ('verdict drop.*reason source-range'); with -x, ERE is one whole line
 expect_lookup() {
-	local label=$1 re=$2 out
+	local mode=-qzE label re out
+	if [ "$1" = -x ]; then
+		mode=-qxE
+		shift
+	fi
+	label=$1 re=$2
 	shift 2
 	out=$(in_ns node1 "$SVCADM" -n lookup "$@" 2>&1)
-	if grep -qzE -- "$re" <<<"$out"; then
+	if grep "$mode" -- "$re" <<<"$out"; then
 		pass "$label"
 	else
 		fail "$label" "lookup $* said: $(tr '\n' ' ' <<<"$out")"

@@ -43,7 +43,7 @@ for src in 192.168.0.102 192.168.0.104; do
 done
 expect_lookup "LB lookup from outside the ranges: drop, source-range" \
 	'verdict drop.*reason source-range' tcp 203.0.113.50:80 from 192.168.0.102
-expect_lookup "LB lookup from inside the ranges: dnat" \
+expect_lookup -x "LB lookup from inside the ranges: dnat" \
 	'verdict dnat' tcp 203.0.113.50:80 from 192.168.0.101
 expect_vc "LB from a pod outside the ranges (c1): dropped" timeout - - c1 \
 	--proto tcp --addr 203.0.113.50 --port 80 $DROP

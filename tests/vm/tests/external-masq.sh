@@ -39,7 +39,7 @@ END
 
 expect_vc "hairpin via cluster IP: n1a sees node1 (10.244.1.1)" ok n1a \
 	"n1a=10.244.1.1" n1a --proto tcp --addr 10.96.7.1 --port 80 $OK
-expect_lookup "hairpin: lookup says masquerade hairpin" \
+expect_lookup -x "hairpin: lookup says masquerade hairpin" \
 	'masquerade hairpin' tcp 10.96.7.1:80 from 10.244.1.11
 expect_vc "hairpin via NodePort, policy local: n1a sees node1 (10.244.1.1)" ok n1a \
 	"n1a=10.244.1.1" n1a --proto tcp --addr 192.168.0.1 --port 30701 $OK
@@ -50,7 +50,7 @@ expect_vc "hairpin only when chosen itself: n1b sees n1a's own address" ok \
 in_ns node1 "$SVCADM" config set masquerade-all on || fail "masquerade-all on" "refused"
 expect_vc "masquerade-all: pod -> cluster IP masqueraded" ok n1b "n1b=10.244.1.1" c1 \
 	--proto tcp --addr 10.96.7.3 --port 80 $OK
-expect_lookup "masquerade-all: lookup says masquerade all" \
+expect_lookup -x "masquerade-all: lookup says masquerade all" \
 	'masquerade all' tcp 10.96.7.3:80 from 10.244.1.100
 expect_vc "masquerade-all: external -> NodePort policy local masqueraded" ok n1b \
 	"n1b=10.244.1.1" ext --proto tcp --addr 192.168.0.1 --port 30703 $OK
@@ -67,7 +67,7 @@ expect_vc "cluster-cidrs set: external -> cluster IP masqueraded" ok n1b \
 in_ns node1 "$SVCADM" config set cluster-cidrs none || fail "cluster-cidrs none" "refused"
 expect_vc "cluster-cidrs none: external -> cluster IP not masqueraded" ok n1b \
 	"n1b=192.168.0.100" ext --proto tcp --addr 10.96.7.3 --port 80 $OK
-expect_lookup "cluster-cidrs none: lookup says masquerade none" \
+expect_lookup -x "cluster-cidrs none: lookup says masquerade none" \
 	'masquerade none' tcp 10.96.7.3:80 from 192.168.0.100
 cluster_config
 

@@ -60,18 +60,18 @@ expect_vc "127.0.0.1 is not a NodePort address (host process answers)" ok \
 	node1-host - node1 --proto tcp --addr 127.0.0.1 --port 30080 $OK
 expect_vc "::1 is not a NodePort address (host process answers)" ok \
 	node1-host - node1 --proto tcp --addr ::1 --port 30080 $OK
-expect_lookup "lookup 127.0.0.1:30080 says verdict none" \
+expect_lookup -x "lookup 127.0.0.1:30080 says verdict none" \
 	'verdict none' tcp 127.0.0.1:30080
 expect_lookup "lookup 192.168.0.1:30080 from ext says dnat, masquerade external" \
 	'verdict dnat.*masquerade external' tcp 192.168.0.1:30080 from 192.168.0.100
 # an address that is not the node's: not a NodePort (node1 routes it on)
-expect_lookup "lookup of a non-node address:30080 says verdict none" \
+expect_lookup -x "lookup of a non-node address:30080 says verdict none" \
 	'verdict none' tcp 10.244.2.11:30080 from 192.168.0.100
 
 # family ipv4 only
 expect_vc "family ipv4 NodePort answers on IPv4" ok n1a "n1a=10.244.1.1" ext \
 	--proto tcp --addr 192.168.0.1 --port 30070 $OK
-expect_lookup "family ipv4 NodePort: lookup on IPv6 says verdict none" \
+expect_lookup -x "family ipv4 NodePort: lookup on IPv6 says verdict none" \
 	'verdict none' tcp '[fd00:192::1]:30070' from fd00:192::100
 
 # external-policy local, node itself: cluster set (n2a on node2 only),
@@ -107,7 +107,7 @@ expect_vc "nodeport-addresses LAN: 10.244.1.1 no longer (host process answers)" 
 	node1-host - ext --proto tcp --addr 10.244.1.1 --port 30080 $OK
 expect_vc "nodeport-addresses LAN: fd00:244:1::1 no longer (host process answers)" ok \
 	node1-host - ext --proto tcp --addr fd00:244:1::1 --port 30080 $OK
-expect_lookup "nodeport-addresses LAN: lookup 10.244.1.1 says verdict none" \
+expect_lookup -x "nodeport-addresses LAN: lookup 10.244.1.1 says verdict none" \
 	'verdict none' tcp 10.244.1.1:30080 from 192.168.0.100
 expect_vc "nodeport-addresses on node1 only: node2's 10.244.2.1 still a NodePort" ok \
 	"n1a n2a" "n1a=192.168.0.2 n2a=10.244.2.1" ext --proto tcp --addr 10.244.2.1 \

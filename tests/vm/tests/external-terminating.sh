@@ -26,7 +26,7 @@ MANY="--count 8 --parallel 4 --timeout-ms 8000"
 
 expect_vc "only terminating backends: used (cluster IP from c1)" ok "n1a n2a" \
 	"n1a=10.244.1.100 n2a=10.244.1.100" c1 --proto tcp --addr 10.96.6.1 --port 80 $MANY
-expect_lookup "only terminating backends: lookup says dnat" \
+expect_lookup -x "only terminating backends: lookup says dnat" \
 	'verdict dnat' tcp 10.96.6.1:80 from 10.244.1.100
 cluster_apply <<'END'
 backend add term 10.244.2.12:8080 @n2b
