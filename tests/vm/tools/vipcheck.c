@@ -1111,14 +1111,13 @@ static int local_port(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t l = sizeof(ss);
+	char a[INET6_ADDRSTRLEN];
+	int port;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &l) < 0)
 		return 0;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return 0;
+	fmt_addr((struct sockaddr *)&ss, a, sizeof(a), &port);
+	return port;
 }
 
 static int classify(struct result *r, int e)
