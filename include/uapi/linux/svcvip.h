@@ -104,6 +104,8 @@
  *        SVCVIP_INFO_A_ABI_VERSION: NLA_U32, SVCVIP_GENL_VERSION
  *        SVCVIP_INFO_A_SERVICES, _FRONTENDS, _BACKENDS: NLA_U32, counts in
  *                                                      the caller's netns
+ *        SVCVIP_INFO_A_GENERATION: NLA_U64, changes with every change to
+ *               the netns's table or config (a cheap drift check)
  *
  * SVCVIP_CMD_NEW_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME and PROTOCOL
  *        required, the other settings optional (defaults above), and
@@ -174,6 +176,13 @@
  *        SVCVIP_CONFIG_A_MAX_SERVICES: NLA_U32, services per netns
  *        SVCVIP_CONFIG_A_MAX_FRONTENDS: NLA_U32, frontends per netns
  *        SVCVIP_CONFIG_A_MAX_BACKENDS: NLA_U32, backends per service
+ *        SVCVIP_CONFIG_A_SERVICE_CIDRS: NLA_NESTED of CIDR nests; a new
+ *               connection to an address inside them that no frontend
+ *               uses is dropped (kube-proxy's cluster-ips-check)
+ *        SVCVIP_CONFIG_A_HASH_SEED: NLA_BINARY, 16 bytes; the key of the
+ *               flow hash and the Maglev permutations
+ *        SVCVIP_CONFIG_A_PACKET_STATS: NLA_U8, 0 or 1; per-packet counters
+ *        SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE: NLA_U32, Maglev slots per pool
  *        A limit below the current count is EBUSY; hitting one is ENOSPC.
  *
  * SVCVIP_CMD_GET_STATS (dump only): optional SVCVIP_A_SERVICE (NAME). Each
@@ -271,6 +280,7 @@ enum svcvip_info_attr {
 	SVCVIP_INFO_A_SERVICES,
 	SVCVIP_INFO_A_FRONTENDS,
 	SVCVIP_INFO_A_BACKENDS,
+	SVCVIP_INFO_A_GENERATION,
 	__SVCVIP_INFO_A_MAX
 };
 #define SVCVIP_INFO_A_MAX (__SVCVIP_INFO_A_MAX - 1)
@@ -333,6 +343,10 @@ enum svcvip_config_attr {
 	SVCVIP_CONFIG_A_MAX_SERVICES,
 	SVCVIP_CONFIG_A_MAX_FRONTENDS,
 	SVCVIP_CONFIG_A_MAX_BACKENDS,
+	SVCVIP_CONFIG_A_SERVICE_CIDRS,
+	SVCVIP_CONFIG_A_HASH_SEED,
+	SVCVIP_CONFIG_A_PACKET_STATS,
+	SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE,
 	__SVCVIP_CONFIG_A_MAX
 };
 #define SVCVIP_CONFIG_A_MAX (__SVCVIP_CONFIG_A_MAX - 1)
