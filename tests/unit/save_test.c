@@ -550,12 +550,12 @@ static void restore_model_errors(void **state)
 	out = capture_end();
 	assert_int_equal(n, 7);
 	assert_string_equal(out,
-		"svcadm: line 6: service nope: no such service\n"
 		"svcadm: line 7: backend 10.0.0.1:99999: port must be 1-65535\n"
-		"svcadm: line 8: service a: already exists\n"
 		"svcadm: line 11: stats: not a table command\n"
-		"svcadm: line 10: backend 10.0.0.1:80: already added on line 9\n"
-		"svcadm: line 5: frontend clusterip 10.96.0.1:80: already added on line 4\n"
+		"svcadm: line 6: service nope: no such service\n"
+		"svcadm: line 8: service a: already exists\n"
+		"svcadm: line 10: backend 10.0.0.1:80: listed twice (line 9)\n"
+		"svcadm: line 5: frontend clusterip 10.96.0.1:80: listed twice (line 4)\n"
 		"svcadm: line 4: frontend clusterip 10.96.0.1:80: already belongs to service a "
 		"(line 2)\n");
 	svc_table_free(&t);

@@ -178,6 +178,17 @@ void svc_print_frontend(FILE *f, const struct svc_frontend *fe, uint8_t proto,
 	}
 }
 
+const char *svc_fmt_frontend(const struct svc_frontend *fe, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	if (!f)
+		return snprintf(buf, len, "?"), buf;
+	svc_print_frontend(f, fe, 0, true);
+	fclose(f);
+	return buf;
+}
+
 void svc_print_backend(FILE *f, const struct svc_backend *be, uint8_t proto,
 		       bool numeric)
 {

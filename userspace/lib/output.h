@@ -28,6 +28,8 @@ const char *svc_fmt_addrport(uint16_t family, const union svc_inaddr *a,
 			     uint16_t port, uint8_t proto, bool numeric,
 			     char *buf, size_t len);
 const char *svc_fmt_cidr(const struct svc_cidr *c, char *buf, size_t len);
+/* svc_print_frontend() numeric, any protocol, into buf ("?" if it fails) */
+const char *svc_fmt_frontend(const struct svc_frontend *fe, char *buf, size_t len);
 /* Frees the port-name cache (for leak checkers). */
 void svc_output_cleanup(void);
 

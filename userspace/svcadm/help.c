@@ -97,20 +97,23 @@ static const struct help helps[] = {
 "  each service (sorted by name) followed by its frontends and backends.\n"
 "  Numbers are always numeric. \"svcadm restore --replace\" reads it back.\n" },
 { "restore",
-"svcadm restore [--replace] [FILE|-]\n",
+"svcadm restore [--replace] [-f|--force] [FILE|-]\n",
 "  Reads svcadm argument lines (as save prints them) from FILE or standard\n"
-"  input; blank lines and lines starting with # are ignored.\n"
+"  input; blank lines and lines starting with # are ignored. Every line is\n"
+"  read and checked before anything is sent: a malformed line is reported\n"
+"  as \"line N: error\" and nothing is applied (with -f the valid lines are).\n"
 "\n"
-"  Without --replace every line is executed (sent in batches); each failing\n"
-"  line is reported as \"line N: error\" and the exit status is 1 if any\n"
-"  failed. A new service is created with the frontends and backends added\n"
-"  after it in one message where that gives the same result as line by\n"
-"  line; errors are still reported on their own lines.\n"
-"  With --replace the whole input is checked first (any error: nothing is\n"
-"  applied), then the table is made equal to it: services not in the input\n"
-"  are deleted, the config attributes given are set, and each service is\n"
-"  replaced atomically with its complete frontend and backend lists.\n"
-"  Config attributes the input does not mention are left as they are.\n" },
+"  Without --replace the lines are executed in order (sent in batches); a\n"
+"  service add with the frontend and backend adds of that service right\n"
+"  after it, and consecutive backend adds of one service, go as one message;\n"
+"  when the kernel refuses it, its lines are sent again one by one, so each\n"
+"  failing line is reported on its own. The exit status is 1 if any failed.\n"
+"  With --replace the input is the whole table: checked as a whole first\n"
+"  (any error: nothing is applied), then only what differs is sent:\n"
+"  services not in the input are deleted, the config attributes whose value\n"
+"  differs are set, and each new or changed service is replaced atomically\n"
+"  with its complete frontend and backend lists. An unchanged table sends\n"
+"  nothing. Config attributes the input does not mention are left alone.\n" },
 { "stats",
 "svcadm stats [NAME]\n",
 "  Counters per service and backend: connections scheduled, packets and\n"

@@ -116,18 +116,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return EXIT_FAIL;
 }
 
-static void describe_frontend(const struct svc_frontend *fe, char *buf, size_t len)
-{
-	FILE *f = fmemopen(buf, len, "w");
-
-	if (!f) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	svc_print_frontend(f, fe, 0, true);
-	fclose(f);
-}
-
 int op_apply(const struct op *op, struct svc_table *t, struct svc_config *cfg,
 	     uint32_t tag, char *err, size_t errlen)
 {
@@ -189,9 +177,8 @@ settings:
 		return 0;
 	case OP_FRONTEND_DEL:
 		if (!svc_service_del_frontend(s, &op->fe)) {
-			describe_frontend(&op->fe, what, sizeof(what));
 			return fail(err, errlen, "frontend %s: not in service %s",
-				    what, op->svc.name);
+				    svc_fmt_frontend(&op->fe, what, sizeof(what)), op->svc.name);
 		}
 		return 0;
 	case OP_BACKEND_ADD:
@@ -252,9 +239,9 @@ void op_describe(const struct op *op, char *buf, size_t len)
 		return;
 	case OP_FRONTEND_ADD:
 	case OP_FRONTEND_DEL:
-		describe_frontend(&op->fe, what, sizeof(what));
 		snprintf(buf, len, "frontend %s %s %s",
-			 op->type == OP_FRONTEND_ADD ? "add" : "del", op->svc.name, what);
+			 op->type == OP_FRONTEND_ADD ? "add" : "del", op->svc.name,
+			 svc_fmt_frontend(&op->fe, what, sizeof(what)));
 		return;
 	case OP_BACKEND_ADD:
 	case OP_BACKEND_SET:

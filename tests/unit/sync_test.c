@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sync_test: lib/sync.c against a fake kernel. The netlink layer is
+ * replaced at link time (-Wl,--wrap, see userspace/Makefile): requests
+ * queued in a batch are parsed back and applied to an in-memory table with
+ * the kernel's rules (a frontend belongs to one service: EEXIST; a
+ * service can be made to refuse), and the log of what was sent is compared.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+
+#include "svcadm.h"
+#include "sync.h"
+
+/* ---- the fake kernel ---- */
+static struct svc_table K;
+static struct svc_config KC;
+static char sent[4096];			/* "del b; replace a/1; config 2; " */
+static int dumps, config_gets;
+static const char *refuse;		/* service whose replace is refused */
+static svc_batch_err_cb batch_cb;
+static void *batch_data;
+static struct {
+	uint64_t cookie;
+	struct svc_nlerr e;
+} pending[64];
+static size_t npending;
+
+struct svc_batch *__wrap_svc_batch_new(struct svc_nl *nl, size_t max, svc_batch_err_cb cb,
+				       void *data);
+void __wrap_svc_batch_free(struct svc_batch *b);
+size_t __wrap_svc_batch_max_bytes(const struct svc_batch *b);
+int __wrap_svc_batch_add(struct svc_batch *b, const struct nlmsghdr *nlh, uint64_t cookie);
+int __wrap_svc_batch_flush(struct svc_batch *b);
+struct nlmsghdr *__wrap_svc_nl_msg(const struct svc_nl *nl, void *buf, size_t len,
+				   uint8_t cmd, uint16_t flags);
+int __wrap_svc_dump_services(struct svc_nl *nl, const char *name, struct svc_table *t,
+			     struct svc_nlerr *e);
+int __wrap_svc_get_config(struct svc_nl *nl, struct svc_config *c, struct svc_nlerr *e);
+
+struct svc_batch *__wrap_svc_batch_new(struct svc_nl *nl, size_t max, svc_batch_err_cb cb,
+				       void *data)
+{
+	(void)nl;
+	(void)max;
+	batch_cb = cb;
+	batch_data = data;
+	return (struct svc_batch *)&batch_cb;
+}
+
+void __wrap_svc_batch_free(struct svc_batch *b)
+{
+	(void)b;
+}
+
+size_t __wrap_svc_batch_max_bytes(const struct svc_batch *b)
+{
+	(void)b;
+	return 1 << 20;
+}
+
+struct nlmsghdr *__wrap_svc_nl_msg(const struct svc_nl *nl, void *buf, size_t len,
+				   uint8_t cmd, uint16_t flags)
+{
+	(void)nl;
+	return svc_msg_start(buf, len, 0x42, cmd, flags, 0);
+}
+
+static int copy_table(struct svc_table *dst, const struct svc_table *src)
+{
+	svc_table_clear(dst);
+	for (size_t i = 0; i < src->n; i++) {
+		struct svc_service s;
+
+		assert_int_equal(svc_service_copy(&s, &src->v[i]), 0);
+		assert_int_equal(svc_table_insert(dst, &s), 0);
+	}
+	return 0;
+}
+
+int __wrap_svc_dump_services(struct svc_nl *nl, const char *name, struct svc_table *t,
+			     struct svc_nlerr *e)
+{
+	(void)nl;
+	(void)name;
+	(void)e;
+	dumps++;
+	return copy_table(t, &K);
+}
+
+int __wrap_svc_get_config(struct svc_nl *nl, struct svc_config *c, struct svc_nlerr *e)
+{
+	(void)nl;
+	(void)e;
+	config_gets++;
+	return svc_config_copy(c, &KC);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void logf_(const char *fmt, ...)
+{
+	size_t n = strlen(sent);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sent + n, sizeof(sent) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void refuse_with(uint64_t cookie, int err, const char *msg)
+{
+	assert_true(npending < 64);
+	pending[npending].cookie = cookie;
+	svc_nlerr_set(&pending[npending].e, err, msg);
+	npending++;
+}
+
+/* A frontend of another service with the same protocol? */
+static const char *owner(const struct svc_service *s, const struct svc_frontend *fe)
+{
+	for (size_t i = 0; i < K.n; i++)
+		if (strcmp(K.v[i].name, s->name) && K.v[i].protocol == s->protocol &&
+		    svc_service_find_frontend(&K.v[i], fe))
+			return K.v[i].name;
+	return NULL;
+}
+
+int __wrap_svc_batch_add(struct svc_batch *b, const struct nlmsghdr *nlh, uint64_t cookie)
+{
+	const struct nlattr *tb[SVCVIP_A_MAX + 1];
+	struct svc_service s;
+	struct svc_config c;
+	char msg[SVCVIP_NAME_MAX + 64];
+
+	(void)b;
+	memset(&s, 0, sizeof(s));
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(svc_msg_parse_top(nlh, tb), 0);
+	switch (svc_msg_cmd(nlh)) {
+	case SVCVIP_CMD_SET_CONFIG:
+		assert_int_equal(svc_msg_parse_config(tb[SVCVIP_A_CONFIG], &c), 0);
+		logf_("config %x; ", c.has);
+		svc_config_merge(&KC, &c);
+		break;
+	case SVCVIP_CMD_DEL_SERVICE:
+		assert_int_equal(svc_msg_parse_service(tb[SVCVIP_A_SERVICE], &s), 0);
+		logf_("del %s; ", s.name);
+		assert_true(svc_table_del(&K, s.name));
+		break;
+	case SVCVIP_CMD_REPLACE_SERVICE:
+		assert_int_equal(svc_msg_parse_service(tb[SVCVIP_A_SERVICE], &s), 0);
+		logf_("replace %s/%zu; ", s.name, s.nfrontends);
+		if (refuse && !strcmp(s.name, refuse)) {
+			refuse_with(cookie, ENOSPC, "backend limit per service reached");
+			break;
+		}
+		for (size_t j = 0; j < s.nfrontends; j++) {
+			const char *o = owner(&s, &s.frontends[j]);
+
+			if (o) {
+				snprintf(msg, sizeof(msg), "frontend belongs to service %s", o);
+				refuse_with(cookie, EEXIST, msg);
+				goto out;
+			}
+		}
+		svc_table_del(&K, s.name);
+		assert_int_equal(svc_table_insert(&K, &s), 0);
+		break;
+	default:
+		fail_msg("unexpected command %u", svc_msg_cmd(nlh));
+	}
+out:
+	svc_service_free(&s);
+	svc_config_free(&c);
+	return 0;
+}
+
+int __wrap_svc_batch_flush(struct svc_batch *b)
+{
+	(void)b;
+	for (size_t i = 0; i < npending; i++)
+		batch_cb(batch_data, pending[i].cookie, &pending[i].e);
+	npending = 0;
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+struct seen {
+	int n;
+	enum svc_sync_op op;
+	char service[SVCVIP_NAME_MAX];
+	int err;
+	uint32_t tag, other_tag;
+};
+
+static void on_error(void *data, const struct svc_sync_err *x)
+{
+	struct seen *s = data;
+
+	s->n++;
+	s->op = x->op;
+	snprintf(s->service, sizeof(s->service), "%s", x->service ? x->service : "");
+	s->err = x->e->err;
+	s->tag = x->tag;
+	s->other_tag = x->other_tag;
+}
+
+/* A table from svcadm lines (tags: line numbers). */
+static void model(const char *text, struct svc_table *t, struct svc_config *cfg)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+	svc_table_init(t);
+	memset(cfg, 0, sizeof(*cfg));
+	assert_non_null(f);
+	assert_int_equal(restore_read_model(f, t, cfg), 0);
+	fclose(f);
+}
+
+static void kernel(const char *text)
+{
+	svc_table_free(&K);
+	svc_config_free(&KC);
+	model(text, &K, &KC);
+	sent[0] = '\0';
+	dumps = config_gets = 0;
+	refuse = NULL;
+}
+
+/* Syncs to text; returns svc_sync()'s result. */
+static int sync_to(const char *text, struct svc_sync_have *have, struct seen *seen,
+		   struct svc_sync_stats *st)
+{
+	struct svc_table t;
+	struct svc_config cfg;
+	int r;
+
+	model(text, &t, &cfg);
+	r = svc_sync((struct svc_nl *)&K, &t, &cfg, have, on_error, seen, st);
+	svc_table_free(&t);
+	svc_config_free(&cfg);
+	return r;
+}
+
+/* The fake kernel's table as save prints it. */
+static char *kernel_text(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	svc_table_sort(&K);
+	save_print(f, &K, &KC);
+	fclose(f);
+	return text;
+}
+
+static void assert_kernel_is(const char *text)
+{
+	struct svc_table t;
+	struct svc_config cfg;
+	char *want, *have = kernel_text();
+	size_t len = 0;
+	FILE *f;
+
+	model(text, &t, &cfg);
+	svc_config_free(&cfg);
+	cfg = KC;	/* only the table is compared here */
+	f = open_memstream(&want, &len);
+	svc_table_sort(&t);
+	save_print(f, &t, &cfg);
+	fclose(f);
+	assert_string_equal(have, want);
+	free(want);
+	free(have);
+	svc_table_free(&t);
+}
+
+#define A "service add a proto tcp\nfrontend add a clusterip 10.96.0.1:80\n" \
+	  "backend add a 10.244.0.1:80\n"
+#define B "service add b proto tcp\nfrontend add b clusterip 10.96.0.2:80\n"
+#define C "service add c proto udp scheduler rr\nbackend add c 10.244.0.3:53 weight 2\n"
+
+/* ---- tests ---- */
+
+static void unchanged_costs_one_dump(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_sync_stats st;
+
+	(void)state;
+	kernel(A B C "config set masquerade-all on\n");
+	assert_int_equal(sync_to(C B A "config set masquerade-all on\n", NULL, &seen, &st), 0);
+	assert_string_equal(sent, "");
+	assert_int_equal(dumps, 1);
+	assert_int_equal(st.requests, 0);
+	assert_int_equal(seen.n, 0);
+}
+
+static void adds_replaces_deletes(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_sync_stats st;
+#define WANT A "backend add a 10.244.0.2:80\n"	/* a changes */ \
+		C				/* c stays, b goes */ \
+		"service add d proto sctp\n"		/* d is new */
+	static const char want[] = WANT;
+
+	(void)state;
+	kernel(A B C);
+	assert_int_equal(sync_to(want, NULL, &seen, &st), 0);
+	assert_string_equal(sent, "del b; replace a/1; replace d/0; ");
+	assert_int_equal(st.deleted, 1);
+	assert_int_equal(st.replaced, 1);
+	assert_int_equal(st.added, 1);
+	assert_kernel_is(want);
+	/* settings only (defaults spelled out are no change) */
+	sent[0] = '\0';
+	assert_int_equal(sync_to(A "service add c proto udp scheduler rr affinity none\n"
+				 "backend add c 10.244.0.3:53 weight 2\nservice add d proto sctp\n"
+				 "backend add a 10.244.0.2:80 weight 1\n", NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "");
+	assert_int_equal(sync_to(WANT "service replace d proto sctp scheduler random\n",
+				 NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "replace d/0; ");
+	assert_int_equal(seen.n, 0);
+}
+
+static void config_only_what_differs(void **state)
+{
+	struct seen seen = { 0 };
+
+	(void)state;
+	kernel(A "config set cluster-cidrs 10.244.0.0/16 masquerade-all on max-services 100\n");
+	/* the same values, and keys not named: nothing */
+	assert_int_equal(sync_to(A "config set masquerade-all on cluster-cidrs 10.244.0.0/16\n",
+				 NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "");
+	assert_int_equal(config_gets, 1);
+	/* one key changes: only that key is sent */
+	assert_int_equal(sync_to(A "config set masquerade-all off cluster-cidrs 10.244.0.0/16\n",
+				 NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "config 2; ");
+	assert_int_equal(KC.masquerade_all, 0);
+	sent[0] = '\0';
+	assert_int_equal(sync_to(A "config set cluster-cidrs 10.244.0.0/16,10.245.0.0/16\n",
+				 NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "config 1; ");
+	assert_int_equal(KC.cluster_cidrs.n, 2);
+	assert_int_equal(seen.n, 0);
+}
+
+static void frontend_moves_after_release(void **state)
+{
+	struct seen seen = { 0 };
+	static const char want[] =
+		"service add a proto tcp\nfrontend add a clusterip 10.96.0.2:80\n"
+		"service add b proto tcp\nfrontend add b clusterip 10.96.0.3:80\n";
+
+	(void)state;
+	/* b holds what a wants: b goes first although a sorts first */
+	kernel(B);
+	assert_int_equal(sync_to(want, NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "replace b/1; replace a/1; ");
+	assert_kernel_is(want);
+	/* a chain: c takes a's, a takes b's */
+	kernel("service add a proto tcp\nfrontend add a clusterip 10.96.0.1:80\n"
+	       "service add b proto tcp\nfrontend add b clusterip 10.96.0.2:80\n"
+	       "service add c proto tcp\n");
+	assert_int_equal(sync_to("service add a proto tcp\nfrontend add a clusterip 10.96.0.2:80\n"
+				 "service add b proto tcp\n"
+				 "service add c proto tcp\nfrontend add c clusterip 10.96.0.1:80\n",
+				 NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "replace b/0; replace a/1; replace c/1; ");
+	/* a service that goes releases its frontends first */
+	kernel(B);
+	assert_int_equal(sync_to("service add a proto tcp\nfrontend add a clusterip 10.96.0.2:80\n",
+				 NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "del b; replace a/1; ");
+	assert_int_equal(seen.n, 0);
+}
+
+static void frontend_swap_lets_go_first(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_sync_stats st;
+	static const char want[] =
+		"service add a proto tcp\nfrontend add a clusterip 10.96.0.2:80\n"
+		"frontend add a clusterip 10.96.0.9:80\n"
+		"service add b proto tcp\nfrontend add b clusterip 10.96.0.1:80\n";
+
+	(void)state;
+	kernel(A B);
+	assert_int_equal(sync_to(want, NULL, &seen, &st), 0);
+	/* each first without what the other holds, then whole */
+	assert_string_equal(sent, "replace a/1; replace b/0; replace a/2; replace b/1; ");
+	assert_int_equal(st.stripped, 2);
+	assert_int_equal(seen.n, 0);
+	assert_kernel_is(want);
+}
+
+static void refusals_reported_per_service(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_sync_have have = { 0 };
+	static const char want[] =
+		A "backend add a 10.244.0.2:80\n" B "backend add b 10.244.0.9:80\n" C;
+
+	(void)state;
+	kernel(A B);
+	refuse = "b";
+	assert_int_equal(sync_to(want, &have, &seen, NULL), 1);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.op, SVC_SYNC_REPLACE);
+	assert_string_equal(seen.service, "b");
+	assert_int_equal(seen.err, ENOSPC);
+	assert_int_equal(seen.tag, 5);		/* b's line in want */
+	/* the others are applied; the cache is no longer trusted */
+	assert_non_null(svc_table_find(&K, "c"));
+	assert_int_equal(svc_table_find(&K, "a")->nbackends, 2);
+	assert_false(have.valid);
+	/* a stale cache: the kernel gives the frontend to another service */
+	kernel(A C);
+	svc_sync_have_free(&have);
+	assert_int_equal(sync_to(A C, &have, &seen, NULL), 0);
+	{
+		struct svc_service *x = svc_table_add(&K, "x");
+		struct svc_frontend fe = { .kind = SVCVIP_FRONTEND_CLUSTERIP, .family = AF_INET,
+					   .port = 80 };
+
+		fe.addr.v4.s_addr = htonl(0x0a600007);
+		x->has = SVC_SVC_HAS_PROTOCOL;
+		x->protocol = IPPROTO_TCP;
+		assert_int_equal(svc_service_add_frontend(x, &fe), 0);
+	}
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(sync_to(A C "service add d proto tcp\n"
+				 "frontend add d clusterip 10.96.0.7:80\n", &have, &seen, NULL), 1);
+	assert_string_equal(seen.service, "d");
+	assert_int_equal(seen.err, EEXIST);
+	assert_false(have.valid);
+	svc_sync_have_free(&have);
+}
+
+static void cache_replaces_the_dump(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_sync_have have = { 0 };
+
+	(void)state;
+	kernel(A B);
+	assert_int_equal(sync_to(A C "config set masquerade-all on\n", &have, &seen, NULL), 0);
+	assert_int_equal(dumps, 1);
+	assert_int_equal(config_gets, 1);
+	assert_true(have.valid);
+	sent[0] = '\0';
+	/* again: nothing asked, nothing sent */
+	assert_int_equal(sync_to(A C "config set masquerade-all on\n", &have, &seen, NULL), 0);
+	assert_string_equal(sent, "");
+	assert_int_equal(dumps, 1);
+	assert_int_equal(config_gets, 1);
+	/* a change: only it, from the cache */
+	assert_int_equal(sync_to(A C "backend add c 10.244.0.4:53\n", &have, &seen, NULL), 0);
+	assert_string_equal(sent, "replace c/0; ");
+	assert_int_equal(dumps, 1);
+	assert_int_equal(seen.n, 0);
+	svc_sync_have_free(&have);
+}
+
+static void check_finds_conflicts(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_table t;
+	struct svc_config cfg;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	/* a frontend in two services (tags: 2 and 5) */
+	{
+		struct svc_frontend fe = { .kind = SVCVIP_FRONTEND_CLUSTERIP, .family = AF_INET,
+					   .port = 80, .tag = 5 };
+		struct svc_service *a, *b;
+
+		svc_table_init(&t);
+		a = svc_table_add(&t, "a");
+		b = svc_table_add(&t, "b");
+		a->has = b->has = SVC_SVC_HAS_PROTOCOL;
+		a->protocol = b->protocol = IPPROTO_TCP;
+		fe.addr.v4.s_addr = htonl(0x0a600001);
+		assert_int_equal(svc_service_add_frontend(b, &fe), 0);
+		fe.tag = 2;
+		assert_int_equal(svc_service_add_frontend(a, &fe), 0);
+		assert_int_equal(svc_sync_check(&t, NULL, on_error, &seen), 1);
+		assert_string_equal(seen.service, "b");
+		assert_int_equal(seen.tag, 5);
+		assert_int_equal(seen.other_tag, 2);
+		assert_int_equal(seen.err, EEXIST);
+		/* another protocol may use the same address and port */
+		b = svc_table_find(&t, "b");
+		b->protocol = IPPROTO_UDP;
+		assert_int_equal(svc_sync_check(&t, NULL, on_error, &seen), 0);
+		/* limits of the wanted config */
+		cfg.has = SVC_CFG_HAS_MAX_SERVICES | SVC_CFG_HAS_MAX_FRONTENDS;
+		cfg.max_services = 1;
+		cfg.max_frontends = 1;
+		memset(&seen, 0, sizeof(seen));
+		assert_int_equal(svc_sync_check(&t, &cfg, on_error, &seen), 2);
+		svc_table_free(&t);
+	}
+	svc_config_free(&cfg);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	svc_table_free(&K);
+	svc_config_free(&KC);
+	svc_output_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(unchanged_costs_one_dump),
+		cmocka_unit_test(adds_replaces_deletes),
+		cmocka_unit_test(config_only_what_differs),
+		cmocka_unit_test(frontend_moves_after_release),
+		cmocka_unit_test(frontend_swap_lets_go_first),
+		cmocka_unit_test(refusals_reported_per_service),
+		cmocka_unit_test(cache_replaces_the_dump),
+		cmocka_unit_test(check_finds_conflicts),
+	};
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return cmocka_run_group_tests_name("sync", tests, NULL, teardown);
+}
