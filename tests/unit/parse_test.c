@@ -200,10 +200,10 @@ static void parse_cidr_list(void **state)
 	assert_string_equal(err, "10.0.0.1/24: host bits set (network is 10.0.0.0/24)");
 	svc_cidrs_free(&l);
 	assert_int_equal(svc_parse_cidr_list("10.0.0.0/8,", &l, err, sizeof(err)), -1);
-	assert_string_equal(err, "empty element in CIDR list");
+	assert_string_equal(err, "10.0.0.0/8,: empty element in CIDR list");
 	svc_cidrs_free(&l);
 	assert_int_equal(svc_parse_cidr_list("", &l, err, sizeof(err)), -1);
-	assert_string_equal(err, "empty element in CIDR list");
+	assert_string_equal(err, "\"\": empty element in CIDR list");
 	svc_cidrs_free(&l);
 }
 

@@ -119,9 +119,19 @@ static void op_parse_service(void **state)
 	assert_int_equal(parse("service del web", &op, err, sizeof(err)), 0);
 	assert_int_equal(op.type, OP_SERVICE_DEL);
 	op_free(&op);
-	assert_int_equal(parse("service delete web", &op, err, sizeof(err)), 0);
-	assert_int_equal(op.type, OP_SERVICE_DEL);
+	/* abbreviations: the first match in the man page's order (set before
+	 * show, replace before ...); no undocumented aliases */
+	assert_int_equal(parse("service s web scheduler rr", &op, err, sizeof(err)), 0);
+	assert_int_equal(op.type, OP_SERVICE_SET);
 	op_free(&op);
+	assert_int_equal(parse("s r web proto tcp", &op, err, sizeof(err)), 0);
+	assert_int_equal(op.type, OP_SERVICE_REPLACE);
+	op_free(&op);
+	assert_int_equal(parse("b s web 10.0.0.1:80 weight 2", &op, err, sizeof(err)), 0);
+	assert_int_equal(op.type, OP_BACKEND_SET);
+	op_free(&op);
+	assert_int_equal(parse("service delete web", &op, err, sizeof(err)), EXIT_USAGE);
+	assert_string_equal(err, "service: unknown verb \"delete\"");
 }
 
 static void op_parse_members(void **state)
@@ -261,13 +271,43 @@ static void op_parse_errors(void **state)
 		{ "config set masquerade-all maybe", EXIT_FAIL,
 		  "masquerade-all maybe: must be on or off" },
 		{ "config set cluster-cidrs 10.0.0.0/8,", EXIT_FAIL,
-		  "cluster-cidrs empty element in CIDR list" },
+		  "cluster-cidrs 10.0.0.0/8,: empty element in CIDR list" },
 		{ "config set max-services -1", EXIT_FAIL,
 		  "max-services -1: must be 0-4294967295" },
 		{ "config set colour blue", EXIT_USAGE, "config set: unknown argument \"colour\"" },
 		{ "stats", EXIT_USAGE, "stats: not a table command" },
 		{ "bogus", EXIT_USAGE, "unknown object \"bogus\"" },
 		{ "flush now", EXIT_USAGE, "flush: unexpected argument \"now\"" },
+		/* as strict as ip: the kernel refuses a protocol change, a
+		 * keyword twice is iproute2's duparg(), a name that starts with
+		 * "-" is an option in the wrong place */
+		{ "service set web proto udp", EXIT_USAGE,
+		  "service set: proto cannot change (service replace sets it)" },
+		{ "service add web proto tcp proto udp", EXIT_USAGE,
+		  "service add: \"proto\" given twice" },
+		{ "service add web protocol tcp proto tcp", EXIT_USAGE,
+		  "service add: \"proto\" given twice" },
+		{ "service set web scheduler rr affinity none scheduler rr", EXIT_USAGE,
+		  "service set: \"scheduler\" given twice" },
+		{ "backend add web 10.0.0.1:80 weight 1 weight 2", EXIT_USAGE,
+		  "backend add: \"weight\" given twice" },
+		{ "backend set web 10.0.0.1:80 local local", EXIT_USAGE,
+		  "backend set: \"local\" given twice" },
+		{ "frontend add web loadbalancer 10.0.0.1:80 source-ranges 10.0.0.0/8 "
+		  "source-ranges 10.1.0.0/16", EXIT_USAGE,
+		  "frontend add: \"source-ranges\" given twice" },
+		{ "frontend add web nodeport 30000 family ipv4 family ipv6", EXIT_USAGE,
+		  "frontend add: \"family\" given twice" },
+		{ "config set masquerade-all on masquerade-all off", EXIT_USAGE,
+		  "config set: \"masquerade-all\" given twice" },
+		{ "config set max-services 1 max-services 2", EXIT_USAGE,
+		  "config set: \"max-services\" given twice" },
+		{ "config set cluster-cidrs none cluster-cidrs 10.0.0.0/8", EXIT_USAGE,
+		  "config set: \"cluster-cidrs\" given twice" },
+		{ "service add -j proto tcp", EXIT_FAIL,
+		  "service -j: name must not start with \"-\"" },
+		{ "backend add -web 10.0.0.1:80", EXIT_FAIL,
+		  "service -web: name must not start with \"-\"" },
 	};
 	struct op op;
 	char err[ERRBUF];
@@ -286,9 +326,14 @@ static void op_parse_errors(void **state)
 static void op_parse_names(void **state)
 {
 	char line[600], name[300], want[700], err[ERRBUF];
+	char e0[] = "service", e1[] = "add", e2[] = "", e3[] = "proto", e4[] = "tcp";
+	char *empty[] = { e0, e1, e2, e3, e4 };
 	struct op op;
 
 	(void)state;
+	/* an empty name is shown as "" (split_line cannot make one) */
+	assert_int_equal(op_parse(5, empty, &op, err, sizeof(err)), EXIT_FAIL);
+	assert_string_equal(err, "service \"\": name must be 1-255 bytes");
 	memset(name, 'n', 255);
 	name[255] = '\0';
 	snprintf(line, sizeof(line), "service add %s proto tcp", name);

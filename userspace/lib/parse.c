@@ -218,6 +218,7 @@ int svc_parse_cidr(const char *s, struct svc_cidr *c, char *err, size_t errlen)
 int svc_parse_cidr_list(const char *s, struct svc_cidrs *l, char *err, size_t errlen)
 {
 	char buf[INET6_ADDRSTRLEN + 16];
+	const char *all = s;
 
 	for (;;) {
 		const char *comma = strchr(s, ',');
@@ -226,7 +227,8 @@ int svc_parse_cidr_list(const char *s, struct svc_cidrs *l, char *err, size_t er
 		char sub[SVC_ERRLEN];
 
 		if (n == 0)
-			return fail(err, errlen, "empty element in CIDR list");
+			return fail(err, errlen, "%.*s%s: empty element in CIDR list", 200, all,
+				    *all ? "" : "\"\"");
 		if (n >= sizeof(buf))
 			return fail(err, errlen, "%.*s: invalid address",
 				    (int)(sizeof(buf) - 1), s);

@@ -4,8 +4,8 @@
 
 #include "svcadm.h"
 
-enum { V_ADD, V_DEL, V_DELETE, V_SET, V_HELP };
-static const char *const verbs[] = { "add", "del", "delete", "set", "help", NULL };
+enum { V_ADD, V_SET, V_DEL, V_HELP };	/* the man page's order */
+static const char *const verbs[] = { "add", "set", "del", "help", NULL };
 
 /*
  * add: WEIGHT only if given (kernel default 1), FLAGS = the flag words given.
@@ -27,7 +27,7 @@ int backend_parse(int argc, char **argv, struct op *op, char *err, size_t errlen
 		op->type = OP_BACKEND_ADD;
 	else if (v == V_SET)
 		op->type = OP_BACKEND_SET;
-	else if (v == V_DEL || v == V_DELETE)
+	else if (v == V_DEL)
 		op->type = OP_BACKEND_DEL;
 	else
 		return set_err(EXIT_USAGE, err, errlen, "backend: unknown verb \"%s\"",
@@ -51,6 +51,11 @@ int backend_parse(int argc, char **argv, struct op *op, char *err, size_t errlen
 		if (op->type == OP_BACKEND_DEL)
 			return set_err(EXIT_USAGE, err, errlen,
 				       "%s: unexpected argument \"%s\"", what, kw);
+		if (duparg(what, kw, (is_kw(kw, "weight") && (be->has & SVC_BE_HAS_WEIGHT)) ||
+			   (is_kw(kw, "local") && (be->flags & SVCVIP_BACKEND_F_LOCAL)) ||
+			   (is_kw(kw, "terminating") &&
+			    (be->flags & SVCVIP_BACKEND_F_TERMINATING)), err, errlen))
+			return EXIT_USAGE;
 		if (is_kw(kw, "weight")) {
 			if (i + 1 >= argc)
 				return set_err(EXIT_USAGE, err, errlen,

@@ -58,6 +58,15 @@ int err_usage(const char *object, const char *msg)
 	return EXIT_USAGE;
 }
 
+int err_extra(const char *object, const char *what, const char *arg)
+{
+	char msg[128 + SVCVIP_NAME_MAX];
+
+	snprintf(msg, sizeof(msg), "%s: unexpected argument \"%.*s\"", what,
+		 SVCVIP_NAME_MAX, arg);
+	return err_usage(object, msg);
+}
+
 int match_word(const char *arg, const char *const *words)
 {
 	size_t n = strlen(arg);
@@ -95,6 +104,11 @@ int run_parsed(struct ctx *c, const char *object,
 	r = op_run(c, &op);
 	op_free(&op);
 	return r;
+}
+
+int duparg(const char *what, const char *kw, bool dup, char *err, size_t errlen)
+{
+	return dup ? set_err(EXIT_USAGE, err, errlen, "%s: \"%s\" given twice", what, kw) : 0;
 }
 
 int set_err(int code, char *err, size_t errlen, const char *fmt, ...)

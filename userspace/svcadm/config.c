@@ -4,8 +4,8 @@
 
 #include "svcadm.h"
 
-enum { V_SET, V_SHOW, V_LIST, V_LS, V_HELP };
-static const char *const verbs[] = { "set", "show", "list", "ls", "help", NULL };
+enum { V_SET, V_SHOW, V_HELP };	/* the man page's order */
+static const char *const verbs[] = { "set", "show", "help", NULL };
 
 static const struct {
 	const char *kw;
@@ -50,7 +50,7 @@ int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 	if (argc < 1)
 		return set_err(EXIT_USAGE, err, errlen, "config: missing verb");
 	i = match_word(argv[0], verbs);
-	if (i == V_SHOW || i == V_LIST || i == V_LS)
+	if (i == V_SHOW)
 		return set_err(EXIT_USAGE, err, errlen, "config show: not a table command");
 	if (i != V_SET)
 		return set_err(EXIT_USAGE, err, errlen, "config: unknown verb \"%s\"", argv[0]);
@@ -65,6 +65,8 @@ int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 			if (!is_kw(kw, lists[k].kw))
 				continue;
 			known = true;
+			if (duparg("config set", kw, c->has & lists[k].bit, err, errlen))
+				return EXIT_USAGE;
 			if (!val)
 				return set_err(EXIT_USAGE, err, errlen,
 					       "config set: %s needs a value", kw);
@@ -79,6 +81,8 @@ int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 			if (!is_kw(kw, limits[k].kw))
 				continue;
 			known = true;
+			if (duparg("config set", kw, c->has & limits[k].bit, err, errlen))
+				return EXIT_USAGE;
 			if (!val)
 				return set_err(EXIT_USAGE, err, errlen,
 					       "config set: %s needs a value", kw);
@@ -92,6 +96,9 @@ int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 			bool on;
 
 			known = true;
+			if (duparg("config set", kw, c->has & SVC_CFG_HAS_MASQUERADE_ALL, err,
+				   errlen))
+				return EXIT_USAGE;
 			if (!val)
 				return set_err(EXIT_USAGE, err, errlen,
 					       "config set: %s needs a value", kw);
@@ -109,13 +116,13 @@ int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 	return 0;
 }
 
-static int show(struct ctx *c, int argc)
+static int show(struct ctx *c, int argc, char **argv)
 {
 	struct svc_config cfg;
 	struct svc_nlerr e;
 
 	if (argc > 1)
-		return err_usage("config", "config show: too many arguments");
+		return err_extra("config", "config show", argv[1]);
 	memset(&cfg, 0, sizeof(cfg));
 	if (svc_get_config(ctx_nl(c), &cfg, &e))
 		return err_kernel("config show", &e);
@@ -132,11 +139,11 @@ int cmd_config(struct ctx *c, int argc, char **argv)
 	int v;
 
 	if (argc < 1)
-		return show(c, argc);
+		return show(c, argc, argv);
 	if (is_help(argc, argv))
 		return help_print(stdout, "config"), EXIT_OK;
 	v = match_word(argv[0], verbs);
-	if (v == V_SHOW || v == V_LIST || v == V_LS)
-		return show(c, argc);
+	if (v == V_SHOW)
+		return show(c, argc, argv);
 	return run_parsed(c, "config", config_parse, argc, argv);
 }

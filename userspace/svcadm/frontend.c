@@ -4,14 +4,15 @@
 
 #include "svcadm.h"
 
-enum { V_ADD, V_DEL, V_DELETE, V_HELP };
-static const char *const verbs[] = { "add", "del", "delete", "help", NULL };
+enum { V_ADD, V_DEL, V_HELP };	/* the man page's order */
+static const char *const verbs[] = { "add", "del", "help", NULL };
 
 int frontend_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 {
 	struct svc_frontend *fe = &op->fe;
 	char what[32], msg[SVC_ERRLEN];
 	struct svc_addrport ap;
+	bool seen_ranges = false, seen_family = false;
 	int v, r, i;
 
 	if (argc < 1)
@@ -19,7 +20,7 @@ int frontend_parse(int argc, char **argv, struct op *op, char *err, size_t errle
 	v = match_word(argv[0], verbs);
 	if (v == V_ADD)
 		op->type = OP_FRONTEND_ADD;
-	else if (v == V_DEL || v == V_DELETE)
+	else if (v == V_DEL)
 		op->type = OP_FRONTEND_DEL;
 	else
 		return set_err(EXIT_USAGE, err, errlen, "frontend: unknown verb \"%s\"",
@@ -54,6 +55,9 @@ int frontend_parse(int argc, char **argv, struct op *op, char *err, size_t errle
 
 		if (is_kw(kw, "source-ranges") &&
 		    fe->kind == SVCVIP_FRONTEND_LOADBALANCER) {
+			if (duparg(what, kw, seen_ranges, err, errlen))
+				return EXIT_USAGE;
+			seen_ranges = true;
 			if (!val)
 				return set_err(EXIT_USAGE, err, errlen,
 					       "%s: source-ranges needs a value", what);
@@ -66,6 +70,9 @@ int frontend_parse(int argc, char **argv, struct op *op, char *err, size_t errle
 				       "%s: source-ranges is only for loadbalancer frontends",
 				       what);
 		} else if (is_kw(kw, "family") && fe->kind == SVCVIP_FRONTEND_NODEPORT) {
+			if (duparg(what, kw, seen_family, err, errlen))
+				return EXIT_USAGE;
+			seen_family = true;
 			if (!val)
 				return set_err(EXIT_USAGE, err, errlen,
 					       "%s: family needs a value", what);

@@ -147,10 +147,13 @@ static const char global_text[] =
 "\n"
 "  -j, --json     print JSON (one document; monitor: one object per line)\n"
 "  -n, --numeric  print ports as numbers (default: /etc/services names)\n"
-"  -h, --help     this help;  -V, --version  same as \"svcadm version\"\n"
+"  -h, --help     this help\n"
+"  -V, --version  svcadm's version (\"svcadm version\" also asks the module)\n"
 "\n"
-"  Objects and verbs may be abbreviated to a unique prefix (svcadm s a = service\n"
-"  add). IPv6 addresses are written [2001:db8::1]:80. Errors go to standard\n"
+"  Objects and verbs may be abbreviated to a prefix: the first match in the\n"
+"  order of this help wins (svcadm s a = service add, svcadm s s = service\n"
+"  set). A keyword may be given once; a NAME may not start with \"-\".\n"
+"  IPv6 addresses are written [2001:db8::1]:80. Errors go to standard\n"
 "  error; the exit status is 0 on success, 1 on errors, 2 on usage errors.\n"
 "  The table is per network namespace; changing it needs CAP_NET_ADMIN.\n";
 
@@ -216,7 +219,7 @@ int cmd_help(struct ctx *c, int argc, char **argv)
 {
 	(void)c;
 	if (argc > 1)
-		return err_usage("help", "help: too many arguments");
+		return err_extra("help", "help", argv[1]);
 	if (help_print(stdout, argc ? argv[0] : NULL)) {
 		err_msg("help: unknown object \"%s\"", argv[0]);
 		help_usage(stderr, NULL);

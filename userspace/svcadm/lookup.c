@@ -35,7 +35,7 @@ int cmd_lookup(struct ctx *c, int argc, char **argv)
 		if (argc < 4)
 			return err_usage("lookup", "lookup: from needs SRC_ADDR[:PORT]");
 		if (argc > 4)
-			return err_usage("lookup", "lookup: too many arguments");
+			return err_extra("lookup", "lookup", argv[4]);
 		if (svc_parse_addr_optport(argv[3], &src, msg, sizeof(msg))) {
 			err_msg("source %s: %s", argv[3], msg);
 			return EXIT_FAIL;

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 			help_print(stdout, NULL);
 			return EXIT_OK;
 		} else if (!strcmp(o, "--version")) {
-			return cmd_version(&c, 0, NULL);
+			return version_tool(&c);
 		} else if (o[1] == '-') {
 			err_msg("unknown option \"%s\"", o);
 			help_usage(stderr, NULL);
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 					help_print(stdout, NULL);
 					return EXIT_OK;
 				case 'V':
-					return cmd_version(&c, 0, NULL);
+					return version_tool(&c);
 				default:
 					err_msg("unknown option \"-%c\"", *p);
 					help_usage(stderr, NULL);

@@ -31,7 +31,7 @@ int cmd_monitor(struct ctx *c, int argc, char **argv)
 	if (argc >= 1 && is_help(argc, argv))
 		return help_print(stdout, "monitor"), EXIT_OK;
 	if (argc > 0)
-		return err_usage("monitor", "monitor: unexpected argument");
+		return err_extra("monitor", "monitor", argv[0]);
 	nl = ctx_nl(c);
 	r = svc_nl_subscribe_events(nl);
 	if (r) {

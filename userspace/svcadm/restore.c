@@ -539,9 +539,11 @@ int cmd_restore(struct ctx *c, int argc, char **argv)
 			force = true;
 		else if ((argv[i][0] != '-' || !argv[i][1]) && !path)
 			path = argv[i];
+		else if (path)
+			return err_extra("restore", "restore", argv[i]);
 		else
-			return err_usage("restore", (snprintf(msg, sizeof(msg), "restore: %s \"%.*s\"",
-				path ? "unexpected argument" : "unknown option", 200, argv[i]), msg));
+			return err_usage("restore", (snprintf(msg, sizeof(msg),
+				"restore: unknown option \"%.*s\"", 200, argv[i]), msg));
 	}
 	if (path && strcmp(path, "-")) {
 		f = fopen(path, "r");

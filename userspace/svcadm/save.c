@@ -54,7 +54,7 @@ int cmd_save(struct ctx *c, int argc, char **argv)
 	if (argc >= 1 && is_help(argc, argv))
 		return help_print(stdout, "save"), EXIT_OK;
 	if (argc > 0)
-		return err_usage("save", "save: unexpected argument");
+		return err_extra("save", "save", argv[0]);
 	nl = ctx_nl(c);
 	memset(&cfg, 0, sizeof(cfg));
 	if (svc_get_config(nl, &cfg, &e))

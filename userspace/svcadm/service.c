@@ -4,18 +4,40 @@
 
 #include "svcadm.h"
 
-enum { V_ADD, V_DEL, V_DELETE, V_SHOW, V_LIST, V_LS, V_REPLACE, V_SET, V_HELP };
-static const char *const verbs[] = {
-	"add", "del", "delete", "show", "list", "ls", "replace", "set", "help", NULL
-};
+/* in the order of the man page: abbreviations take the first match */
+enum { V_ADD, V_REPLACE, V_SET, V_DEL, V_SHOW, V_HELP };
+static const char *const verbs[] = { "add", "replace", "set", "del", "show", "help", NULL };
 
 static int check_name(const char *name, char *err, size_t errlen)
 {
 	char msg[SVC_ERRLEN];
 
+	if (name[0] == '-')	/* an option in the wrong place, as ip says */
+		return set_err(EXIT_FAIL, err, errlen, "service %s: name must not start with \"-\"",
+			       name);
 	if (svc_check_name(name, msg, sizeof(msg)))
-		return set_err(EXIT_FAIL, err, errlen, "service %s: %s", name, msg);
+		return set_err(EXIT_FAIL, err, errlen, "service %s: %s", *name ? name : "\"\"",
+			       msg);
 	return 0;
+}
+
+/* The setting a keyword of parse_settings() sets. */
+static uint32_t setting_of(const char *kw)
+{
+	switch (kw[0]) {
+	case 'p':
+		return SVC_SVC_HAS_PROTOCOL;
+	case 's':
+		return SVC_SVC_HAS_SCHEDULER;
+	case 'a':
+		return SVC_SVC_HAS_AFFINITY;
+	case 't':
+		return SVC_SVC_HAS_AFFINITY_TIMEOUT;
+	case 'i':
+		return SVC_SVC_HAS_INTERNAL_POLICY;
+	default:
+		return SVC_SVC_HAS_EXTERNAL_POLICY;
+	}
 }
 
 int parse_service_name(const char *what, int argc, char **argv, int i,
@@ -49,6 +71,11 @@ static int parse_settings(const char *what, int argc, char **argv, int i,
 			return set_err(EXIT_USAGE, err, errlen, "%s: unknown argument \"%s\"",
 				   what, kw);
 		}
+		if (duparg(what, kw, s->has & setting_of(kw), err, errlen))
+			return EXIT_USAGE;
+		if (is_set && kw[0] == 'p')	/* the kernel refuses it too */
+			return set_err(EXIT_USAGE, err, errlen,
+				       "%s: proto cannot change (service replace sets it)", what);
 		if (kw[0] == 'p') {
 			if (svc_parse_protocol(val, &s->protocol, msg, sizeof(msg)))
 				goto value;
@@ -110,12 +137,9 @@ int service_parse(int argc, char **argv, struct op *op, char *err, size_t errlen
 		op->type = OP_SERVICE_SET;
 		break;
 	case V_DEL:
-	case V_DELETE:
 		op->type = OP_SERVICE_DEL;
 		break;
 	case V_SHOW:
-	case V_LIST:
-	case V_LS:
 		return set_err(EXIT_USAGE, err, errlen, "service show: not a table command");
 	default:
 		return set_err(EXIT_USAGE, err, errlen, "service: unknown verb \"%s\"", argv[0]);
@@ -151,7 +175,7 @@ static int show(struct ctx *c, int argc, char **argv)
 
 	if (argc > 1) {
 		if (argc > 2)
-			return err_usage("service", "service show: too many arguments");
+			return err_extra("service", "service show", argv[2]);
 		if (check_name(argv[1], err, sizeof(err))) {
 			err_msg("%s", err);
 			return EXIT_FAIL;
@@ -186,7 +210,7 @@ int cmd_service(struct ctx *c, int argc, char **argv)
 	if (is_help(argc, argv))
 		return help_print(stdout, "service"), EXIT_OK;
 	v = match_word(argv[0], verbs);
-	if (v == V_SHOW || v == V_LIST || v == V_LS)
+	if (v == V_SHOW)
 		return show(c, argc, argv);
 	return run_parsed(c, "service", service_parse, argc, argv);
 }

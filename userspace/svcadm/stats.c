@@ -12,7 +12,7 @@ int cmd_stats(struct ctx *c, int argc, char **argv)
 	if (argc >= 1 && is_help(argc, argv))
 		return help_print(stdout, "stats"), EXIT_OK;
 	if (argc > 1)
-		return err_usage("stats", "stats: too many arguments");
+		return err_extra("stats", "stats", argv[1]);
 	if (argc == 1) {
 		name = argv[0];
 		if (svc_check_name(name, msg, sizeof(msg))) {

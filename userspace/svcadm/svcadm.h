@@ -40,6 +40,8 @@ void err_msg(const char *fmt, ...);
 int err_kernel(const char *what, const struct svc_nlerr *e);
 /* "svcadm: MSG" plus the object's usage lines; returns EXIT_USAGE */
 int err_usage(const char *object, const char *msg);
+/* err_usage() with "WHAT: unexpected argument \"ARG\"" */
+int err_extra(const char *object, const char *what, const char *arg);
 
 /* Index of the first word that arg is a prefix of (arg non-empty), or -1. */
 int match_word(const char *arg, const char *const *words);
@@ -92,6 +94,9 @@ int op_run(struct ctx *c, const struct op *op);
 /* Formats the message into err and returns code. */
 __attribute__((format(printf, 4, 5)))
 int set_err(int code, char *err, size_t errlen, const char *fmt, ...);
+/* As iproute2's duparg(): EXIT_USAGE with "WHAT: \"KW\" given twice" when
+ * dup, else 0. */
+int duparg(const char *what, const char *kw, bool dup, char *err, size_t errlen);
 /* NAME at argv[i] (checked) into s->name; what = "service add" etc. */
 int parse_service_name(const char *what, int argc, char **argv, int i,
 		       struct svc_service *s, char *err, size_t errlen);
@@ -121,6 +126,8 @@ int cmd_monitor(struct ctx *c, int argc, char **argv);
 int cmd_lookup(struct ctx *c, int argc, char **argv);
 int cmd_version(struct ctx *c, int argc, char **argv);
 int cmd_help(struct ctx *c, int argc, char **argv);
+/* svcadm -V: the tool's version only (never asks the kernel) */
+int version_tool(const struct ctx *c);
 
 /* help.c */
 /* Full help for one object, or everything (object NULL). 0, or -1 if unknown. */
