@@ -276,6 +276,10 @@ static void op_parse_errors(void **state)
 		  "max-services -1: must be 0-4294967295" },
 		{ "config set colour blue", EXIT_USAGE, "config set: unknown argument \"colour\"" },
 		{ "stats", EXIT_USAGE, "stats: not a table command" },
+		/* one command table: "s" is service, "st" stats, "sa" save */
+		{ "st", EXIT_USAGE, "stats: not a table command" },
+		{ "sa", EXIT_USAGE, "save: not a table command" },
+		{ "s frobnicate", EXIT_USAGE, "service: unknown verb \"frobnicate\"" },
 		{ "bogus", EXIT_USAGE, "unknown object \"bogus\"" },
 		{ "flush now", EXIT_USAGE, "flush: unexpected argument \"now\"" },
 		/* as strict as ip: the kernel refuses a protocol change, a

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* common.c: connection, error printing and word matching for svcadm. */
+/* common.c: connection, error printing and word matching for svcadm
+ * (depends on nothing else in svcadm). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,22 +52,6 @@ int err_kernel(const char *what, const struct svc_nlerr *e)
 	return EXIT_FAIL;
 }
 
-int err_usage(const char *object, const char *msg)
-{
-	err_msg("%s", msg);
-	help_usage(stderr, object);
-	return EXIT_USAGE;
-}
-
-int err_extra(const char *object, const char *what, const char *arg)
-{
-	char msg[128 + SVCVIP_NAME_MAX];
-
-	snprintf(msg, sizeof(msg), "%s: unexpected argument \"%.*s\"", what,
-		 SVCVIP_NAME_MAX, arg);
-	return err_usage(object, msg);
-}
-
 int match_word(const char *arg, const char *const *words)
 {
 	size_t n = strlen(arg);
@@ -82,28 +67,6 @@ int match_word(const char *arg, const char *const *words)
 bool is_kw(const char *arg, const char *kw)
 {
 	return !strcmp(arg, kw);
-}
-
-int run_parsed(struct ctx *c, const char *object,
-	       int (*parse)(int, char **, struct op *, char *, size_t),
-	       int argc, char **argv)
-{
-	char err[ERRBUF];
-	struct op op;
-	int r;
-
-	op_init(&op);
-	r = parse(argc, argv, &op, err, sizeof(err));
-	if (r) {
-		op_free(&op);
-		if (r == EXIT_USAGE)
-			return err_usage(object, err);
-		err_msg("%s", err);
-		return r;
-	}
-	r = op_run(c, &op);
-	op_free(&op);
-	return r;
 }
 
 int duparg(const char *what, const char *kw, bool dup, char *err, size_t errlen)

@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* help.c: svcadm help [OBJECT], svcadm OBJECT help, svcadm --help */
+/* help.c: the command table (as wg's), svcadm help [OBJECT], --help */
 #include <string.h>
 
 #include "svcadm.h"
 
-struct help {
-	const char *object;
-	const char *synopsis;	/* usage lines, each starting "svcadm " */
-	const char *text;	/* description */
-};
-
-static const struct help helps[] = {
-{ "service",
+/* In the man page's order: abbreviations take the first match. */
+const struct command commands[] = {
+{ "service", cmd_service, service_parse,
 "svcadm service add|replace NAME proto tcp|udp|sctp [scheduler maglev|random|rr|wrr]\n"
 "               [affinity clientip|none [timeout SECS]]\n"
 "               [internal-policy cluster|local] [external-policy cluster|local]\n"
@@ -38,7 +33,7 @@ static const struct help helps[] = {
 "  internal-policy, external-policy\n"
 "             cluster (default): any backend; local: only backends flagged\n"
 "             local (traffic is dropped when there is none).\n" },
-{ "frontend",
+{ "frontend", cmd_frontend, frontend_parse,
 "svcadm frontend add|del NAME clusterip|externalip ADDR:PORT\n"
 "svcadm frontend add|del NAME loadbalancer ADDR:PORT [source-ranges CIDR[,CIDR...]]\n"
 "svcadm frontend add|del NAME nodeport PORT [family ipv4|ipv6]\n",
@@ -54,7 +49,7 @@ static const struct help helps[] = {
 "                         family is given.\n"
 "\n"
 "  del matches kind, family, address and port (source-ranges are ignored).\n" },
-{ "backend",
+{ "backend", cmd_backend, backend_parse,
 "svcadm backend add|set NAME ADDR:PORT [weight N] [local] [terminating]\n"
 "svcadm backend del NAME ADDR:PORT\n",
 "  A backend is an endpoint of the service, ADDR:PORT as 10.244.1.2:8080 or\n"
@@ -71,7 +66,7 @@ static const struct help helps[] = {
 "       cleared).\n"
 "  del  removes it: it gets no new connections; established TCP connections\n"
 "       finish, UDP flows to it are cut so clients move on.\n" },
-{ "config",
+{ "config", cmd_config, config_parse,
 "svcadm config set [cluster-cidrs CIDR[,CIDR...]|none] [masquerade-all on|off]\n"
 "               [nodeport-addresses CIDR[,CIDR...]|all] [local-cidrs CIDR[,...]|none]\n"
 "               [affinity-max N] [max-services N] [max-frontends N] [max-backends N]\n"
@@ -88,15 +83,15 @@ static const struct help helps[] = {
 "  affinity-max        client affinity entries in the namespace.\n"
 "  max-services, max-frontends (per namespace), max-backends (per service)\n"
 "                      limits; a limit below the current count is refused.\n" },
-{ "flush",
+{ "flush", cmd_flush, flush_parse,
 "svcadm flush\n",
 "  Removes every service of the network namespace. The config stays.\n" },
-{ "save",
+{ "save", cmd_save, NULL,
 "svcadm save\n",
 "  Prints the whole table as svcadm argument lines: the config line, then\n"
 "  each service (sorted by name) followed by its frontends and backends.\n"
 "  Numbers are always numeric. \"svcadm restore --replace\" reads it back.\n" },
-{ "restore",
+{ "restore", cmd_restore, NULL,
 "svcadm restore [--replace] [-f|--force] [FILE|-]\n",
 "  Reads svcadm argument lines (as save prints them) from FILE or standard\n"
 "  input; blank lines and lines starting with # are ignored. Every line is\n"
@@ -114,31 +109,30 @@ static const struct help helps[] = {
 "  differs are set, and each new or changed service is replaced atomically\n"
 "  with its complete frontend and backend lists. An unchanged table sends\n"
 "  nothing. Config attributes the input does not mention are left alone.\n" },
-{ "stats",
+{ "stats", cmd_stats, NULL,
 "svcadm stats [NAME]\n",
 "  Counters per service and backend: connections scheduled, packets and\n"
 "  bytes in (client to backend) and out, and current active (TCP\n"
 "  ESTABLISHED) and inactive connections.\n" },
-{ "monitor",
+{ "monitor", cmd_monitor, NULL,
 "svcadm monitor\n",
 "  Prints every change to the table as it happens, one line per event in\n"
 "  svcadm grammar (\"backend add NAME ADDR:PORT weight 1\"), or one JSON\n"
 "  object per line with -j.\n" },
-{ "lookup",
+{ "lookup", cmd_lookup, NULL,
 "svcadm lookup tcp|udp|sctp DST_ADDR:PORT [from SRC_ADDR[:PORT]]\n",
 "  Asks the kernel what it would do with the first packet of such a\n"
 "  connection (nothing is changed): verdict (none, dnat, reject, drop),\n"
 "  reason, the service, frontend and backend, and masquerading.\n" },
-{ "version",
+{ "version", cmd_version, NULL,
 "svcadm version\n",
 "  Prints the versions of svcadm and of the loaded module (with its ABI),\n"
 "  and the number of services, frontends and backends in this namespace.\n" },
-{ "help",
+{ "help", cmd_help, NULL,
 "svcadm help [OBJECT]\n",
 "  Describes svcadm, or one OBJECT. \"svcadm OBJECT help\" does the same.\n" },
+{ NULL, NULL, NULL, NULL, NULL },
 };
-
-#define NHELP (sizeof(helps) / sizeof(helps[0]))
 
 static const char global_text[] =
 "svcadm - administer svcvip, Kubernetes Service virtual IPs in the kernel\n"
@@ -157,21 +151,35 @@ static const char global_text[] =
 "  error; the exit status is 0 on success, 1 on errors, 2 on usage errors.\n"
 "  The table is per network namespace; changing it needs CAP_NET_ADMIN.\n";
 
-static const struct help *find(const char *object)
+const struct command *command_find(const char *word)
 {
-	static const char *names[NHELP + 1];
-	int i;
+	size_t n = strlen(word);
 
-	for (size_t k = 0; k < NHELP; k++)
-		names[k] = helps[k].object;
-	names[NHELP] = NULL;
-	i = match_word(object, names);
-	return i < 0 ? NULL : &helps[i];
+	for (const struct command *c = commands; n && c->name; c++)
+		if (!strncmp(c->name, word, n))
+			return c;
+	return NULL;
+}
+
+int err_usage(const char *object, const char *msg)
+{
+	err_msg("%s", msg);
+	help_usage(stderr, object);
+	return EXIT_USAGE;
+}
+
+int err_extra(const char *object, const char *what, const char *arg)
+{
+	char msg[128 + SVCVIP_NAME_MAX];
+
+	snprintf(msg, sizeof(msg), "%s: unexpected argument \"%.*s\"", what,
+		 SVCVIP_NAME_MAX, arg);
+	return err_usage(object, msg);
 }
 
 void help_usage(FILE *f, const char *object)
 {
-	const struct help *h = object ? find(object) : NULL;
+	const struct command *h = object ? command_find(object) : NULL;
 
 	if (h) {
 		const char *p = h->synopsis;
@@ -183,29 +191,30 @@ void help_usage(FILE *f, const char *object)
 			fprintf(f, "  %.*s\n", (int)n, p);
 			p += n + (p[n] == '\n');
 		}
-		fprintf(f, "Try \"svcadm %s help\".\n", h->object);
+		fprintf(f, "Try \"svcadm %s help\".\n", h->name);
 		return;
 	}
-	fputs("usage: svcadm [-j] [-n] OBJECT VERB ARGS...\n"
-	      "objects: service frontend backend config flush save restore stats\n"
-	      "         monitor lookup version help\n"
-	      "Try \"svcadm help\".\n", f);
+	fputs("usage: svcadm [-j] [-n] OBJECT VERB ARGS...\nobjects:", f);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, " %s%s", c->name,
+			(c - commands) % 8 == 7 && c[1].name ? "\n        " : "");
+	fputs("\nTry \"svcadm help\".\n", f);
 }
 
 int help_print(FILE *f, const char *object)
 {
-	const struct help *h;
+	const struct command *h;
 
 	if (object) {
-		h = find(object);
+		h = command_find(object);
 		if (!h)
 			return -1;
-		fprintf(f, "%s\n%s", h->synopsis, h->text);
+		fprintf(f, "%s\n%s", h->synopsis, h->help);
 		return 0;
 	}
 	fputs(global_text, f);
-	for (size_t k = 0; k < NHELP; k++)
-		fprintf(f, "\n%s\n%s", helps[k].synopsis, helps[k].text);
+	for (h = commands; h->name; h++)
+		fprintf(f, "\n%s\n%s", h->synopsis, h->help);
 	return 0;
 }
 

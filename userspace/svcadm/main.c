@@ -5,31 +5,11 @@
 
 #include "svcadm.h"
 
-static const struct {
-	const char *object;
-	cmd_fn fn;
-} commands[] = {
-	/* order = abbreviation priority ("s" is service, "st" stats) */
-	{ "service", cmd_service },
-	{ "frontend", cmd_frontend },
-	{ "backend", cmd_backend },
-	{ "config", cmd_config },
-	{ "flush", cmd_flush },
-	{ "save", cmd_save },
-	{ "restore", cmd_restore },
-	{ "stats", cmd_stats },
-	{ "monitor", cmd_monitor },
-	{ "lookup", cmd_lookup },
-	{ "version", cmd_version },
-	{ "help", cmd_help },
-};
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 int main(int argc, char **argv)
 {
-	const char *names[NCOMMANDS + 1];
+	const struct command *cmd;
 	struct ctx c = { 0 };
-	int i, k, r;
+	int i, r;
 
 	setlocale(LC_CTYPE, "");
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -79,16 +59,13 @@ int main(int argc, char **argv)
 		help_usage(stderr, NULL);
 		return EXIT_USAGE;
 	}
-	for (size_t n = 0; n < NCOMMANDS; n++)
-		names[n] = commands[n].object;
-	names[NCOMMANDS] = NULL;
-	k = match_word(argv[i], names);
-	if (k < 0) {
+	cmd = command_find(argv[i]);
+	if (!cmd) {
 		err_msg("unknown object \"%s\"", argv[i]);
 		help_usage(stderr, NULL);
 		return EXIT_USAGE;
 	}
-	r = commands[k].fn(&c, argc - i - 1, argv + i + 1);
+	r = cmd->run(&c, argc - i - 1, argv + i + 1);
 	ctx_close(&c);
 	if (fflush(stdout) == EOF && r == EXIT_OK) {
 		err_msg("write error");

@@ -21,48 +21,25 @@ void op_free(struct op *op)
 	memset(op, 0, sizeof(*op));
 }
 
-static const struct {
-	const char *name;
-	int (*parse)(int argc, char **argv, struct op *op, char *err, size_t errlen);
-} table_objects[] = {
-	{ "service", service_parse },
-	{ "frontend", frontend_parse },
-	{ "backend", backend_parse },
-	{ "config", config_parse },
-	{ "flush", flush_parse },
-};
-
-/* Every object svcadm knows, in abbreviation priority order (as main.c). */
-static const char *const all_objects[] = {
-	"service", "frontend", "backend", "config", "flush", "save", "restore",
-	"stats", "monitor", "lookup", "version", "help", NULL
-};
-
 int op_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 {
-	int i;
+	const struct command *cmd;
+	int r;
 
 	op_init(op);
 	if (argc < 1) {
 		snprintf(err, errlen, "missing object");
 		return EXIT_USAGE;
 	}
-	i = match_word(argv[0], all_objects);
-	if (i < 0) {
-		snprintf(err, errlen, "unknown object \"%s\"", argv[0]);
-		return EXIT_USAGE;
-	}
-	for (size_t k = 0; k < sizeof(table_objects) / sizeof(table_objects[0]); k++) {
-		if (!strcmp(table_objects[k].name, all_objects[i])) {
-			int r = table_objects[k].parse(argc - 1, argv + 1, op, err, errlen);
-
-			if (r)
-				op_free(op);
-			return r;
-		}
-	}
-	snprintf(err, errlen, "%s: not a table command", all_objects[i]);
-	return EXIT_USAGE;
+	cmd = command_find(argv[0]);
+	if (!cmd)
+		return set_err(EXIT_USAGE, err, errlen, "unknown object \"%s\"", argv[0]);
+	if (!cmd->parse)
+		return set_err(EXIT_USAGE, err, errlen, "%s: not a table command", cmd->name);
+	r = cmd->parse(argc - 1, argv + 1, op, err, errlen);
+	if (r)
+		op_free(op);
+	return r;
 }
 
 struct nlmsghdr *op_request(const struct op *op, const struct svc_nl *nl,
@@ -278,4 +255,26 @@ int op_run(struct ctx *c, const struct op *op)
 	if (svc_request(nl, nlh, &e))
 		return err_kernel(what, &e);
 	return EXIT_OK;
+}
+
+int run_parsed(struct ctx *c, const char *object,
+	       int (*parse)(int, char **, struct op *, char *, size_t),
+	       int argc, char **argv)
+{
+	char err[ERRBUF];
+	struct op op;
+	int r;
+
+	op_init(&op);
+	r = parse(argc, argv, &op, err, sizeof(err));
+	if (r) {
+		op_free(&op);
+		if (r == EXIT_USAGE)
+			return err_usage(object, err);
+		err_msg("%s", err);
+		return r;
+	}
+	r = op_run(c, &op);
+	op_free(&op);
+	return r;
 }

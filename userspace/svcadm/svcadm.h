@@ -114,6 +114,19 @@ int flush_parse(int argc, char **argv, struct op *op, char *err, size_t errlen);
 
 /* ---- commands: argv[0] is the first word after the object ---- */
 typedef int (*cmd_fn)(struct ctx *c, int argc, char **argv);
+
+/* The command table (help.c), in the man page's order, ended by a NULL name. */
+struct command {
+	const char *name;
+	cmd_fn run;
+	/* table commands (restore lines): the line's words after the object */
+	int (*parse)(int argc, char **argv, struct op *op, char *err, size_t errlen);
+	const char *synopsis;	/* usage lines, each starting "svcadm " */
+	const char *help;	/* description */
+};
+extern const struct command commands[];
+/* The first command word is a prefix of (abbreviations), or NULL. */
+const struct command *command_find(const char *word);
 int cmd_service(struct ctx *c, int argc, char **argv);
 int cmd_frontend(struct ctx *c, int argc, char **argv);
 int cmd_backend(struct ctx *c, int argc, char **argv);
