@@ -333,3 +333,16 @@ expect_lookup() {
 		fail "$label" "lookup $* said: $(tr '\n' ' ' <<<"$out")"
 	fi
 }
+
+# cluster_service NAME PROTO VIP4 VIP6 PORT: the restore lines of a service
+# on cluster IPs VIP4:PORT and [VIP6]:PORT whose backends are the three
+# pods of cluster_basic (10.244.0.11-13, fd00:244::11-13) on port 8080
+# (the single-node clusterip-*.sh tests).
+cluster_service() {
+	local i
+	echo "service add $1 proto $2"
+	echo "frontend add $1 clusterip $3:$5"
+	echo "frontend add $1 clusterip [$4]:$5"
+	for i in 1 2 3; do echo "backend add $1 10.244.0.1$i:8080"; done
+	for i in 1 2 3; do echo "backend add $1 [fd00:244::1$i]:8080"; done
+}

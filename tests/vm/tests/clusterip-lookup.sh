@@ -10,6 +10,7 @@
 # (tests/vm/nlraw.py) that also does the comparison; a few svcadm lookups
 # check that svcadm reports the same backend as the raw replies.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
+. "$SVCVIP_TOP/tests/vm/lib_cluster.sh"
 
 module_load
 node_create node
@@ -19,26 +20,10 @@ for i in 1 2 3; do
 	serve "pod$i" udp 8080 "pod$i"
 done
 pod_create node client 10.244.0.100 fd00:244::100
-in_ns node "$SVCADM" restore <<'END' || die "restore"
-service add look-tcp proto tcp
-frontend add look-tcp clusterip 10.96.0.20:80
-frontend add look-tcp clusterip [fd00:96::20]:80
-backend add look-tcp 10.244.0.11:8080
-backend add look-tcp 10.244.0.12:8080
-backend add look-tcp 10.244.0.13:8080
-backend add look-tcp [fd00:244::11]:8080
-backend add look-tcp [fd00:244::12]:8080
-backend add look-tcp [fd00:244::13]:8080
-service add look-udp proto udp
-frontend add look-udp clusterip 10.96.0.20:53
-frontend add look-udp clusterip [fd00:96::20]:53
-backend add look-udp 10.244.0.11:8080
-backend add look-udp 10.244.0.12:8080
-backend add look-udp 10.244.0.13:8080
-backend add look-udp [fd00:244::11]:8080
-backend add look-udp [fd00:244::12]:8080
-backend add look-udp [fd00:244::13]:8080
-END
+{
+	cluster_service look-tcp tcp 10.96.0.20 fd00:96::20 80
+	cluster_service look-udp udp 10.96.0.20 fd00:96::20 53
+} | in_ns node "$SVCADM" restore || die "restore"
 
 N=1000
 dir=$(mktemp -d)

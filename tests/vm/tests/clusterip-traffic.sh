@@ -2,38 +2,13 @@
 # from the node itself: every connection reaches one of the backends, and
 # the backend sees the client's own address (no masquerade here).
 . "$SVCVIP_TOP/tests/vm/lib.sh"
+. "$SVCVIP_TOP/tests/vm/lib_cluster.sh"
 
 module_load
 cluster_basic
-in_ns node "$SVCADM" restore <<'END' || die "restore"
-service add web-tcp proto tcp
-frontend add web-tcp clusterip 10.96.0.10:80
-frontend add web-tcp clusterip [fd00:96::10]:80
-backend add web-tcp 10.244.0.11:8080
-backend add web-tcp 10.244.0.12:8080
-backend add web-tcp 10.244.0.13:8080
-backend add web-tcp [fd00:244::11]:8080
-backend add web-tcp [fd00:244::12]:8080
-backend add web-tcp [fd00:244::13]:8080
-service add web-udp proto udp
-frontend add web-udp clusterip 10.96.0.10:80
-frontend add web-udp clusterip [fd00:96::10]:80
-backend add web-udp 10.244.0.11:8080
-backend add web-udp 10.244.0.12:8080
-backend add web-udp 10.244.0.13:8080
-backend add web-udp [fd00:244::11]:8080
-backend add web-udp [fd00:244::12]:8080
-backend add web-udp [fd00:244::13]:8080
-service add web-sctp proto sctp
-frontend add web-sctp clusterip 10.96.0.10:80
-frontend add web-sctp clusterip [fd00:96::10]:80
-backend add web-sctp 10.244.0.11:8080
-backend add web-sctp 10.244.0.12:8080
-backend add web-sctp 10.244.0.13:8080
-backend add web-sctp [fd00:244::11]:8080
-backend add web-sctp [fd00:244::12]:8080
-backend add web-sctp [fd00:244::13]:8080
-END
+for proto in tcp udp sctp; do
+	cluster_service "web-$proto" "$proto" 10.96.0.10 fd00:96::10 80
+done | in_ns node "$SVCADM" restore || die "restore"
 
 n=30
 for proto in tcp udp sctp; do
