@@ -567,7 +567,15 @@ int cmd_restore(struct ctx *c, int argc, char **argv)
 		svc_table_init(&t);
 		memset(&cfg, 0, sizeof(cfg));
 		bad = build_model(&in, &t, &cfg);
-		if (bad || svc_sync(ctx_nl(c), &t, &cfg, NULL, sync_error, &bad, NULL))
+		if (!bad) {
+			int s = svc_sync(ctx_nl(c), &t, &cfg, NULL, sync_error, &bad, NULL);
+
+			if (s < 0 && !bad)	/* the connection, not a request */
+				err_msg("restore: %s", svc_strerror(s));
+			if (s)
+				bad++;
+		}
+		if (bad)
 			r = EXIT_FAIL;
 		svc_table_free(&t);
 		svc_config_free(&cfg);
