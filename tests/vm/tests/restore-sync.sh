@@ -32,11 +32,18 @@ table | svcadm restore || die "restore"
 log=$(mktemp)
 svcadm -n monitor > "$log" 2>&1 &
 mon=$!
-sleep 2
+# the listener needs a moment to join the group (longer on the debug kernel)
+for _ in $(seq 60); do
+	svcadm service add probe proto tcp
+	grep -q '^service add probe ' "$log" && break
+	svcadm service del probe
+	sleep 0.5
+done
+svcadm service del probe 2>/dev/null
 # mark N: a change whose event, once seen, means every earlier one is in
 mark() {
 	svcadm service add "mark$1" proto tcp || die "mark $1"
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		grep -q "^service add mark$1 " "$log" && return 0
 		sleep 0.1
 	done
