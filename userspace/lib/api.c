@@ -191,23 +191,12 @@ struct nlmsghdr *svc_req_backend_lists(const struct svc_nl *nl, void *buf, size_
 	return *next == from ? NULL : nlh;
 }
 
-/* Room for a service message with all its lists, in as many parts as the
- * backends need (each part adds a header); at most what the batch takes. */
-static size_t replace_len(const struct svc_batch *b, const struct svc_service *s,
-			  unsigned what)
-{
-	size_t sz = svc_msg_service_size(s, what), max = svc_batch_max_bytes(b);
-
-	sz += MNL_NLMSG_HDRLEN + 64 + MNL_ATTR_HDRLEN * (sz / (SVC_NEST_MAX / 2) + 2);
-	return sz < max ? sz : max;
-}
-
 int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
 			      const struct svc_service *s, uint64_t cookie)
 {
 	unsigned what = SVC_PUT_SETTINGS | SVC_PUT_FRONTENDS | SVC_PUT_BACKENDS;
 	struct svc_put_cursor cur = { 0, 0 };
-	size_t len = replace_len(b, s, what), next;
+	size_t len = svc_batch_max_bytes(b), next;	/* sized by building it */
 	struct nlmsghdr *nlh;
 	void *buf;
 	int r, queued = 0;

@@ -170,26 +170,6 @@ int svc_msg_put_backend_lists(struct nlmsghdr *nlh, size_t buflen,
 	return i < n ? 1 : 0;
 }
 
-size_t svc_msg_service_size(const struct svc_service *s, unsigned what)
-{
-	size_t sz = MNL_ATTR_HDRLEN;		/* SVCVIP_A_SERVICE */
-
-	sz += MNL_ALIGN(MNL_ATTR_HDRLEN + strlen(s->name) + 1);
-	if (what & SVC_PUT_SETTINGS)
-		sz += 6 * MNL_ALIGN(MNL_ATTR_HDRLEN + 4);
-	if (what & SVC_PUT_FRONTENDS) {
-		sz += MNL_ATTR_HDRLEN;
-		for (size_t i = 0; i < s->nfrontends; i++) {
-			sz += MNL_ATTR_HDRLEN + 3 * 8 + 20 + MNL_ATTR_HDRLEN;
-			sz += s->frontends[i].source_ranges.n *
-			      (MNL_ATTR_HDRLEN + 8 + 20 + 8);
-		}
-	}
-	if (what & SVC_PUT_BACKENDS)
-		sz += MNL_ATTR_HDRLEN + s->nbackends * (MNL_ATTR_HDRLEN + 4 * 8 + 20);
-	return sz;
-}
-
 int svc_msg_put_service(struct nlmsghdr *nlh, size_t buflen,
 			const struct svc_service *s, unsigned what,
 			struct svc_put_cursor *resume)

@@ -58,8 +58,6 @@ int svc_msg_put_service(struct nlmsghdr *nlh, size_t buflen,
  */
 int svc_msg_put_backend_lists(struct nlmsghdr *nlh, size_t buflen,
 			      const struct svc_backend *v, size_t n, size_t *next);
-/* Bytes svc_msg_put_service() needs with all lists (upper bound). */
-size_t svc_msg_service_size(const struct svc_service *s, unsigned what);
 
 /* type is SVCVIP_A_FRONTEND / SVCVIP_A_BACKEND or a list entry type. */
 int svc_msg_put_frontend(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
