@@ -196,11 +196,12 @@ int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
 {
 	unsigned what = SVC_PUT_SETTINGS | SVC_PUT_FRONTENDS | SVC_PUT_BACKENDS;
 	struct svc_put_cursor cur = { 0, 0 };
-	size_t len = svc_batch_max_bytes(b), next;	/* sized by building it */
-	struct nlmsghdr *nlh;
-	void *buf;
+	size_t len = SVC_NEST_MAX + 1024, next;	/* sized by building it: */
+	struct nlmsghdr *nlh;			/* small first, then the most */
+	void *buf;				/* the batch takes */
 	int r, queued = 0;
 
+again:
 	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
@@ -212,6 +213,13 @@ int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
 	next = cur.backend;
 	if (cur.frontend == s->nfrontends)
 		svc_msg_put_backend_lists(nlh, len, s->backends, s->nbackends, &next);
+	if ((cur.frontend < s->nfrontends || next < s->nbackends) &&
+	    len < svc_batch_max_bytes(b)) {
+		free(buf);
+		len = svc_batch_max_bytes(b);
+		cur = (struct svc_put_cursor){ 0, 0 };
+		goto again;
+	}
 	r = svc_batch_add(b, nlh, cookie);
 	if (r)
 		goto out;
