@@ -521,6 +521,34 @@ static void check_finds_conflicts(void **state)
 	svc_config_free(&cfg);
 }
 
+/* A service beyond 64 KiB is still one REPLACE_SERVICE (built again in
+ * the batch's largest buffer), not a replace plus additions. */
+static void big_service_one_message(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_sync_stats st;
+	struct svc_table t;
+	struct svc_service *s;
+
+	(void)state;
+	kernel("");
+	svc_table_init(&t);
+	s = svc_table_add(&t, "big");
+	s->has = SVC_SVC_HAS_PROTOCOL;
+	s->protocol = IPPROTO_TCP;
+	for (uint32_t i = 0; i < 5000; i++) {
+		struct svc_backend be = { .family = AF_INET, .port = 8080 };
+
+		be.addr.v4.s_addr = htonl(0x0a650000 + i);
+		assert_int_equal(svc_service_add_backend(s, &be), 0);
+	}
+	assert_int_equal(svc_sync((struct svc_nl *)&K, &t, NULL, NULL, on_error, &seen, &st), 0);
+	assert_string_equal(sent, "replace big/0; ");
+	assert_int_equal(st.requests, 1);
+	assert_int_equal(seen.n, 0);
+	svc_table_free(&t);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -541,6 +569,7 @@ int main(void)
 		cmocka_unit_test(refusals_reported_per_service),
 		cmocka_unit_test(cache_replaces_the_dump),
 		cmocka_unit_test(check_finds_conflicts),
+		cmocka_unit_test(big_service_one_message),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
