@@ -358,6 +358,13 @@ static void count_one(struct svcvip_net *sn, struct svcvip_ct_count *v, u32 n,
 					&own.be->addr, own.be->port), active);
 }
 
+/* nf_conntrack_lock() (wait for a resize, then lock) is not annotated */
+static void bucket_lock(spinlock_t *lock) __acquires(lock)
+{
+	nf_conntrack_lock(lock);
+	__acquire(lock);
+}
+
 /* Buckets read between two scheduling points. */
 #define COUNT_BATCH	256
 
@@ -371,7 +378,7 @@ void svcvip_ct_count(struct svcvip_net *sn, struct svcvip_ct_count *v, u32 n)
 	const struct nf_conntrack_tuple_hash *h;
 	const struct hlist_nulls_node *node;
 	unsigned int bucket = 0, end;
-	spinlock_t *lockp;
+	spinlock_t *lockp;	/* the bucket's, as ctnetlink takes it */
 	bool more = true;
 
 	if (!n)
@@ -381,7 +388,7 @@ void svcvip_ct_count(struct svcvip_net *sn, struct svcvip_ct_count *v, u32 n)
 		rcu_read_lock();
 		for (end = bucket + COUNT_BATCH; bucket < end; bucket++) {
 			lockp = &nf_conntrack_locks[bucket % CONNTRACK_LOCKS];
-			nf_conntrack_lock(lockp);
+			bucket_lock(lockp);
 			if (bucket >= nf_conntrack_htable_size) {
 				spin_unlock(lockp);
 				more = false;

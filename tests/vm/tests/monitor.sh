@@ -48,7 +48,7 @@ backend set web 10.244.0.11:8080 weight 0 terminating
 service set web proto tcp scheduler rr affinity clientip timeout 60 internal-policy cluster external-policy cluster
 backend del web 10.244.0.11:8080
 frontend del web nodeport 30080
-config set cluster-cidrs 10.244.0.0/16 masquerade-all on nodeport-addresses all local-cidrs none affinity-max 65536 max-services 262144 max-frontends 1048576 max-backends 10000
+config set cluster-cidrs 10.244.0.0/16 masquerade-all on nodeport-addresses all local-cidrs none affinity-max 65536 max-services 262144 max-frontends 1048576 max-backends 10000 packet-stats off
 service replace web proto udp scheduler maglev internal-policy cluster external-policy cluster
 service del web
 flush'
@@ -81,3 +81,40 @@ check "json: ipv6 backend add" grep -qx 'backend add web fd00:244::11 3' <<<"$ob
 
 # Events cost nothing without a listener: changes work as before
 check "changes without a listener" in_ns node "$SVCADM" service add quiet proto tcp
+
+# A bulk change of 10,000 backends with a listener on the default receive
+# buffer: the events either all arrive, or the listener is told. svcadm
+# monitor then says "events lost; run svcadm save" and exits 1, never
+# goes on silently with a wrong picture of the table.
+node_create bulk
+blog=$(mktemp)
+in_ns bulk "$SVCADM" -n monitor > "$blog" 2> "$blog.err" &
+mon=$!
+sleep 2
+bfile=$(mktemp)
+# the service first: backend lines for an existing service travel as
+# NEW_BACKEND lists, one event per backend
+in_ns bulk "$SVCADM" service add big proto tcp scheduler rr || die "service big"
+awk 'BEGIN { for (i = 0; i < 10000; i++)
+	printf "backend add big 10.%d.%d.%d:8080\n", 100 + int(i / 65536), int(i / 256) % 256, i % 256 }' \
+	> "$bfile"
+check "bulk: restore 10,000 backends" in_ns bulk "$SVCADM" restore "$bfile"
+# give the listener time to drain what it got (or to notice the loss)
+for _ in $(seq 1 100); do
+	kill -0 "$mon" 2>/dev/null || break
+	[ "$(grep -c '^backend add' "$blog")" -ge 10000 ] && break
+	sleep 0.2
+done
+got=$(grep -c '^backend add' "$blog")
+if kill -0 "$mon" 2>/dev/null; then
+	kill "$mon"
+	wait "$mon" 2>/dev/null
+	echo "bulk: monitor still running, $got of 10000 backend events"
+	expect_eq "bulk: a listener that was not told got every event" "$got" 10000
+else
+	wait "$mon"
+	rc=$?
+	echo "bulk: monitor exited $rc after $got of 10000 backend events: $(cat "$blog.err")"
+	expect_eq "bulk: monitor exits 1 on lost events" "$rc" 1
+	check "bulk: monitor says so" grep -qx 'svcadm: events lost; run svcadm save' "$blog.err"
+fi
