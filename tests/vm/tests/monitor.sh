@@ -91,14 +91,24 @@ blog=$(mktemp)
 in_ns bulk "$SVCADM" -n monitor > "$blog" 2> "$blog.err" &
 mon=$!
 sleep 2
-bfile=$(mktemp)
-# the service first: backend lines for an existing service travel as
-# NEW_BACKEND lists, one event per backend
+# one NEW_BACKEND with 10,000 backends (top-level SVCVIP_A_BACKENDS lists):
+# one event per backend, all at once
 in_ns bulk "$SVCADM" service add big proto tcp scheduler rr || die "service big"
-awk 'BEGIN { for (i = 0; i < 10000; i++)
-	printf "backend add big 10.%d.%d.%d:8080\n", 100 + int(i / 65536), int(i / 256) % 256, i % 256 }' \
-	> "$bfile"
-check "bulk: restore 10,000 backends" in_ns bulk "$SVCADM" restore "$bfile"
+check "bulk: add 10,000 backends in one request" in_ns bulk python3 - "$NLRAW" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1].rsplit("/", 1)[0])
+import nlraw
+payload = nlraw.encode([[2, "nest", [[1, "str", "big"]]]])
+for part in range(8):
+    bes = [[0, "nest", [[1, "u16", 2],
+                        [2, "bin", "0a%02x%02x%02x" % (100, i // 256, i % 256)],
+                        [3, "u16", 8080]]]
+           for i in range(part * 1250, (part + 1) * 1250)]
+    payload += nlraw.encode([[7, "nest", bes]])
+err, msg, _ = nlraw.Genl().request("NEW_BACKEND", payload)
+print("new backends: %d %s" % (err, msg))
+sys.exit(1 if err else 0)
+PY
 # give the listener time to drain what it got (or to notice the loss)
 for _ in $(seq 1 100); do
 	kill -0 "$mon" 2>/dev/null || break
