@@ -24,7 +24,9 @@ check "restore $((N + 1)) UDP services" in_ns node "$SVCADM" restore "$file"
 # another NAT user in the netns, so that the flush (which unregisters
 # svcvip's NAT hooks today) leaves the translated entries to svcvip's cleanup
 in_ns node nft -f - <<'END' || die "nft"
-table ip other { chain pre { type nat hook prerouting priority 0; } }
+table ip other {
+	chain pre { type nat hook prerouting priority 0; }
+}
 END
 out=$(in_ns client "$VIPCHECK" connect --proto udp --addr 10.96.0.53 --port 53 --sport 40000)
 expect_eq "a UDP request through zz-dns is answered" "$(stat_of "$out" ok)" 1
