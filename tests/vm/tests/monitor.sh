@@ -92,7 +92,9 @@ in_ns bulk "$SVCADM" -n monitor > "$blog" 2> "$blog.err" &
 mon=$!
 sleep 2
 # one NEW_BACKEND with 10,000 backends (top-level SVCVIP_A_BACKENDS lists):
-# one event per backend, all at once
+# one event per backend, all at once, while the listener is stopped (a busy
+# reader): its default receive buffer cannot hold them
+kill -STOP "$mon"
 in_ns bulk "$SVCADM" service add big proto tcp scheduler rr || die "service big"
 check "bulk: add 10,000 backends in one request" in_ns bulk python3 - "$NLRAW" <<'PY'
 import sys
@@ -109,6 +111,7 @@ err, msg, _ = nlraw.Genl().request("NEW_BACKEND", payload)
 print("new backends: %d %s" % (err, msg))
 sys.exit(1 if err else 0)
 PY
+kill -CONT "$mon"
 # give the listener time to drain what it got (or to notice the loss)
 for _ in $(seq 1 100); do
 	kill -0 "$mon" 2>/dev/null || break
