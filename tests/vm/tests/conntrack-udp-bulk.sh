@@ -8,6 +8,9 @@
 N=4200
 module_load
 cluster_basic
+# the entry must not simply time out while 4,201 services are flushed
+in_ns node sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=600 || die "sysctl"
 file=$(mktemp)
 awk -v n="$N" 'BEGIN {
 	printf "config set max-services %d\n", n + 10
