@@ -42,6 +42,7 @@ struct svcvip_config {
 	u32 max_services;
 	u32 max_frontends;
 	u32 max_backends;
+	bool packet_stats;	/* per-packet counters (and their hook) */
 };
 
 struct svcvip_config *svcvip_config_alloc_default(void);

@@ -11,8 +11,27 @@
  * service now has backends (created while it had none). The client's next
  * packet is then a first packet again. TCP entries are left to finish.
  *
- * Current connections: counted by one walk over the netns's entries when
- * stats are read, so the packet path pays nothing for them.
+ * If the list of changed frontends cannot grow (no memory), the next sweep
+ * checks every UDP entry of the netns instead: a cleanup is never skipped.
+ *
+ * Current connections: counted when stats are read by one walk over the
+ * conntrack hash under RCU, as ctnetlink's dump reads it, bucket by bucket
+ * with a scheduling point between batches: no conntrack lock, and never the
+ * global nf_conntrack_mutex that nf_ct_iterate_cleanup_net() takes (it
+ * serialises netns teardown and "conntrack -F" host-wide). The packet path
+ * pays nothing for them.
+ *
+ * Which connections are svcvip's: conntrack has no room for a module's own
+ * mark (extensions are a fixed in-tree list; ct->mark and labels belong to
+ * the CNI and the admin; the IPS_* status bits all have owners). But svcvip
+ * can tell its own translations from the conntrack tuples alone: its NAT
+ * lookup function runs one priority step before iptables' and nftables'
+ * dstnat chains and nf_nat keeps the first DNAT it is given, so a connection
+ * whose original destination is a frontend (a NodePort only on a NodePort
+ * address, as the packet path checks) and whose reply source is one of that
+ * service's backends was translated by svcvip. A DNAT by another rule to an
+ * address that is not a backend of that service is not counted, nor is a
+ * connection to a backend since removed (it no longer has a row).
  */
 
 #include <linux/kernel.h>
@@ -21,6 +40,7 @@
 #include <linux/sort.h>
 #include <linux/bsearch.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
 #include <uapi/linux/svcvip.h>
 
 #include "netns.h"
@@ -33,21 +53,38 @@ static struct svcvip_net *gc_net(struct svcvip_ct_gc *gc)
 	return container_of(gc, struct svcvip_net, ct_gc);
 }
 
+/*
+ * Past this many changed frontends between two sweeps, one sweep of every
+ * UDP entry costs no more than the bsearch over the list, and holds no list.
+ */
+#define SVCVIP_CT_GC_MAX_KEYS	4096
+
 static int key_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct svcvip_fe_key));
 }
 
-/* Under sn->lock. Allocation failure only costs the sweep of these keys. */
+/*
+ * Under sn->lock. When the list cannot grow, the next sweep checks every
+ * UDP entry instead (gc->all), so the cleanup is slower, never skipped.
+ */
 static void gc_add(struct svcvip_ct_gc *gc, const struct svcvip_fe_key *key)
 {
+	if (gc->all)
+		return;
+	if (gc->count == gc->cap && gc->cap >= SVCVIP_CT_GC_MAX_KEYS) {
+		gc->all = true;
+		return;
+	}
 	if (gc->count == gc->cap) {
 		u32 cap = max_t(u32, 16, gc->cap * 2);
 		struct svcvip_fe_key *keys;
 
-		keys = kvmalloc_array(cap, sizeof(*keys), GFP_KERNEL);
-		if (!keys)
+		keys = kvmalloc_array(cap, sizeof(*keys), GFP_KERNEL_ACCOUNT);
+		if (!keys) {
+			gc->all = true;
 			return;
+		}
 		if (gc->count)
 			memcpy(keys, gc->keys, gc->count * sizeof(*keys));
 		kvfree(gc->keys);
@@ -78,7 +115,7 @@ void svcvip_ct_gc_all(struct svcvip_net *sn)
 
 void svcvip_ct_gc_kick(struct svcvip_net *sn)
 {
-	if (READ_ONCE(sn->ct_gc.count))
+	if (READ_ONCE(sn->ct_gc.count) || READ_ONCE(sn->ct_gc.all))
 		queue_work(system_unbound_wq, &sn->ct_gc.work);
 }
 
@@ -86,6 +123,7 @@ struct gc_walk {
 	struct svcvip_net *sn;
 	const struct svcvip_fe_key *keys;
 	u32 count;
+	bool all;		/* check every UDP entry */
 };
 
 static bool key_changed(const struct gc_walk *w,
@@ -93,6 +131,8 @@ static bool key_changed(const struct gc_walk *w,
 {
 	struct svcvip_fe_key key;
 
+	if (w->all)
+		return true;
 	memset(&key, 0, sizeof(key));
 	key.family = family;
 	key.protocol = IPPROTO_UDP;
@@ -163,18 +203,24 @@ static void gc_work(struct work_struct *work)
 	mutex_lock(&sn->lock);
 	keys = gc->keys;
 	n = gc->count;
+	w.all = gc->all;
 	gc->keys = NULL;
 	gc->count = 0;
 	gc->cap = 0;
+	gc->all = false;
 	mutex_unlock(&sn->lock);
-	if (!n)
+	if (!n && !w.all) {
+		kvfree(keys);
 		return;
+	}
 
-	sort(keys, n, sizeof(*keys), key_cmp, NULL);
-	w.count = 1;
-	for (i = 1; i < n; i++)
-		if (key_cmp(&keys[i], &keys[w.count - 1]))
-			keys[w.count++] = keys[i];
+	if (n) {
+		sort(keys, n, sizeof(*keys), key_cmp, NULL);
+		w.count = 1;
+		for (i = 1; i < n; i++)
+			if (key_cmp(&keys[i], &keys[w.count - 1]))
+				keys[w.count++] = keys[i];
+	}
 	w.keys = keys;
 	iter.data = &w;
 	nf_ct_iterate_cleanup_net(gc_one, &iter);
@@ -232,11 +278,41 @@ svcvip_ct_count_find(const struct svcvip_ct_count *v, u32 n, u64 service_id,
 	return bsearch(&key, v, n, sizeof(key), count_cmp);
 }
 
-struct count_walk {
-	struct svcvip_net *sn;
-	struct svcvip_ct_count *v;
-	u32 n;
-};
+/*
+ * Under rcu_read_lock(): is @ct a connection svcvip translated (see the top
+ * of this file)? If so, fills in its frontend and backend.
+ */
+bool svcvip_ct_owner(struct svcvip_net *sn, const struct nf_conn *ct,
+		     struct svcvip_ct_owner *own)
+{
+	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	u8 family = nf_ct_l3num(ct), protocol = t->dst.protonum;
+	const struct svcvip_state *st;
+	int idx;
+
+	if (!(READ_ONCE(ct->status) & IPS_DST_NAT))
+		return false;
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP &&
+	    protocol != IPPROTO_SCTP)
+		return false;
+	own->fe = svcvip_frontend_match(&sn->table, family, protocol,
+					&t->dst.u3, t->dst.u.all);
+	if (!own->fe)
+		return false;
+	if (own->fe->key.nodeport &&
+	    !svcvip_nodeport_addr(sn->net, rcu_dereference(sn->config),
+				  family, &t->dst.u3))
+		return false;
+	st = rcu_dereference(own->fe->svc->state);
+	if (!st)
+		return false;
+	idx = svcvip_state_backend_index(st, family, &r->src.u3, r->src.u.all);
+	if (idx < 0)
+		return false;
+	own->be = &st->backend[idx];
+	return true;
+}
 
 static bool ct_active(const struct nf_conn *ct, u8 protocol)
 {
@@ -262,42 +338,77 @@ static void count_into(struct svcvip_ct_count *c, bool active)
 		c->inactive++;
 }
 
-static int count_one(struct nf_conn *ct, void *data)
+/* Under rcu_read_lock() and the entry's bucket lock. */
+static void count_one(struct svcvip_net *sn, struct svcvip_ct_count *v, u32 n,
+		      const struct nf_conn *ct)
 {
-	const struct count_walk *w = data;
-	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	u8 family = nf_ct_l3num(ct), protocol = t->dst.protonum;
-	struct svcvip_frontend *fe;
+	struct svcvip_ct_owner own;
 	bool active;
 	u64 id;
 
-	if (!(ct->status & IPS_DST_NAT) || nf_ct_is_dying(ct))
-		return 0;
-	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP &&
-	    protocol != IPPROTO_SCTP)
-		return 0;
-	rcu_read_lock();
-	fe = svcvip_frontend_match(&w->sn->table, family, protocol,
-				   &t->dst.u3, t->dst.u.all);
-	id = fe ? fe->svc->id : 0;
-	rcu_read_unlock();
-	if (!id)
-		return 0;
-	active = ct_active(ct, protocol);
+	if (nf_ct_is_dying(ct) || nf_ct_is_expired(ct) ||
+	    !svcvip_ct_owner(sn, ct, &own))
+		return;
+	id = own.fe->svc->id;
+	active = ct_active(ct, nf_ct_protonum(ct));
 	count_into((struct svcvip_ct_count *)
-		   svcvip_ct_count_find(w->v, w->n, id, 0, NULL, 0), active);
+		   svcvip_ct_count_find(v, n, id, 0, NULL, 0), active);
 	count_into((struct svcvip_ct_count *)
-		   svcvip_ct_count_find(w->v, w->n, id, family, &r->src.u3,
-					r->src.u.all), active);
-	return 0;
+		   svcvip_ct_count_find(v, n, id, own.be->family,
+					&own.be->addr, own.be->port), active);
 }
 
+/* nf_conntrack_lock() (wait for a resize, then lock) is not annotated */
+static void bucket_lock(spinlock_t *lock) __acquires(lock)
+{
+	nf_conntrack_lock(lock);
+	__acquire(lock);
+}
+
+/* Buckets read between two scheduling points. */
+#define COUNT_BATCH	256
+
+/*
+ * Walks the conntrack hash as ctnetlink's dump does: one bucket at a time
+ * under that bucket's lock (which a resize also takes, so the table and its
+ * size agree), bottom halves off only for a batch of buckets.
+ */
 void svcvip_ct_count(struct svcvip_net *sn, struct svcvip_ct_count *v, u32 n)
 {
-	struct count_walk w = { .sn = sn, .v = v, .n = n };
-	struct nf_ct_iter_data iter = { .net = sn->net, .data = &w };
+	const struct nf_conntrack_tuple_hash *h;
+	const struct hlist_nulls_node *node;
+	unsigned int bucket = 0, end;
+	spinlock_t *lockp;	/* the bucket's, as ctnetlink takes it */
+	bool more = true;
 
-	if (n)
-		nf_ct_iterate_cleanup_net(count_one, &iter);
+	if (!n)
+		return;
+	while (more) {
+		local_bh_disable();
+		rcu_read_lock();
+		for (end = bucket + COUNT_BATCH; bucket < end; bucket++) {
+			lockp = &nf_conntrack_locks[bucket % CONNTRACK_LOCKS];
+			bucket_lock(lockp);
+			if (bucket >= nf_conntrack_htable_size) {
+				spin_unlock(lockp);
+				more = false;
+				break;
+			}
+			hlist_nulls_for_each_entry(h, node,
+						   &nf_conntrack_hash[bucket],
+						   hnnode) {
+				const struct nf_conn *ct;
+
+				if (NF_CT_DIRECTION(h) != IP_CT_DIR_ORIGINAL)
+					continue;
+				ct = nf_ct_tuplehash_to_ctrack(h);
+				if (net_eq(nf_ct_net(ct), sn->net))
+					count_one(sn, v, n, ct);
+			}
+			spin_unlock(lockp);
+		}
+		rcu_read_unlock();
+		local_bh_enable();
+		cond_resched();
+	}
 }

@@ -20,6 +20,7 @@ struct svcvip_ct_gc {
 	struct svcvip_fe_key *keys;
 	u32 count;
 	u32 cap;
+	bool all;	/* the list overflowed: sweep every UDP entry */
 };
 
 void svcvip_ct_gc_init(struct svcvip_net *sn);
@@ -29,6 +30,19 @@ void svcvip_ct_gc_service(struct svcvip_net *sn, struct svcvip_service *svc);
 void svcvip_ct_gc_all(struct svcvip_net *sn);
 /* After sn->lock is released: sweep soon if anything changed. */
 void svcvip_ct_gc_kick(struct svcvip_net *sn);
+
+/* A connection svcvip translated: its frontend and backend. */
+struct svcvip_frontend;
+struct svcvip_backend;
+struct nf_conn;
+struct svcvip_ct_owner {
+	struct svcvip_frontend *fe;
+	const struct svcvip_backend *be;
+};
+
+/* Under rcu_read_lock(): is @ct one of svcvip's translations? */
+bool svcvip_ct_owner(struct svcvip_net *sn, const struct nf_conn *ct,
+		     struct svcvip_ct_owner *own);
 
 /* Current connections of a service (family 0) or of one of its backends. */
 struct svcvip_ct_count {
@@ -41,7 +55,9 @@ struct svcvip_ct_count {
 	u32 inactive;		/* every other state, and UDP */
 };
 
-/* Fills in @v (sorted with svcvip_ct_count_sort) by one conntrack walk. */
+/* Fills in @v (sorted with svcvip_ct_count_sort) by one walk of the
+ * conntrack hash under its bucket locks, never nf_conntrack_mutex.
+ */
 void svcvip_ct_count_sort(struct svcvip_ct_count *v, u32 n);
 void svcvip_ct_count(struct svcvip_net *sn, struct svcvip_ct_count *v, u32 n);
 const struct svcvip_ct_count *

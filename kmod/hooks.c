@@ -5,8 +5,10 @@
  * node's own processes, one priority step before iptables' NAT; and at
  * POST_ROUTING for the masquerade. The nf_nat core calls them only for a
  * connection's first packet; conntrack and nf_nat rewrite everything after
- * that. Plain hooks right after the DNAT count every packet of the
- * connections svcvip translated.
+ * that. Only while packet-stats is on, plain hooks right after the DNAT
+ * count every packet of the connections svcvip translated; otherwise an
+ * established connection's packets meet no svcvip code at all, as with a
+ * static DNAT rule.
  */
 
 #include <linux/kernel.h>
@@ -24,6 +26,7 @@
 #include "select.h"
 #include "reject.h"
 #include "stats.h"
+#include "ct.h"
 
 /* The first packet's flow as the client sent it; false if not ours. */
 static bool flow_of(const struct nf_conn *ct, struct svcvip_flow *flow)
@@ -69,7 +72,7 @@ static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 
 	switch (d.verdict) {
 	case SVCVIP_VERDICT_DNAT:
-		svcvip_stats_count_conn(d.svc->stats, d.be->stats->cpu);
+		svcvip_stats_count_conn(d.svc->stats, d.be->stats);
 		memset(&range, 0, sizeof(range));
 		range.flags = NF_NAT_RANGE_MAP_IPS |
 			      NF_NAT_RANGE_PROTO_SPECIFIED;
@@ -121,19 +124,15 @@ static unsigned int svcvip_nat_src(void *priv, struct sk_buff *skb,
 /*
  * Counts a packet of a connection svcvip translated, once: at LOCAL_OUT when
  * the node sent it, at PRE_ROUTING otherwise (a packet over loopback passes
- * both). Conntrack knows the connection; its original destination names the
- * frontend, its reply source the backend.
+ * both). Registered only while packet-stats is on. svcvip_ct_owner() tells
+ * svcvip's connections from other DNATs (see ct.c).
  */
 static unsigned int svcvip_count(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	const struct nf_conntrack_tuple *orig, *reply;
-	struct svcvip_stats_cpu __percpu *bstats = NULL;
 	enum ip_conntrack_info ctinfo;
-	const struct svcvip_state *st;
-	struct svcvip_frontend *fe;
+	struct svcvip_ct_owner own;
 	struct nf_conn *ct;
-	int idx;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || !(ct->status & IPS_DST_NAT))
@@ -141,23 +140,10 @@ static unsigned int svcvip_count(void *priv, struct sk_buff *skb,
 	if (state->hook == NF_INET_PRE_ROUTING && state->in &&
 	    (state->in->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
-	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	fe = svcvip_frontend_match(&svcvip_pernet(state->net)->table,
-				   nf_ct_l3num(ct), orig->dst.protonum,
-				   &orig->dst.u3, orig->dst.u.all);
-	if (!fe)
+	if (!svcvip_ct_owner(svcvip_pernet(state->net), ct, &own))
 		return NF_ACCEPT;
-	st = rcu_dereference(fe->svc->state);
-	if (st) {
-		idx = svcvip_state_backend_index(st, nf_ct_l3num(ct),
-						 &reply->src.u3,
-						 reply->src.u.all);
-		if (idx >= 0)
-			bstats = st->backend[idx].stats->cpu;
-	}
-	svcvip_stats_count_packet(fe->svc->stats, bstats, CTINFO2DIR(ctinfo),
-				  skb->len);
+	svcvip_stats_count_packet(own.fe->svc->stats, own.be->stats,
+				  CTINFO2DIR(ctinfo), skb->len);
 	return NF_ACCEPT;
 }
 
@@ -276,16 +262,9 @@ static int svcvip_hooks_register(struct svcvip_net *sn)
 			   nf_nat_ipv6_register_fn, nf_nat_ipv6_unregister_fn);
 	if (ret)
 		goto err_ipv4;
-	ret = nf_register_net_hooks(net, svcvip_count_ops,
-				    ARRAY_SIZE(svcvip_count_ops));
-	if (ret)
-		goto err_ipv6;
 	sn->hooks_registered = true;
 	return 0;
 
-err_ipv6:
-	unregister_ops(net, svcvip_ops_ipv6, ARRAY_SIZE(svcvip_ops_ipv6),
-		       nf_nat_ipv6_unregister_fn);
 err_ipv4:
 	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 		       nf_nat_ipv4_unregister_fn);
@@ -303,14 +282,36 @@ void svcvip_hooks_unregister(struct svcvip_net *sn)
 
 	if (!sn->hooks_registered)
 		return;
-	nf_unregister_net_hooks(net, svcvip_count_ops,
-				ARRAY_SIZE(svcvip_count_ops));
 	unregister_ops(net, svcvip_ops_ipv6, ARRAY_SIZE(svcvip_ops_ipv6),
 		       nf_nat_ipv6_unregister_fn);
 	unregister_ops(net, svcvip_ops_ipv4, ARRAY_SIZE(svcvip_ops_ipv4),
 		       nf_nat_ipv4_unregister_fn);
 	nf_ct_netns_put(net, NFPROTO_INET);
 	sn->hooks_registered = false;
+}
+
+/*
+ * The packet counting hooks follow the packet-stats setting, not the
+ * table: under sn->lock.
+ */
+int svcvip_count_hooks_set(struct svcvip_net *sn, bool on)
+{
+	int ret;
+
+	lockdep_assert_held(&sn->lock);
+	if (on == sn->count_hooks_registered)
+		return 0;
+	if (on) {
+		ret = nf_register_net_hooks(sn->net, svcvip_count_ops,
+					    ARRAY_SIZE(svcvip_count_ops));
+		if (ret)
+			return ret;
+	} else {
+		nf_unregister_net_hooks(sn->net, svcvip_count_ops,
+					ARRAY_SIZE(svcvip_count_ops));
+	}
+	sn->count_hooks_registered = on;
+	return 0;
 }
 
 /* Before a change that may add the first service. */

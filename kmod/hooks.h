@@ -6,6 +6,8 @@
 #ifndef _SVCVIP_HOOKS_H
 #define _SVCVIP_HOOKS_H
 
+#include <linux/types.h>
+
 struct svcvip_net;
 
 /* Both under svcvip_net.lock. Registration follows the service count:
@@ -14,5 +16,9 @@ struct svcvip_net;
 int svcvip_hooks_get(struct svcvip_net *sn);
 void svcvip_hooks_sync(struct svcvip_net *sn);
 void svcvip_hooks_unregister(struct svcvip_net *sn);
+/* Under svcvip_net.lock: the per-packet counting hooks, on with the
+ * packet-stats setting (and off at netns exit).
+ */
+int svcvip_count_hooks_set(struct svcvip_net *sn, bool on);
 
 #endif /* _SVCVIP_HOOKS_H */

@@ -57,6 +57,7 @@ static void __net_exit svcvip_net_pre_exit(struct net *net)
 
 	mutex_lock(&sn->lock);
 	svcvip_hooks_unregister(sn);
+	svcvip_count_hooks_set(sn, false);
 	mutex_unlock(&sn->lock);
 }
 

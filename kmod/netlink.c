@@ -632,7 +632,7 @@ static int svcvip_nl_stats_start(struct netlink_callback *cb)
 	mutex_lock(&sn->lock);
 	n = stats_entries(sn, ctx, NULL);
 	ctx->counts = kvmalloc_array(max_t(u32, n, 1), sizeof(*ctx->counts),
-				     GFP_KERNEL);
+				     GFP_KERNEL_ACCOUNT);
 	if (ctx->counts)
 		ctx->ncounts = stats_entries(sn, ctx, ctx->counts);
 	mutex_unlock(&sn->lock);
@@ -960,6 +960,17 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg->max_frontends = req.max_frontends;
 	if (req.present & BIT(SVCVIP_CONFIG_A_MAX_BACKENDS))
 		cfg->max_backends = req.max_backends;
+	if (req.present & BIT(SVCVIP_CONFIG_A_PACKET_STATS)) {
+		ret = svcvip_count_hooks_set(sn, req.packet_stats);
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[SVCVIP_A_CONFIG],
+					    "packet-stats: cannot register the counting hook");
+			svcvip_config_free(cfg);
+			goto out;
+		}
+		cfg->packet_stats = req.packet_stats;
+	}
 	rcu_assign_pointer(sn->config, cfg);
 	svcvip_config_free_rcu((struct svcvip_config *)old);
 	/* affinity entries are soft state: a lower limit evicts, never fails */
@@ -1087,6 +1098,7 @@ static const struct genl_ops svcvip_genl_ops[] = {
 		.start = svcvip_nl_stats_start,
 		.dumpit = svcvip_nl_dump_services,
 		.done = svcvip_nl_dump_done,
+		.flags = GENL_UNS_ADMIN_PERM,	/* traffic, and a conntrack walk */
 		TOP(svcvip_top_service_ref_policy),
 	}, {
 		.cmd = SVCVIP_CMD_NEW_FRONTEND,
@@ -1130,12 +1142,16 @@ static const struct genl_ops svcvip_genl_ops[] = {
 	}, {
 		.cmd = SVCVIP_CMD_LOOKUP,
 		.doit = svcvip_nl_lookup,
+		.flags = GENL_UNS_ADMIN_PERM,	/* reveals affinity: who used what */
 		TOP(svcvip_top_lookup_policy),
 	},
 };
 
 static const struct genl_multicast_group svcvip_genl_mcgrps[] = {
-	{ .name = SVCVIP_GENL_MCGRP_EVENTS },
+	/* Events say who changes what: CAP_NET_ADMIN over the netns, as the
+	 * commands that cause them.
+	 */
+	{ .name = SVCVIP_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 /* Before every request: the core keeps the last of duplicated attributes,

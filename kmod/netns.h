@@ -26,6 +26,7 @@ struct svcvip_net {
 	struct svcvip_affinity_table affinity;
 	struct svcvip_ct_gc ct_gc;
 	bool hooks_registered;
+	bool count_hooks_registered;	/* with config->packet_stats */
 };
 
 extern unsigned int svcvip_net_id;

@@ -138,7 +138,7 @@ int svcvip_nl_put_backend_stats(struct sk_buff *skb, int type,
 
 	if (!nest)
 		return -EMSGSIZE;
-	svcvip_stats_read(be->stats->cpu, &sum);
+	svcvip_backend_stats_read(be->stats, &sum);
 	if (put_backend_attrs(skb, be) ||
 	    svcvip_nl_put_stats(skb, SVCVIP_BACKEND_A_STATS, &sum, active,
 				inactive)) {
@@ -183,7 +183,8 @@ int svcvip_nl_put_config(struct sk_buff *skb, const struct svcvip_config *cfg)
 	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_SERVICES, cfg->max_services) ||
 	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_FRONTENDS,
 			cfg->max_frontends) ||
-	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_BACKENDS, cfg->max_backends)) {
+	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_BACKENDS, cfg->max_backends) ||
+	    nla_put_u8(skb, SVCVIP_CONFIG_A_PACKET_STATS, cfg->packet_stats)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -101,6 +101,7 @@ static const struct nla_policy config_policy[SVCVIP_CONFIG_A_MAX + 1] = {
 								&count_range),
 	[SVCVIP_CONFIG_A_MAX_BACKENDS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &max_backends_range),
+	[SVCVIP_CONFIG_A_PACKET_STATS] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy lookup_policy[SVCVIP_LOOKUP_A_MAX + 1] = {
@@ -795,6 +796,8 @@ int svcvip_nl_parse_config(const struct nlattr *nest,
 			nla_get_u32(tb[SVCVIP_CONFIG_A_MAX_FRONTENDS]);
 	if (tb[SVCVIP_CONFIG_A_MAX_BACKENDS])
 		req->max_backends = nla_get_u32(tb[SVCVIP_CONFIG_A_MAX_BACKENDS]);
+	if (tb[SVCVIP_CONFIG_A_PACKET_STATS])
+		req->packet_stats = nla_get_u8(tb[SVCVIP_CONFIG_A_PACKET_STATS]);
 	return 0;
 err:
 	svcvip_nl_config_req_free(req);

@@ -33,6 +33,7 @@ struct svcvip_config_req {
 	u32 max_services;
 	u32 max_frontends;
 	u32 max_backends;
+	bool packet_stats;
 };
 
 extern const struct nla_policy svcvip_top_none_policy[];

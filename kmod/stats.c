@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU counters, as IPVS keeps them: a writer updates its own CPU's copy
- * with preemption off (u64_stats_t makes that safe against a softirq on the
- * same CPU), so the packet path takes no lock and no atomic.
+ * Counters. A service's connection counter is per CPU, as IPVS keeps its
+ * counters: a writer updates its own CPU's copy with preemption off
+ * (u64_stats_t makes that safe against a softirq on the same CPU), with no
+ * lock and no atomic. It is the only per-CPU memory: 8 bytes per possible
+ * CPU and service. A backend's connection counter is one atomic add per new
+ * connection to it. Packet and byte counters are atomics, updated only
+ * while packet-stats is on: that is their documented cost (a shared cache
+ * line per service and backend, like conntrack accounting's per-entry
+ * counters), paid only by those who ask for them.
  */
 
 #include <linux/kernel.h>
@@ -11,113 +17,127 @@
 
 #include "stats.h"
 
-struct svcvip_stats_cpu __percpu *svcvip_stats_alloc(void)
+struct svcvip_service_stats *svcvip_stats_alloc(void)
 {
-	struct svcvip_stats_cpu __percpu *s;
-	int cpu;
+	struct svcvip_service_stats *s;
+	int cpu, d;
 
-	s = alloc_percpu_gfp(struct svcvip_stats_cpu, GFP_KERNEL_ACCOUNT);
+	s = kmalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return NULL;
+	s->cpu = alloc_percpu_gfp(struct svcvip_stats_cpu, GFP_KERNEL_ACCOUNT);
+	if (!s->cpu) {
+		kfree(s);
+		return NULL;
+	}
 	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(s, cpu)->syncp);
+		u64_stats_init(&per_cpu_ptr(s->cpu, cpu)->syncp);
+	for (d = 0; d < 2; d++) {
+		atomic64_set(&s->pkt.pkts[d], 0);
+		atomic64_set(&s->pkt.bytes[d], 0);
+	}
 	return s;
 }
 
 /* May be called from an RCU callback: free_percpu() is atomic-safe. */
-void svcvip_stats_free(struct svcvip_stats_cpu __percpu *s)
+void svcvip_stats_free(struct svcvip_service_stats *s)
 {
-	free_percpu(s);
+	if (!s)
+		return;
+	free_percpu(s->cpu);
+	kfree(s);
 }
 
 struct svcvip_backend_stats *svcvip_backend_stats_new(void)
 {
 	struct svcvip_backend_stats *bs;
 
-	bs = kmalloc(sizeof(*bs), GFP_KERNEL_ACCOUNT);
+	bs = kzalloc(sizeof(*bs), GFP_KERNEL_ACCOUNT);
 	if (!bs)
 		return NULL;
-	bs->cpu = svcvip_stats_alloc();
-	if (!bs->cpu) {
-		kfree(bs);
-		return NULL;
-	}
 	refcount_set(&bs->ref, 1);
 	return bs;
 }
 
 void svcvip_backend_stats_put(struct svcvip_backend_stats *bs)
 {
-	if (bs && refcount_dec_and_test(&bs->ref)) {
-		svcvip_stats_free(bs->cpu);
+	if (bs && refcount_dec_and_test(&bs->ref))
 		kfree(bs);
-	}
 }
 
-static void count(struct svcvip_stats_cpu __percpu *p, int dir,
-		  unsigned int len, bool conn)
+void svcvip_stats_count_conn(struct svcvip_service_stats *svc,
+			     struct svcvip_backend_stats *be)
 {
-	struct svcvip_stats_cpu *s = this_cpu_ptr(p);
+	struct svcvip_stats_cpu *s;
 	unsigned long flags;
 
-	flags = u64_stats_update_begin_irqsave(&s->syncp);
-	if (conn) {
+	if (svc) {
+		preempt_disable();
+		s = this_cpu_ptr(svc->cpu);
+		flags = u64_stats_update_begin_irqsave(&s->syncp);
 		u64_stats_inc(&s->conns);
-	} else {
-		u64_stats_inc(&s->pkts[dir]);
-		u64_stats_add(&s->bytes[dir], len);
+		u64_stats_update_end_irqrestore(&s->syncp, flags);
+		preempt_enable();
 	}
-	u64_stats_update_end_irqrestore(&s->syncp, flags);
-}
-
-void svcvip_stats_count_conn(struct svcvip_stats_cpu __percpu *svc,
-			     struct svcvip_stats_cpu __percpu *be)
-{
-	preempt_disable();
-	if (svc)
-		count(svc, 0, 0, true);
 	if (be)
-		count(be, 0, 0, true);
-	preempt_enable();
+		atomic64_inc(&be->conns);
 }
 
-void svcvip_stats_count_packet(struct svcvip_stats_cpu __percpu *svc,
-			       struct svcvip_stats_cpu __percpu *be,
+static void count_pkt(struct svcvip_pkt_stats *p, int dir, unsigned int len)
+{
+	atomic64_inc(&p->pkts[dir]);
+	atomic64_add(len, &p->bytes[dir]);
+}
+
+void svcvip_stats_count_packet(struct svcvip_service_stats *svc,
+			       struct svcvip_backend_stats *be,
 			       int dir, unsigned int len)
 {
-	preempt_disable();
 	if (svc)
-		count(svc, dir, len, false);
+		count_pkt(&svc->pkt, dir, len);
 	if (be)
-		count(be, dir, len, false);
-	preempt_enable();
+		count_pkt(&be->pkt, dir, len);
 }
 
-void svcvip_stats_read(struct svcvip_stats_cpu __percpu *p,
+static void read_pkt(const struct svcvip_pkt_stats *p,
+		     struct svcvip_stats_sum *sum)
+{
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		sum->pkts[d] = atomic64_read(&p->pkts[d]);
+		sum->bytes[d] = atomic64_read(&p->bytes[d]);
+	}
+}
+
+void svcvip_stats_read(const struct svcvip_service_stats *p,
 		       struct svcvip_stats_sum *sum)
 {
-	int cpu, d;
+	int cpu;
 
 	memset(sum, 0, sizeof(*sum));
 	if (!p)
 		return;
 	for_each_possible_cpu(cpu) {
-		const struct svcvip_stats_cpu *s = per_cpu_ptr(p, cpu);
-		struct svcvip_stats_sum one;
+		const struct svcvip_stats_cpu *s = per_cpu_ptr(p->cpu, cpu);
 		unsigned int start;
+		u64 conns;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			one.conns = u64_stats_read(&s->conns);
-			for (d = 0; d < 2; d++) {
-				one.pkts[d] = u64_stats_read(&s->pkts[d]);
-				one.bytes[d] = u64_stats_read(&s->bytes[d]);
-			}
+			conns = u64_stats_read(&s->conns);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
-		sum->conns += one.conns;
-		for (d = 0; d < 2; d++) {
-			sum->pkts[d] += one.pkts[d];
-			sum->bytes[d] += one.bytes[d];
-		}
+		sum->conns += conns;
 	}
+	read_pkt(&p->pkt, sum);
+}
+
+void svcvip_backend_stats_read(const struct svcvip_backend_stats *bs,
+			       struct svcvip_stats_sum *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	if (!bs)
+		return;
+	sum->conns = atomic64_read(&bs->conns);
+	read_pkt(&bs->pkt, sum);
 }

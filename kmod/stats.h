@@ -1,22 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-CPU counters of services and backends: connections scheduled, and
- * packets and bytes in each direction. Writers touch only their own CPU's
- * copy, with no lock and no atomic; readers sum the copies.
+ * Counters of services and backends.
+ *
+ * Connections scheduled are always counted, once per new connection at the
+ * DNAT decision: per CPU for a service (8 bytes per possible CPU), one
+ * atomic for a backend. Packets and bytes in each direction are counted
+ * only while the netns's packet-stats setting is on (the per-packet hook is
+ * not even registered otherwise), in atomics kept inline, so a backend costs
+ * a few dozen bytes whatever the number of possible CPUs.
  */
 #ifndef _SVCVIP_STATS_H
 #define _SVCVIP_STATS_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/refcount.h>
 #include <linux/u64_stats_sync.h>
 
 struct svcvip_stats_cpu {
 	u64_stats_t conns;
-	u64_stats_t pkts[2];	/* by conntrack direction: 0 = in, 1 = out */
-	u64_stats_t bytes[2];
 	struct u64_stats_sync syncp;
+};
+
+/* Packets and bytes by conntrack direction: 0 = in, 1 = out. */
+struct svcvip_pkt_stats {
+	atomic64_t pkts[2];
+	atomic64_t bytes[2];
+};
+
+struct svcvip_service_stats {
+	struct svcvip_stats_cpu __percpu *cpu;
+	struct svcvip_pkt_stats pkt;
 };
 
 struct svcvip_stats_sum {
@@ -32,11 +47,12 @@ struct svcvip_stats_sum {
  */
 struct svcvip_backend_stats {
 	refcount_t ref;
-	struct svcvip_stats_cpu __percpu *cpu;
+	atomic64_t conns;
+	struct svcvip_pkt_stats pkt;
 };
 
-struct svcvip_stats_cpu __percpu *svcvip_stats_alloc(void);
-void svcvip_stats_free(struct svcvip_stats_cpu __percpu *s);
+struct svcvip_service_stats *svcvip_stats_alloc(void);
+void svcvip_stats_free(struct svcvip_service_stats *s);
 
 struct svcvip_backend_stats *svcvip_backend_stats_new(void);
 void svcvip_backend_stats_put(struct svcvip_backend_stats *bs);
@@ -47,13 +63,15 @@ static inline void svcvip_backend_stats_get(struct svcvip_backend_stats *bs)
 }
 
 /* Packet path: either pointer may be NULL. */
-void svcvip_stats_count_conn(struct svcvip_stats_cpu __percpu *svc,
-			     struct svcvip_stats_cpu __percpu *be);
-void svcvip_stats_count_packet(struct svcvip_stats_cpu __percpu *svc,
-			       struct svcvip_stats_cpu __percpu *be,
+void svcvip_stats_count_conn(struct svcvip_service_stats *svc,
+			     struct svcvip_backend_stats *be);
+void svcvip_stats_count_packet(struct svcvip_service_stats *svc,
+			       struct svcvip_backend_stats *be,
 			       int dir, unsigned int len);
 
-void svcvip_stats_read(struct svcvip_stats_cpu __percpu *s,
+void svcvip_stats_read(const struct svcvip_service_stats *s,
 		       struct svcvip_stats_sum *sum);
+void svcvip_backend_stats_read(const struct svcvip_backend_stats *bs,
+			       struct svcvip_stats_sum *sum);
 
 #endif /* _SVCVIP_STATS_H */

@@ -69,7 +69,7 @@ struct svcvip_service {
 	struct list_head frontends;	/* writer side only */
 	u32 nfrontends;
 	u64 id;				/* never reused in the netns */
-	struct svcvip_stats_cpu __percpu *stats;
+	struct svcvip_service_stats *stats;
 	struct rcu_head rcu;
 	char name[];
 };

@@ -77,6 +77,7 @@ B_FAMILY, B_ADDR, B_PORT, B_WEIGHT, B_FLAGS, B_STATS = range(1, 7)
 C_FAMILY, C_ADDR, C_PREFIXLEN = range(1, 4)
 (G_CLUSTER, G_MASQ, G_NODEPORT, G_LOCAL, G_AFFMAX, G_MAXSVC, G_MAXFE,
  G_MAXBE) = range(1, 9)
+G_PACKET = 11           # SVCVIP_CONFIG_A_PACKET_STATS
 (L_PROTOCOL, L_FAMILY, L_SRC_ADDR, L_SRC_PORT, L_DST_ADDR, L_DST_PORT,
  L_VERDICT, L_REASON, L_MASQ) = range(1, 10)
 KIND_CLUSTERIP, KIND_EXTERNALIP, KIND_LB, KIND_NODEPORT = range(1, 5)
@@ -115,7 +116,7 @@ TOP_OK = {
 # the highest attribute type of each nest kind (unknown = max + 1)
 NEST_MAX = {"top": A_MAX, "service": S_STATS, "svcref": S_NAME,
             "frontend": F_RANGES, "backend": B_STATS, "cidr": C_PREFIXLEN,
-            "config": G_MAXBE, "lookup": L_MASQ}
+            "config": G_PACKET, "lookup": L_MASQ}
 
 # (nest kind, attribute) -> (kind, valid values, invalid values); invalid
 # values the policy or the parser refuse whatever the rest of the message.
@@ -141,6 +142,7 @@ SPEC = {
     ("config", G_MAXSVC): ("u32", [1 << 26, 100000], [0, (1 << 26) + 1]),
     ("config", G_MAXFE): ("u32", [1 << 26, 100000], [0, (1 << 26) + 1]),
     ("config", G_MAXBE): ("u32", [65535, 10000], [0, 65536, 2**32 - 1]),
+    ("config", G_PACKET): ("u8", [0, 1], [2, 255]),
     ("lookup", L_PROTOCOL): ("u8", [TCP, UDP, SCTP], [0, 1, 255]),
     ("lookup", L_FAMILY): ("u16", [AF_INET, AF_INET6], [0, 1, 3]),
     ("lookup", L_SRC_PORT): ("u16", [0, 1, 65535], []),
@@ -161,7 +163,8 @@ KNOWN = {
                 B_FLAGS: "l"},
     "cidr": {C_FAMILY: "l", C_ADDR: "l", C_PREFIXLEN: "l"},
     "config": {G_CLUSTER: "n", G_MASQ: "l", G_NODEPORT: "n", G_LOCAL: "n",
-               G_AFFMAX: "l", G_MAXSVC: "l", G_MAXFE: "l", G_MAXBE: "l"},
+               G_AFFMAX: "l", G_MAXSVC: "l", G_MAXFE: "l", G_MAXBE: "l",
+               G_PACKET: "l"},
     "lookup": {L_PROTOCOL: "l", L_FAMILY: "l", L_SRC_ADDR: "l",
                L_SRC_PORT: "l", L_DST_ADDR: "l", L_DST_PORT: "l"},
 }
@@ -429,6 +432,8 @@ class Gen:
                     v = r.choice((100, 1000, 10000, 65535 if t == G_MAXBE
                                   else 1 << 26))
                 kids.append(N(t, "u32", v))
+        if maximal or r.random() < 0.2:
+            kids.append(N(G_PACKET, "u8", r.randint(0, 1)))
         if not kids:
             kids.append(N(G_MASQ, "u8", 0))
         r.shuffle(kids)

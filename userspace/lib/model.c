@@ -408,6 +408,8 @@ int svc_config_merge(struct svc_config *dst, const struct svc_config *src)
 		dst->max_frontends = src->max_frontends;
 	if (src->has & SVC_CFG_HAS_MAX_BACKENDS)
 		dst->max_backends = src->max_backends;
+	if (src->has & SVC_CFG_HAS_PACKET_STATS)
+		dst->packet_stats = src->packet_stats;
 	dst->has |= src->has;
 	return 0;
 }

@@ -118,6 +118,7 @@ struct svc_service {
 #define SVC_CFG_HAS_MAX_SERVICES	(1U << 5)
 #define SVC_CFG_HAS_MAX_FRONTENDS	(1U << 6)
 #define SVC_CFG_HAS_MAX_BACKENDS	(1U << 7)
+#define SVC_CFG_HAS_PACKET_STATS	(1U << 10)
 
 struct svc_config {
 	struct svc_cidrs cluster_cidrs;
@@ -128,6 +129,7 @@ struct svc_config {
 	uint32_t max_services;
 	uint32_t max_frontends;
 	uint32_t max_backends;
+	uint8_t packet_stats;
 	uint32_t has;				/* SVC_CFG_HAS_* */
 };
 

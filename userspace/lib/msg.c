@@ -287,6 +287,9 @@ int svc_msg_put_config(struct nlmsghdr *nlh, size_t buflen, const struct svc_con
 	if ((c->has & SVC_CFG_HAS_MAX_BACKENDS) &&
 	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_MAX_BACKENDS, c->max_backends))
 		goto fail;
+	if ((c->has & SVC_CFG_HAS_PACKET_STATS) &&
+	    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_CONFIG_A_PACKET_STATS, c->packet_stats))
+		goto fail;
 	mnl_attr_nest_end(nlh, n);
 	return 0;
 fail:
@@ -621,6 +624,7 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 		[SVCVIP_CONFIG_A_MAX_SERVICES] = MNL_TYPE_U32,
 		[SVCVIP_CONFIG_A_MAX_FRONTENDS] = MNL_TYPE_U32,
 		[SVCVIP_CONFIG_A_MAX_BACKENDS] = MNL_TYPE_U32,
+		[SVCVIP_CONFIG_A_PACKET_STATS] = MNL_TYPE_U8,
 	};
 	const struct nlattr *tb[SVCVIP_CONFIG_A_MAX + 1];
 	int err = 0;
@@ -660,6 +664,8 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 	    mnl_attr_get_u32);
 	GET(max_backends, SVCVIP_CONFIG_A_MAX_BACKENDS, SVC_CFG_HAS_MAX_BACKENDS,
 	    mnl_attr_get_u32);
+	GET(packet_stats, SVCVIP_CONFIG_A_PACKET_STATS, SVC_CFG_HAS_PACKET_STATS,
+	    mnl_attr_get_u8);
 #undef GET
 	return err;
 }
@@ -891,7 +897,8 @@ static const struct anode cfg_kids[] = {
 	LEAF(NULL), { "cluster_cidrs", NULL, 0, &cidr_node }, LEAF("masquerade_all"),
 	{ "nodeport_cidrs", NULL, 0, &cidr_node }, { "local_cidrs", NULL, 0, &cidr_node },
 	LEAF("affinity_max"), LEAF("max_services"), LEAF("max_frontends"),
-	LEAF("max_backends"),
+	LEAF("max_backends"), LEAF("service_cidrs"), LEAF("hash_seed"),
+	LEAF("packet_stats"),
 };
 static const struct anode lookup_kids[] = {
 	LEAF(NULL), LEAF("protocol"), LEAF("family"), LEAF("src_addr"), LEAF("src_port"),

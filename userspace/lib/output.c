@@ -241,8 +241,12 @@ void svc_print_config_settings(FILE *f, const struct svc_config *c)
 		fprintf(f, "%smax-frontends %u", sep, c->max_frontends);
 		sep = " ";
 	}
-	if (c->has & SVC_CFG_HAS_MAX_BACKENDS)
+	if (c->has & SVC_CFG_HAS_MAX_BACKENDS) {
 		fprintf(f, "%smax-backends %u", sep, c->max_backends);
+		sep = " ";
+	}
+	if (c->has & SVC_CFG_HAS_PACKET_STATS)
+		fprintf(f, "%spacket-stats %s", sep, c->packet_stats ? "on" : "off");
 }
 
 void svc_print_table(FILE *f, const struct svc_table *t, bool numeric)
@@ -293,6 +297,8 @@ void svc_print_config(FILE *f, const struct svc_config *c)
 		fprintf(f, "max-frontends %u\n", c->max_frontends);
 	if (c->has & SVC_CFG_HAS_MAX_BACKENDS)
 		fprintf(f, "max-backends %u\n", c->max_backends);
+	if (c->has & SVC_CFG_HAS_PACKET_STATS)
+		fprintf(f, "packet-stats %s\n", c->packet_stats ? "on" : "off");
 }
 
 #define STATS_FMT "%-40s %10s %10s %10s %12s %12s %8s %9s\n"
@@ -600,6 +606,9 @@ json_object *svc_json_config(const struct svc_config *c)
 				       json_object_new_int64(c->max_frontends));
 	if (c->has & SVC_CFG_HAS_MAX_BACKENDS)
 		json_object_object_add(o, "max_backends", json_object_new_int64(c->max_backends));
+	if (c->has & SVC_CFG_HAS_PACKET_STATS)
+		json_object_object_add(o, "packet_stats",
+				       json_object_new_boolean(c->packet_stats));
 	return o;
 }
 

@@ -107,6 +107,18 @@ int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 			c->masquerade_all = on;
 			c->has |= SVC_CFG_HAS_MASQUERADE_ALL;
 		}
+		if (!known && is_kw(kw, "packet-stats")) {
+			bool on;
+
+			known = true;
+			if (!val)
+				return set_err(EXIT_USAGE, err, errlen,
+					       "config set: %s needs a value", kw);
+			if (svc_parse_onoff(val, &on, msg, sizeof(msg)))
+				return set_err(EXIT_FAIL, err, errlen, "%s %s: %s", kw, val, msg);
+			c->packet_stats = on;
+			c->has |= SVC_CFG_HAS_PACKET_STATS;
+		}
 		if (!known)
 			return set_err(EXIT_USAGE, err, errlen,
 				       "config set: unknown argument \"%s\"", kw);

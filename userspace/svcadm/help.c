@@ -70,6 +70,7 @@ const struct command commands[] = {
 "svcadm config set [cluster-cidrs CIDR[,CIDR...]|none] [masquerade-all on|off]\n"
 "               [nodeport-addresses CIDR[,CIDR...]|all] [local-cidrs CIDR[,...]|none]\n"
 "               [affinity-max N] [max-services N] [max-frontends N] [max-backends N]\n"
+"               [packet-stats on|off]\n"
 "svcadm config show\n",
 "  The configuration of the network namespace. set changes only what is given.\n"
 "\n"
@@ -82,7 +83,10 @@ const struct command commands[] = {
 "                      cluster-cidrs).\n"
 "  affinity-max        client affinity entries in the namespace.\n"
 "  max-services, max-frontends (per namespace), max-backends (per service)\n"
-"                      limits; a limit below the current count is refused.\n" },
+"                      limits; a limit below the current count is refused.\n"
+"  packet-stats        on: count packets and bytes per service and backend\n"
+"                      (costs an extra hook and shared counters on every\n"
+"                      packet of every serviced connection; default off).\n" },
 { "flush", cmd_flush, flush_parse,
 "svcadm flush\n",
 "  Removes every service of the network namespace. The config stays.\n" },

@@ -40,9 +40,15 @@ int cmd_monitor(struct ctx *c, int argc, char **argv)
 	}
 	for (;;) {
 		r = svc_nl_recv_events(nl, on_event, c);
+		/*
+		 * The socket's receive buffer overran: the kernel dropped
+		 * events, and a listener that went on would hold a wrong
+		 * picture of the table without knowing. Say so and stop, so
+		 * that whoever follows the events reads the table again.
+		 */
 		if (r == -ENOBUFS) {
-			err_msg("monitor: events lost (receive buffer overrun)");
-			continue;
+			err_msg("events lost; run svcadm save");
+			return EXIT_FAIL;
 		}
 		if (r == -EPIPE)
 			return EXIT_OK;

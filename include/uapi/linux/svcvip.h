@@ -9,7 +9,10 @@
  * version SVCVIP_GENL_VERSION (which is also the ABI version). Every table
  * lives in a network namespace: a socket talks to the table of its own
  * netns. Commands that change state need CAP_NET_ADMIN in the user namespace
- * that owns the netns (GENL_UNS_ADMIN_PERM); reading is unprivileged.
+ * that owns the netns (GENL_UNS_ADMIN_PERM), and so do the reads that reveal
+ * traffic or cost a walk of the conntrack table (GET_STATS, LOOKUP) and
+ * joining the events group (GENL_MCAST_CAP_NET_ADMIN), as IPVS requires
+ * even for reads. GET_INFO, GET_SERVICE and GET_CONFIG are unprivileged.
  *
  * Every request is validated completely before anything changes: a rejected
  * message leaves the table exactly as it was, and the error carries an extack
@@ -81,12 +84,18 @@
  *        SVCVIP_CIDR_A_PREFIXLEN: NLA_U8, 0..32 or 0..128
  *
  *    Stats nest (SVCVIP_STATS_A_*), all NLA_U64 (SVCVIP_STATS_A_PAD pads):
- *        CONNS: connections scheduled; PKTS_IN/BYTES_IN: client to backend;
- *        PKTS_OUT/BYTES_OUT: backend to client (bytes are IP packet lengths,
- *        as conntrack accounts them); ACTIVE_CONNS: current TCP or SCTP
- *        connections in ESTABLISHED; INACTIVE_CONNS: the other current
- *        ones, UDP flows included. The current ones are counted from the
- *        conntrack table when the stats are read.
+ *        CONNS: connections svcvip scheduled (always counted);
+ *        PKTS_IN/BYTES_IN: client to backend; PKTS_OUT/BYTES_OUT: backend to
+ *        client (bytes are IP packet lengths, as conntrack accounts them),
+ *        counted only while SVCVIP_CONFIG_A_PACKET_STATS is on, and only for
+ *        connections svcvip translated (0 when it has never been on; they
+ *        keep their value while it is off); ACTIVE_CONNS: current TCP or
+ *        SCTP connections in ESTABLISHED; INACTIVE_CONNS: the other current
+ *        ones, UDP flows included. The current ones are the conntrack entries
+ *        svcvip translated (original destination a frontend, reply source a
+ *        backend of its service), counted when the stats are read by a walk
+ *        of the conntrack hash under its per-bucket locks, as ctnetlink's
+ *        dump reads it.
  *
  * List entries ("0:" above) are nests whose own type is not interpreted:
  * the kernel writes 0 and accepts any. Limits: a CIDR list holds at most 64
@@ -181,7 +190,13 @@
  *               uses is dropped (kube-proxy's cluster-ips-check)
  *        SVCVIP_CONFIG_A_HASH_SEED: NLA_BINARY, 16 bytes; the key of the
  *               flow hash and the Maglev permutations
- *        SVCVIP_CONFIG_A_PACKET_STATS: NLA_U8, 0 or 1; per-packet counters
+ *        SVCVIP_CONFIG_A_PACKET_STATS: NLA_U8, 0 (default) or 1: count
+ *               packets and bytes per service and backend. Costs, while on,
+ *               a netfilter hook at PRE_ROUTING and LOCAL_OUT that looks up
+ *               every packet of every DNATed connection (frontend hash,
+ *               backend binary search) and atomic adds on counters shared
+ *               by all CPUs; off, established traffic meets no svcvip code,
+ *               as with a static DNAT rule (cf. nf_conntrack_acct).
  *        SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE: NLA_U32, Maglev slots per pool
  *        A limit below the current count is EBUSY; hitting one is ENOSPC.
  *
@@ -214,7 +229,10 @@
  *        SVCVIP_A_BACKEND as it now is (DEL: as it was); a NEW_BACKEND of
  *        several backends is one event per backend;
  *    SET_CONFIG: SVCVIP_A_CONFIG, all of it; FLUSH: nothing.
- * Nothing is built when there is no listener.
+ * Nothing is built when there is no listener. Events are not batched: a
+ * listener whose receive buffer overruns (a bulk change of thousands of
+ * backends) gets ENOBUFS from recv() and must read the table again (svcadm
+ * monitor reports it and exits 1).
  *
  * Conntrack
  * ---------

@@ -1,6 +1,8 @@
 # Every state-changing command needs CAP_NET_ADMIN over the netns: a user
-# namespace without it, and an unprivileged user, get EPERM; reads stay
-# open; a user namespace that owns its netns is admin there only.
+# namespace without it, and an unprivileged user, get EPERM; so do the reads
+# that reveal traffic or cost a conntrack walk (GET_STATS, LOOKUP) and
+# joining the events group; the table and config dumps stay open; a user
+# namespace that owns its netns is admin there only.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 module_load
@@ -50,6 +52,35 @@ check_all_eperm "user nobody" setpriv --reuid=65534 --regid=65534 --clear-groups
 expect_eq "refused commands changed nothing" "$(svcadm save)" "$before"
 
 check "userns can read: version" unshare -Ur "$SVCADM" version
+
+# Reads that reveal who uses what (stats, lookup's affinity, events) or walk
+# the conntrack table need CAP_NET_ADMIN too, as IPVS asks even for reads.
+lk='[[6,"nest",[[1,"u8",6],[2,"u16",2],[5,"bin","0a60000a"],[6,"u16",80]]]]'
+printf '%s\n' "--dump GET_STATS []" "LOOKUP $lk" > "$batch.reads"
+check "root: GET_STATS and LOOKUP answer" python3 "$NLRAW" --batch < "$batch.reads"
+for who in "userns without CAP_NET_ADMIN:unshare -Ur" \
+	   "user nobody:setpriv --reuid=65534 --regid=65534 --clear-groups"; do
+	label=${who%%:*}
+	read -ra pre <<<"${who#*:}"
+	out=$("${pre[@]}" python3 "$NLRAW" --batch < "$batch.reads")
+	expect_eq "$label: GET_STATS is EPERM" "$(sed -n 1p <<<"$out" | cut -d: -f1)" "error 1"
+	expect_eq "$label: LOOKUP is EPERM" "$(sed -n 2p <<<"$out" | cut -d: -f1)" "error 1"
+	check_fails "$label: svcadm stats is refused" 'Operation not permitted' \
+		"${pre[@]}" "$SVCADM" stats
+	check_fails "$label: svcadm lookup is refused" 'Operation not permitted' \
+		"${pre[@]}" "$SVCADM" lookup tcp 10.96.0.10:80 from 10.0.0.1
+	check_fails "$label: svcadm monitor cannot join the events group" \
+		'Operation not permitted' timeout 5 "${pre[@]}" "$SVCADM" monitor
+	check "$label: service show stays readable" "${pre[@]}" "$SVCADM" service show
+	check "$label: save stays readable" "${pre[@]}" "$SVCADM" save
+	check "$label: config show stays readable" "${pre[@]}" "$SVCADM" config show
+done
+# an owner of its own netns may read its own stats, lookups and events
+check "userns+netns: stats of its own table" unshare -Urn "$SVCADM" stats
+check "userns+netns: lookup in its own table" \
+	unshare -Urn "$SVCADM" lookup tcp 10.96.0.10:80
+timeout 3 unshare -Urn "$SVCADM" monitor > /dev/null 2>&1
+expect_eq "userns+netns: monitor joins its own events group (runs until killed)" "$?" 124
 check "nobody can read: service show" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$SVCADM" service show
 check_fails "svcadm as nobody: EPERM is reported" \

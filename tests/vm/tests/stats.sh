@@ -14,7 +14,9 @@ in_ns node sysctl -qw net.netfilter.nf_conntrack_acct=1 \
 	net.netfilter.nf_conntrack_udp_timeout=600 \
 	net.netfilter.nf_conntrack_udp_timeout_stream=600 \
 	net.netfilter.nf_conntrack_tcp_timeout_time_wait=600 || die "acct"
+# packet and byte counters are opt-in (config set packet-stats on)
 in_ns node "$SVCADM" restore <<'END' || die "restore"
+config set packet-stats on
 service add echo proto tcp scheduler rr
 frontend add echo clusterip 10.96.0.10:80
 backend add echo 10.244.0.11:8080
