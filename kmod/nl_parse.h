@@ -33,6 +33,8 @@ struct svcvip_config_req {
 	u32 max_services;
 	u32 max_frontends;
 	u32 max_backends;
+	u8 hash_seed[16];
+	u32 maglev_table_size;
 };
 
 extern const struct nla_policy svcvip_top_none_policy[];

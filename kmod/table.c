@@ -210,7 +210,8 @@ static bool backend_in_category(const struct svcvip_backend *be, int fam,
  * kube-proxy's CategorizeEndpoints: a pool holds the ready backends, or, if
  * there is none, the serving-and-terminating ones.
  */
-static int state_build_pools(struct svcvip_state *st, u16 *members)
+static int state_build_pools(struct svcvip_state *st, u16 *members,
+			     const struct svcvip_sched_params *sp)
 {
 	bool need_local = st->cfg.internal_policy == SVCVIP_POLICY_LOCAL ||
 			  st->cfg.external_policy == SVCVIP_POLICY_LOCAL;
@@ -233,7 +234,7 @@ static int state_build_pools(struct svcvip_state *st, u16 *members)
 								fam, cat, true))
 						members[n++] = i;
 			pool = svcvip_pool_build(st->cfg.scheduler,
-						 st->backend, members, n);
+						 st->backend, members, n, sp);
 			if (IS_ERR(pool))
 				return PTR_ERR(pool);
 			st->pool[fam][cat] = pool;
@@ -282,7 +283,8 @@ static int state_take_stats(struct svcvip_state *st,
 static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 					const struct svcvip_backend *backends,
 					u32 count,
-					const struct svcvip_state *old)
+					const struct svcvip_state *old,
+					const struct svcvip_sched_params *sp)
 {
 	struct svcvip_state *st;
 	u16 *members = NULL;
@@ -304,7 +306,7 @@ static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 			goto err;
 		}
 	}
-	ret = state_build_pools(st, members);
+	ret = state_build_pools(st, members, sp);
 	kvfree(members);
 	if (ret)
 		goto err;
@@ -786,7 +788,7 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 	if (ret)
 		goto out_specs;
 
-	st = state_build(&s->cfg, bes, nbes, old_st);
+	st = state_build(&s->cfg, bes, nbes, old_st, &config_of(sn)->sched);
 	if (IS_ERR(st)) {
 		ret = PTR_ERR(st);
 		goto out_specs;
@@ -881,7 +883,8 @@ int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 			return ret;
 	}
 
-	st = state_build(&cfg, old->backend, old->count, old);
+	st = state_build(&cfg, old->backend, old->count, old,
+			 &config_of(sn)->sched);
 	if (IS_ERR(st))
 		return PTR_ERR(st);
 	state_publish(sn, svc, st);
@@ -976,7 +979,7 @@ static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 {
 	struct svcvip_state *old = state_of(sn, svc), *st;
 
-	st = state_build(&old->cfg, bes, count, old);
+	st = state_build(&old->cfg, bes, count, old, &config_of(sn)->sched);
 	if (IS_ERR(st))
 		return PTR_ERR(st);
 	state_publish(sn, svc, st);
