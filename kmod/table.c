@@ -277,17 +277,16 @@ static int state_take_stats(struct svcvip_state *st,
 }
 
 /*
- * Builds an unpublished state; @backends must be sorted and unique. @old is
- * the service's current state, if any.
+ * The first half of a state build, under the lock: the backends and their
+ * counters (taken from @old, the service's current state, if any);
+ * @backends must be sorted and unique. No pools yet.
  */
-static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
-					const struct svcvip_backend *backends,
-					u32 count,
-					const struct svcvip_state *old,
-					const struct svcvip_sched_params *sp)
+static struct svcvip_state *state_prepare(const struct svcvip_service_cfg *cfg,
+					  const struct svcvip_backend *backends,
+					  u32 count,
+					  const struct svcvip_state *old)
 {
 	struct svcvip_state *st;
-	u16 *members = NULL;
 	int ret;
 
 	st = kvzalloc(struct_size(st, backend, count), GFP_KERNEL_ACCOUNT);
@@ -298,22 +297,48 @@ static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 	if (count) {
 		memcpy(st->backend, backends, count * sizeof(*backends));
 		ret = state_take_stats(st, old);
-		if (ret)
-			goto err;
-		members = kvmalloc_array(count, sizeof(*members), GFP_KERNEL);
-		if (!members) {
-			ret = -ENOMEM;
-			goto err;
+		if (ret) {
+			state_free(st);
+			return ERR_PTR(ret);
 		}
 	}
+	return st;
+}
+
+/* The second half, the costly one: needs no lock, the state is private. */
+static int state_finish(struct svcvip_state *st,
+			const struct svcvip_sched_params *sp)
+{
+	u16 *members;
+	int ret;
+
+	members = kvmalloc_array(max_t(u32, st->count, 1), sizeof(*members),
+				 GFP_KERNEL);
+	if (!members)
+		return -ENOMEM;
 	ret = state_build_pools(st, members, sp);
 	kvfree(members);
-	if (ret)
-		goto err;
+	return ret;
+}
+
+/* An unpublished state, built whole under the lock. */
+static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
+					const struct svcvip_backend *backends,
+					u32 count,
+					const struct svcvip_state *old,
+					const struct svcvip_sched_params *sp)
+{
+	struct svcvip_state *st = state_prepare(cfg, backends, count, old);
+	int ret;
+
+	if (IS_ERR(st))
+		return st;
+	ret = state_finish(st, sp);
+	if (ret) {
+		state_free(st);
+		return ERR_PTR(ret);
+	}
 	return st;
-err:
-	state_free(st);
-	return ERR_PTR(ret);
 }
 
 static struct svcvip_state *state_of(struct svcvip_net *sn,
@@ -681,6 +706,12 @@ static void service_free_rcu_cb(struct rcu_head *rcu)
 	service_free(container_of(rcu, struct svcvip_service, rcu));
 }
 
+static void service_put(struct svcvip_service *svc)
+{
+	if (refcount_dec_and_test(&svc->ref))
+		call_rcu(&svc->rcu, service_free_rcu_cb);
+}
+
 static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
 {
 	struct svcvip_frontend *fe, *tmp;
@@ -695,7 +726,8 @@ static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
 		RCU_INIT_POINTER(svc->state, NULL);
 		state_free_rcu(st);
 	}
-	call_rcu(&svc->rcu, service_free_rcu_cb);
+	svc->dead = true;
+	service_put(svc);
 }
 
 /* Frontends the service has now, as specs, with their keys re-protocoled. */
@@ -811,6 +843,7 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 		}
 		memcpy(svc->name, s->name, len);
 		INIT_LIST_HEAD(&svc->frontends);
+		refcount_set(&svc->ref, 1);
 		svc->id = ++t->last_service_id;
 	}
 
@@ -973,28 +1006,54 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 
 /* ---- single backends ------------------------------------------------- */
 
-/* Publishes a state with @bes (sorted) and the service's settings. */
+/*
+ * Publishes a state with @bes (sorted) and the service's settings. Its
+ * pools (a Maglev table: milliseconds at 10,000 backends) are built with
+ * the netns lock dropped, so writers to other services do not wait; the
+ * state is published only if the service did not change meanwhile, else
+ * -EAGAIN and the caller starts over from the new state. The caller holds
+ * the lock, and holds it again on return; @svc stays valid (a reference),
+ * but may have been deleted: -ENOENT.
+ */
 static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
-			    const struct svcvip_backend *bes, u32 count)
+			    const struct svcvip_backend *bes, u32 count,
+			    struct netlink_ext_ack *extack)
 {
 	struct svcvip_state *old = state_of(sn, svc), *st;
+	struct svcvip_sched_params sp = config_of(sn)->sched;
+	int ret;
 
-	st = state_build(&old->cfg, bes, count, old, &config_of(sn)->sched);
+	st = state_prepare(&old->cfg, bes, count, old);
 	if (IS_ERR(st))
 		return PTR_ERR(st);
-	state_publish(sn, svc, st);
-	sn->table.generation++;
-	return 0;
+	refcount_inc(&svc->ref);
+	mutex_unlock(&sn->lock);
+	ret = state_finish(st, &sp);
+	mutex_lock(&sn->lock);
+	if (!ret && svc->dead) {
+		NL_SET_ERR_MSG(extack, "service was deleted meanwhile");
+		ret = -ENOENT;
+	}
+	if (!ret && state_of(sn, svc) != old)
+		ret = -EAGAIN;
+	if (ret) {
+		state_free(st);
+	} else {
+		state_publish(sn, svc, st);
+		sn->table.generation++;
+	}
+	service_put(svc);
+	return ret;
 }
 
 /* Adds @n backends at once (one new backend set), or none of them. */
-int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
+static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			const struct svcvip_be_spec *specs, u32 n,
 			struct netlink_ext_ack *extack)
 {
 	struct svcvip_state *old = state_of(sn, svc);
-	struct svcvip_backend *bes;
-	u32 i, total = old->count + n;
+	struct svcvip_backend *bes, *add;
+	u32 i, j, k, total = old->count + n;
 	int ret;
 
 	ret = check_backend_limit(sn, total, extack);
@@ -1008,11 +1067,13 @@ int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 		}
 	}
 	bes = kvmalloc_array(max_t(u32, total, 1), sizeof(*bes), GFP_KERNEL);
-	if (!bes)
-		return -ENOMEM;
-	memcpy(bes, old->backend, old->count * sizeof(*bes));
+	add = kvmalloc_array(max_t(u32, n, 1), sizeof(*add), GFP_KERNEL);
+	if (!bes || !add) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		struct svcvip_backend *be = &bes[old->count + i];
+		struct svcvip_backend *be = &add[i];
 
 		*be = specs[i].be;
 		be->stats = NULL;
@@ -1021,21 +1082,30 @@ int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 		if (!specs[i].has_flags)
 			be->flags = 0;
 	}
-	sort(bes, total, sizeof(*bes), backend_cmp, NULL);
-	for (i = 1; i < total; i++) {
-		if (!backend_cmp(&bes[i - 1], &bes[i])) {
+	/* sort the new ones only, then merge: O(total + n log n) */
+	sort(add, n, sizeof(*add), backend_cmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (!backend_cmp(&add[i - 1], &add[i])) {
 			NL_SET_ERR_MSG(extack, "backend listed twice");
 			ret = -EINVAL;
 			goto out;
 		}
 	}
-	ret = backends_publish(sn, svc, bes, total);
+	for (i = 0, j = 0, k = 0; k < total; k++) {
+		if (j == n || (i < old->count &&
+			       backend_cmp(&old->backend[i], &add[j]) < 0))
+			bes[k] = old->backend[i++];
+		else
+			bes[k] = add[j++];
+	}
+	ret = backends_publish(sn, svc, bes, total, extack);
 out:
+	kvfree(add);
 	kvfree(bes);
 	return ret;
 }
 
-int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
+static int backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack)
 {
@@ -1055,12 +1125,12 @@ int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		cur->weight = b->be.weight;
 	if (b->has_flags)
 		cur->flags = b->be.flags;
-	ret = backends_publish(sn, svc, bes, old->count);
+	ret = backends_publish(sn, svc, bes, old->count, extack);
 	kvfree(bes);
 	return ret;
 }
 
-int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
+static int backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack)
 {
@@ -1080,7 +1150,49 @@ int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 	memcpy(bes, old->backend, idx * sizeof(*bes));
 	memcpy(bes + idx, old->backend + idx + 1,
 	       (old->count - idx - 1) * sizeof(*bes));
-	ret = backends_publish(sn, svc, bes, old->count - 1);
+	ret = backends_publish(sn, svc, bes, old->count - 1, extack);
 	kvfree(bes);
+	return ret;
+}
+
+/*
+ * Each change is computed from the service's state when it starts; if
+ * another writer published first (-EAGAIN), it is computed again from the
+ * new one (and may now fail, e.g. the backend is gone). Every retry means
+ * another writer made progress.
+ */
+int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
+			const struct svcvip_be_spec *specs, u32 n,
+			struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	do
+		ret = backends_add(sn, svc, specs, n, extack);
+	while (ret == -EAGAIN);
+	return ret;
+}
+
+int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_be_spec *b,
+		       struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	do
+		ret = backend_set(sn, svc, b, extack);
+	while (ret == -EAGAIN);
+	return ret;
+}
+
+int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_be_spec *b,
+		       struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	do
+		ret = backend_del(sn, svc, b, extack);
+	while (ret == -EAGAIN);
 	return ret;
 }

@@ -408,6 +408,10 @@ int svc_config_merge(struct svc_config *dst, const struct svc_config *src)
 		dst->max_frontends = src->max_frontends;
 	if (src->has & SVC_CFG_HAS_MAX_BACKENDS)
 		dst->max_backends = src->max_backends;
+	if (src->has & SVC_CFG_HAS_HASH_SEED)
+		memcpy(dst->hash_seed, src->hash_seed, sizeof(dst->hash_seed));
+	if (src->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
+		dst->maglev_table_size = src->maglev_table_size;
 	dst->has |= src->has;
 	return 0;
 }

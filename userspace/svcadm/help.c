@@ -75,6 +75,7 @@ static const struct help helps[] = {
 "svcadm config set [cluster-cidrs CIDR[,CIDR...]|none] [masquerade-all on|off]\n"
 "               [nodeport-addresses CIDR[,CIDR...]|all] [local-cidrs CIDR[,...]|none]\n"
 "               [affinity-max N] [max-services N] [max-frontends N] [max-backends N]\n"
+"               [hash-seed HEX] [maglev-table-size N]\n"
 "svcadm config show\n",
 "  The configuration of the network namespace. set changes only what is given.\n"
 "\n"
@@ -87,7 +88,15 @@ static const struct help helps[] = {
 "                      cluster-cidrs).\n"
 "  affinity-max        client affinity entries in the namespace.\n"
 "  max-services, max-frontends (per namespace), max-backends (per service)\n"
-"                      limits; a limit below the current count is refused.\n" },
+"                      limits; a limit below the current count is refused.\n"
+"  hash-seed           32 hex digits: the key of the flow hash and the Maglev\n"
+"                      tables. Nodes with the same seed and backends choose\n"
+"                      the same backend for a flow (default: a fixed key,\n"
+"                      the same on every node). Only while there is no service.\n"
+"  maglev-table-size   a prime, 251..16777213: the most slots of a Maglev\n"
+"                      table (default 65521); a service of n backends has\n"
+"                      >= 100 x n rounded up to a power of two, at most this.\n"
+"                      Only while there is no service.\n" },
 { "flush",
 "svcadm flush\n",
 "  Removes every service of the network namespace. The config stays.\n" },
