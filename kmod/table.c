@@ -281,6 +281,21 @@ static int state_take_stats(struct svcvip_state *st,
  * counters (taken from @old, the service's current state, if any);
  * @backends must be sorted and unique. No pools yet.
  */
+/* Backends not filled in: they are written once, by the caller. */
+static struct svcvip_state *state_alloc(const struct svcvip_service_cfg *cfg,
+					u32 count)
+{
+	struct svcvip_state *st;
+
+	st = kvmalloc(struct_size(st, backend, count), GFP_KERNEL_ACCOUNT);
+	if (!st)
+		return NULL;
+	memset(st, 0, offsetof(struct svcvip_state, backend));
+	st->cfg = *cfg;
+	st->count = count;
+	return st;
+}
+
 static struct svcvip_state *state_prepare(const struct svcvip_service_cfg *cfg,
 					  const struct svcvip_backend *backends,
 					  u32 count,
@@ -289,11 +304,9 @@ static struct svcvip_state *state_prepare(const struct svcvip_service_cfg *cfg,
 	struct svcvip_state *st;
 	int ret;
 
-	st = kvzalloc(struct_size(st, backend, count), GFP_KERNEL_ACCOUNT);
+	st = state_alloc(cfg, count);
 	if (!st)
 		return ERR_PTR(-ENOMEM);
-	st->cfg = *cfg;
-	st->count = count;
 	if (count) {
 		memcpy(st->backend, backends, count * sizeof(*backends));
 		ret = state_take_stats(st, old);
@@ -1007,8 +1020,9 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 /* ---- single backends ------------------------------------------------- */
 
 /*
- * Publishes a state with @bes (sorted) and the service's settings. Its
- * pools (a Maglev table: milliseconds at 10,000 backends) are built with
+ * Publishes @st, from state_alloc() with the service's settings and its
+ * new backends written (sorted; counters as in the current state, NULL for
+ * new ones); it is consumed. Its pools (a Maglev table: milliseconds at 10,000 backends) are built with
  * the netns lock dropped, so writers to other services do not wait; the
  * state is published only if the service did not change meanwhile, else
  * -EAGAIN and the caller starts over from the new state. The caller holds
@@ -1016,16 +1030,18 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
  * but may have been deleted: -ENOENT.
  */
 static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
-			    const struct svcvip_backend *bes, u32 count,
+			    struct svcvip_state *st,
 			    struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc), *st;
+	struct svcvip_state *old = state_of(sn, svc);
 	struct svcvip_sched_params sp = config_of(sn)->sched;
 	int ret;
 
-	st = state_prepare(&old->cfg, bes, count, old);
-	if (IS_ERR(st))
-		return PTR_ERR(st);
+	ret = state_take_stats(st, old);
+	if (ret) {
+		state_free(st);
+		return ret;
+	}
 	refcount_inc(&svc->ref);
 	mutex_unlock(&sn->lock);
 	ret = state_finish(st, &sp);
@@ -1051,7 +1067,7 @@ static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			const struct svcvip_be_spec *specs, u32 n,
 			struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc);
+	struct svcvip_state *old = state_of(sn, svc), *st = NULL;
 	struct svcvip_backend *bes, *add;
 	u32 i, j, k, total = old->count + n;
 	int ret;
@@ -1066,12 +1082,9 @@ static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			return -EEXIST;
 		}
 	}
-	bes = kvmalloc_array(max_t(u32, total, 1), sizeof(*bes), GFP_KERNEL);
 	add = kvmalloc_array(max_t(u32, n, 1), sizeof(*add), GFP_KERNEL);
-	if (!bes || !add) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!add)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		struct svcvip_backend *be = &add[i];
 
@@ -1091,6 +1104,12 @@ static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			goto out;
 		}
 	}
+	st = state_alloc(&old->cfg, total);
+	if (!st) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	bes = st->backend;
 	for (i = 0, j = 0, k = 0; k < total; k++) {
 		if (j == n || (i < old->count &&
 			       backend_cmp(&old->backend[i], &add[j]) < 0))
@@ -1098,10 +1117,9 @@ static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 		else
 			bes[k] = add[j++];
 	}
-	ret = backends_publish(sn, svc, bes, total, extack);
+	ret = backends_publish(sn, svc, st, extack);
 out:
 	kvfree(add);
-	kvfree(bes);
 	return ret;
 }
 
@@ -1109,50 +1127,43 @@ static int backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc);
-	struct svcvip_backend *bes, *cur;
-	int ret;
+	struct svcvip_state *old = state_of(sn, svc), *st;
+	struct svcvip_backend *cur;
 
 	cur = backend_find_or_err(old, b, extack);
 	if (!cur)
 		return -ENOENT;
-	bes = kvmalloc_array(old->count, sizeof(*bes), GFP_KERNEL);
-	if (!bes)
+	st = state_alloc(&old->cfg, old->count);
+	if (!st)
 		return -ENOMEM;
-	memcpy(bes, old->backend, old->count * sizeof(*bes));
-	cur = &bes[cur - old->backend];
+	memcpy(st->backend, old->backend, old->count * sizeof(*cur));
+	cur = &st->backend[cur - old->backend];
 	if (b->has_weight)
 		cur->weight = b->be.weight;
 	if (b->has_flags)
 		cur->flags = b->be.flags;
-	ret = backends_publish(sn, svc, bes, old->count, extack);
-	kvfree(bes);
-	return ret;
+	return backends_publish(sn, svc, st, extack);
 }
 
 static int backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc);
-	struct svcvip_backend *bes, *cur;
+	struct svcvip_state *old = state_of(sn, svc), *st;
+	struct svcvip_backend *cur;
 	u32 idx;
-	int ret;
 
 	cur = backend_find_or_err(old, b, extack);
 	if (!cur)
 		return -ENOENT;
 	idx = cur - old->backend;
-	bes = kvmalloc_array(max_t(u32, old->count - 1, 1), sizeof(*bes),
-			     GFP_KERNEL);
-	if (!bes)
+	st = state_alloc(&old->cfg, old->count - 1);
+	if (!st)
 		return -ENOMEM;
-	memcpy(bes, old->backend, idx * sizeof(*bes));
-	memcpy(bes + idx, old->backend + idx + 1,
-	       (old->count - idx - 1) * sizeof(*bes));
-	ret = backends_publish(sn, svc, bes, old->count - 1, extack);
-	kvfree(bes);
-	return ret;
+	memcpy(st->backend, old->backend, idx * sizeof(*cur));
+	memcpy(st->backend + idx, old->backend + idx + 1,
+	       (old->count - idx - 1) * sizeof(*cur));
+	return backends_publish(sn, svc, st, extack);
 }
 
 /*

@@ -4,7 +4,8 @@ starts slowly in the VM, and a process per request would time itself).
 
   schedbench.py fill SERVICE N [--local] [--batch B] [--net A]
       adds N backends 10.A.x.y:8080 (A default 100) in requests of B
-      (default 1000) backends; prints the slowest request in ms
+      (default 1000) backends; prints the slowest request in ms; with
+      --max-ms T, fails at the first request slower than T ms
   schedbench.py churn SERVICE K [--small SMALL] [--net A]
       K single-backend changes to SERVICE (add, set weight, delete of
       backends 10.A+1.x.y); with --small, another thread changes the weight
@@ -132,6 +133,7 @@ def cmd_fill(args):
         args.remove("--local")
     batch = int(opt(args, "--batch", "1000"))
     net = int(opt(args, "--net", "100"))
+    max_ms = float(opt(args, "--max-ms", "inf"))
     name, n = args[0], int(args[1])
     g = nlraw.Genl()
     worst = 0
@@ -139,8 +141,11 @@ def cmd_fill(args):
         bes = [[0, "nest", be(addr_of(net, i),
                               flags=1 if local else None)]
                for i in range(start, min(n, start + batch))]
-        worst = max(worst, req(g, "NEW_BACKEND",
-                               [svc_ref(name), [A_BACKENDS, "nest", bes]]))
+        dt = req(g, "NEW_BACKEND", [svc_ref(name), [A_BACKENDS, "nest", bes]])
+        worst = max(worst, dt)
+        if dt > max_ms:
+            raise SystemExit("fill: request %d..%d took %.0f ms" %
+                             (start, start + len(bes), dt))
     print("fill slowest=%.1f" % worst)
 
 
