@@ -763,139 +763,197 @@ static struct svcvip_fe_spec *fe_specs_of(struct svcvip_service *svc)
 	return specs;
 }
 
-int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
-		       bool replace, struct netlink_ext_ack *extack)
+/* What svcvip_service_new() makes of a request, worked out in steps. */
+struct svc_plan {
+	struct svcvip_service *old;		/* replaced, or NULL */
+	struct svcvip_state *old_st;
+	const struct svcvip_backend *bes;	/* the backend set to have */
+	u32 nbes;
+	struct svcvip_backend *sorted;		/* owned: bes, if given */
+	bool rebuild_fes;
+	const struct svcvip_fe_spec *fe_specs;	/* the frontends to have */
+	u32 nfes;
+	struct svcvip_fe_spec *cur_specs;	/* owned: fe_specs, if kept */
+};
+
+static void svc_plan_free(struct svc_plan *p)
+{
+	kvfree(p->cur_specs);
+	kvfree(p->sorted);
+}
+
+/* Whether the service may be created or replaced at all. */
+static int svc_plan_check(struct svcvip_net *sn,
+			  const struct svcvip_svc_spec *s, bool replace,
+			  struct svc_plan *p, struct netlink_ext_ack *extack)
 {
 	struct svcvip_table *t = &sn->table;
-	struct svcvip_service *svc, *old;
-	struct svcvip_state *old_st = NULL, *st;
-	const struct svcvip_backend *bes = NULL;
-	struct svcvip_backend *sorted = NULL;
-	struct svcvip_fe_spec *cur_specs = NULL;
-	const struct svcvip_fe_spec *fe_specs = NULL;
-	u32 nbes = 0, nfes = 0, fe_total;
-	bool rebuild_fes;
-	struct fe_plan plan;
-	int ret;
 
-	old = svcvip_service_find(t, s->name);
-	if (old && !replace) {
+	p->old = svcvip_service_find(t, s->name);
+	if (p->old && !replace) {
 		NL_SET_ERR_MSG(extack, "service already exists");
 		return -EEXIST;
 	}
-	if (!old && t->nservices >= config_of(sn)->max_services) {
+	if (!p->old && t->nservices >= config_of(sn)->max_services) {
 		NL_SET_ERR_MSG(extack,
 			       "service limit reached (config max-services)");
 		return -ENOSPC;
 	}
-	if (old)
-		old_st = state_of(sn, old);
-	if (s->cfg.affinity != SVCVIP_AFFINITY_NONE) {
-		ret = svcvip_affinity_prepare(&sn->affinity);
-		if (ret)
-			return ret;
-	}
+	if (p->old)
+		p->old_st = state_of(sn, p->old);
+	if (s->cfg.affinity != SVCVIP_AFFINITY_NONE)
+		return svcvip_affinity_prepare(&sn->affinity);
+	return 0;
+}
 
+/* The backends given, else those the service has. */
+static int svc_plan_backends(struct svcvip_net *sn,
+			     const struct svcvip_svc_spec *s,
+			     struct svc_plan *p, struct netlink_ext_ack *extack)
+{
 	if (s->has_backends) {
-		sorted = backends_from_spec(s, extack);
-		if (IS_ERR(sorted))
-			return PTR_ERR(sorted);
-		bes = sorted;
-		nbes = s->nbackends;
-	} else if (old_st) {
-		bes = old_st->backend;
-		nbes = old_st->count;
-	}
-	ret = check_backend_limit(sn, nbes, extack);
-	if (ret)
-		goto out_bes;
+		p->sorted = backends_from_spec(s, extack);
+		if (IS_ERR(p->sorted)) {
+			int ret = PTR_ERR(p->sorted);
 
-	/* Frontends change if given, or if the protocol (part of the key)
-	 * changes under them.
-	 */
-	rebuild_fes = s->has_frontends || !old ||
-		      old_st->cfg.protocol != s->cfg.protocol;
+			p->sorted = NULL;
+			return ret;
+		}
+		p->bes = p->sorted;
+		p->nbes = s->nbackends;
+	} else if (p->old_st) {
+		p->bes = p->old_st->backend;
+		p->nbes = p->old_st->count;
+	}
+	return check_backend_limit(sn, p->nbes, extack);
+}
+
+/*
+ * Frontends change if given, or if the protocol (part of the key) changes
+ * under them; then the service's whole set is rebuilt.
+ */
+static int svc_plan_frontends(struct svcvip_net *sn,
+			      const struct svcvip_svc_spec *s,
+			      struct svc_plan *p,
+			      struct netlink_ext_ack *extack)
+{
+	struct svcvip_service *old = p->old;
+	u32 fe_total;
+
+	p->rebuild_fes = s->has_frontends || !old ||
+			 p->old_st->cfg.protocol != s->cfg.protocol;
 	if (s->has_frontends) {
-		fe_specs = s->frontends;
-		nfes = s->nfrontends;
-	} else if (old && rebuild_fes) {
-		cur_specs = fe_specs_of(old);
-		if (!cur_specs) {
-			ret = -ENOMEM;
-			goto out_bes;
-		}
-		fe_specs = cur_specs;
-		nfes = old->nfrontends;
+		p->fe_specs = s->frontends;
+		p->nfes = s->nfrontends;
+	} else if (old && p->rebuild_fes) {
+		p->cur_specs = fe_specs_of(old);
+		if (!p->cur_specs)
+			return -ENOMEM;
+		p->fe_specs = p->cur_specs;
+		p->nfes = old->nfrontends;
 	}
-	fe_total = t->nfrontends - (old && rebuild_fes ? old->nfrontends : 0) +
-		   (rebuild_fes ? nfes : 0);
-	ret = check_frontend_limit(sn, fe_total, extack);
-	if (ret)
-		goto out_specs;
+	fe_total = sn->table.nfrontends -
+		   (old && p->rebuild_fes ? old->nfrontends : 0) +
+		   (p->rebuild_fes ? p->nfes : 0);
+	return check_frontend_limit(sn, fe_total, extack);
+}
 
-	st = state_build(&s->cfg, bes, nbes, old_st, &config_of(sn)->sched);
-	if (IS_ERR(st)) {
-		ret = PTR_ERR(st);
-		goto out_specs;
+/* A new, unlinked service object. */
+static struct svcvip_service *service_alloc(struct svcvip_table *t,
+					    const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct svcvip_service *svc;
+
+	svc = kzalloc(struct_size(svc, name, len), GFP_KERNEL_ACCOUNT);
+	if (!svc)
+		return NULL;
+	svc->stats = svcvip_stats_alloc();
+	if (!svc->stats) {
+		kfree(svc);
+		return NULL;
 	}
+	memcpy(svc->name, name, len);
+	INIT_LIST_HEAD(&svc->frontends);
+	refcount_set(&svc->ref, 1);
+	svc->id = ++t->last_service_id;
+	return svc;
+}
 
-	svc = old;
-	if (!svc) {
-		size_t len = strlen(s->name) + 1;
+/* Links a new service, publishes @st and the frontends; all or nothing. */
+static int service_commit(struct svcvip_net *sn, struct svcvip_service *svc,
+			  const struct svc_plan *p, struct fe_plan *plan,
+			  struct svcvip_state *st)
+{
+	struct svcvip_table *t = &sn->table;
+	int ret;
 
-		svc = kzalloc(struct_size(svc, name, len), GFP_KERNEL_ACCOUNT);
-		if (!svc) {
-			ret = -ENOMEM;
-			goto out_state;
-		}
-		svc->stats = svcvip_stats_alloc();
-		if (!svc->stats) {
-			kfree(svc);
-			ret = -ENOMEM;
-			goto out_state;
-		}
-		memcpy(svc->name, s->name, len);
-		INIT_LIST_HEAD(&svc->frontends);
-		refcount_set(&svc->ref, 1);
-		svc->id = ++t->last_service_id;
-	}
-
-	if (rebuild_fes) {
-		ret = fe_plan_prepare(sn, svc, fe_specs, nfes, s->cfg.protocol,
-				      &plan, extack);
-		if (ret)
-			goto out_svc;
-	}
-
-	if (!old) {
+	if (!p->old) {
 		service_link(t, svc);
 		t->nservices++;
 	}
-	if (rebuild_fes) {
-		ret = fe_plan_commit(sn, svc, &plan, st);
-		if (ret) {
-			if (!old) {
-				rb_erase(&svc->node, &t->services);
-				t->nservices--;
-			}
-			goto out_svc;
-		}
-	} else {
+	if (!p->rebuild_fes) {
 		state_publish(sn, svc, st);
+		return 0;
 	}
-	t->generation++;
-	ret = 0;
-	goto out_specs;
+	ret = fe_plan_commit(sn, svc, plan, st);
+	if (ret && !p->old) {
+		rb_erase(&svc->node, &t->services);
+		t->nservices--;
+	}
+	return ret;
+}
+
+int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
+		       bool replace, struct netlink_ext_ack *extack)
+{
+	struct svcvip_service *svc;
+	struct svcvip_state *st;
+	struct svc_plan p = {};
+	struct fe_plan plan;
+	int ret;
+
+	ret = svc_plan_check(sn, s, replace, &p, extack);
+	if (ret)
+		return ret;
+	ret = svc_plan_backends(sn, s, &p, extack);
+	if (ret)
+		goto out;
+	ret = svc_plan_frontends(sn, s, &p, extack);
+	if (ret)
+		goto out;
+
+	st = state_build(&s->cfg, p.bes, p.nbes, p.old_st,
+			 &config_of(sn)->sched);
+	if (IS_ERR(st)) {
+		ret = PTR_ERR(st);
+		goto out;
+	}
+	svc = p.old ?: service_alloc(&sn->table, s->name);
+	if (!svc) {
+		ret = -ENOMEM;
+		goto out_state;
+	}
+	if (p.rebuild_fes) {
+		ret = fe_plan_prepare(sn, svc, p.fe_specs, p.nfes,
+				      s->cfg.protocol, &plan, extack);
+		if (ret)
+			goto out_svc;
+	}
+	/* on failure, fe_plan_commit() has freed the plan */
+	ret = service_commit(sn, svc, &p, &plan, st);
+	if (ret)
+		goto out_svc;
+	sn->table.generation++;
+	goto out;
 
 out_svc:
-	if (!old)
+	if (!p.old)
 		service_free(svc);
 out_state:
 	state_free(st);
-out_specs:
-	kvfree(cur_specs);
-out_bes:
-	kvfree(sorted);
+out:
+	svc_plan_free(&p);
 	return ret;
 }
 
