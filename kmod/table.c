@@ -1082,7 +1082,8 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
  * new backends written (sorted; counters as in the current state, NULL for
  * new ones); it is consumed. Its pools (a Maglev table: milliseconds at
  * 10,000 backends) are built with the netns lock dropped, so writers to
- * other services do not wait; the state is published only if the service did not change meanwhile, else
+ * other services do not wait; the state is published only if the service
+ * did not change meanwhile, else
  * -EAGAIN and the caller starts over from the new state. The caller holds
  * the lock, and holds it again on return; @svc stays valid (a reference),
  * but may have been deleted: -ENOENT.
