@@ -21,6 +21,7 @@ struct svcvip_config *svcvip_config_alloc_default(void)
 	cfg->max_services = SVCVIP_DEFAULT_MAX_SERVICES;
 	cfg->max_frontends = SVCVIP_DEFAULT_MAX_FRONTENDS;
 	cfg->max_backends = SVCVIP_DEFAULT_MAX_BACKENDS;
+	svcvip_sched_params_default(&cfg->sched);
 	return cfg;
 }
 

@@ -10,6 +10,8 @@
 #include <linux/rcupdate.h>
 #include <linux/netfilter.h>
 
+#include "sched.h"
+
 struct svcvip_cidr {
 	union nf_inet_addr addr;	/* host bits are zero */
 	union nf_inet_addr mask;
@@ -43,6 +45,7 @@ struct svcvip_config {
 	u32 max_frontends;
 	u32 max_backends;
 	bool packet_stats;	/* per-packet counters (and their hook) */
+	struct svcvip_sched_params sched;	/* hash seed, Maglev size */
 };
 
 struct svcvip_config *svcvip_config_alloc_default(void);

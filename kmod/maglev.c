@@ -1,52 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Maglev consistent hashing (Eisenbud et al., NSDI 2016), weighted.
+ * Consistent hashing into a lookup table, weighted.
  *
- * Each backend walks its own permutation of the table and claims the next
- * free slot, as many slots per round as its weight; a flow then maps to
- * lut[hash(5-tuple) % size]. The hash is keyed and deterministic per flow,
- * so two racing first packets of one UDP flow choose the same backend and
- * conntrack's clash resolution keeps both (kubernetes#56903). Permutations
- * only depend on the backend address, so a backend set change moves few
- * flows.
+ * As in Maglev (Eisenbud et al., NSDI 2016) each backend walks its own
+ * permutation of a prime-sized table, weight / gcd steps per round, and a
+ * flow maps to lut[hash(5-tuple) % size]. Unlike Maglev, a step whose slot
+ * is taken is spent, not repeated: a slot belongs to the backend that
+ * reaches it first (rendezvous hashing by first arrival), so a slot's owner
+ * depends only on the backends that reach it, and removing a backend moves
+ * only its own slots. Maglev's walk lets each claim push the next backend
+ * further along its permutation, and one removal of 1,000 moved 6.6/N of
+ * the flows; this moves ~1.1/N. Balance comes from a cap: a backend takes
+ * at most 1.1 x its weighted share + 1 slots (consistent hashing with
+ * bounded loads, Mirrokni et al. 2018), so the busiest backend gets at most
+ * 1.1 x its share. Below 32 slots per backend (a table capped by
+ * maglev-table-size) the walk is Maglev's own, which keeps every backend
+ * within one slot of its share where the cap would leave some with none.
+ *
+ * Everything depends only on the netns hash seed and the backends'
+ * address, port and weight (their order in the table is address order):
+ * nodes with the same seed and backends build the same table and hash a
+ * flow alike, so a flow that ECMP moves to another node keeps its backend.
+ * The hash is deterministic per flow, so two racing first packets of one
+ * UDP flow choose the same backend and conntrack's clash resolution keeps
+ * both (kubernetes#56903).
  */
 
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/random.h>
 #include <linux/siphash.h>
 #include <linux/sched.h>
 #include <linux/gcd.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 
 #include "sched.h"
 #include "table.h"
 
-static siphash_aligned_key_t svcvip_flow_key;
-
-/* Fixed keys: a backend's permutation is the same on every node and boot,
- * as in Maglev, so nodes agree on most flows.
+/* The seed of a netns that sets none: the same on every node and boot, so
+ * nodes agree by default, as Cilium's default --bpf-lb-maglev-hash-seed.
  */
-static const siphash_key_t svcvip_offset_key = {
+static const siphash_key_t svcvip_default_seed = {
 	{ 0x736f6d6570736575ULL, 0x646f72616e646f6dULL }
 };
 
-static const siphash_key_t svcvip_skip_key = {
-	{ 0x6c7967656e657261ULL, 0x7465646279746573ULL }
-};
-
-void svcvip_flow_hash_init(void)
+void svcvip_sched_params_default(struct svcvip_sched_params *sp)
 {
-	get_random_bytes(&svcvip_flow_key, sizeof(svcvip_flow_key));
+	sp->seed = svcvip_default_seed;
+	sp->maglev_max = SVCVIP_MAGLEV_SIZE_DEFAULT;
 }
 
-u32 svcvip_flow_hash(const struct svcvip_flow *flow)
+u32 svcvip_flow_hash(const struct svcvip_flow *flow,
+		     const siphash_key_t *seed)
 {
-	return (u32)siphash(flow, sizeof(*flow), &svcvip_flow_key);
+	return (u32)siphash(flow, sizeof(*flow), seed);
 }
 
-static bool is_prime(u32 n)
+bool svcvip_is_prime(u32 n)
 {
 	u32 d;
 
@@ -61,29 +72,31 @@ static bool is_prime(u32 n)
 }
 
 /*
- * A prime of at least 100 slots per backend keeps the load within ~1 %.
- * The backend count is rounded up to a power of two first, so the size (and
+ * A prime of at least 100 slots per backend, at most @max (a prime). The
+ * backend count is rounded up to a power of two first, so the size (and
  * with it every permutation) stays put while a service grows or shrinks
  * within that range: that is what keeps the hashing consistent.
  */
-u32 svcvip_maglev_table_size(u32 count)
+u32 svcvip_maglev_table_size(u32 count, u32 max)
 {
 	u32 m = roundup_pow_of_two(max_t(u32, count, 1)) * 100;
 
-	while (!is_prime(m))
+	if (m >= max)
+		return max;
+	while (!svcvip_is_prime(m))
 		m++;
-	return m;
+	return min(m, max);
 }
 
 struct maglev_walk {
-	u32 offset;
+	u32 slot;	/* where the walk is */
 	u32 skip;
-	u32 next;
-	u32 turns;	/* slots taken per round = weight / gcd */
+	u32 turns;	/* steps per round = weight / gcd */
+	u32 room;	/* slots it may still take */
 };
 
 static void maglev_perm(const struct svcvip_backend *be, u32 size,
-			struct maglev_walk *w)
+			const siphash_key_t *seed, struct maglev_walk *w)
 {
 	struct {
 		union nf_inet_addr addr;
@@ -91,64 +104,123 @@ static void maglev_perm(const struct svcvip_backend *be, u32 size,
 		u8 family;
 		u8 pad;
 	} key;
+	u64 h;
 
 	memset(&key, 0, sizeof(key));
 	key.addr = be->addr;
 	key.port = be->port;
 	key.family = be->family;
-	w->offset = siphash(&key, sizeof(key), &svcvip_offset_key) % size;
-	w->skip = siphash(&key, sizeof(key), &svcvip_skip_key) % (size - 1) + 1;
-	w->next = 0;
+	h = siphash(&key, sizeof(key), seed);
+	w->slot = (u32)h % size;
+	w->skip = (u32)(h >> 32) % (size - 1) + 1;
 }
 
-int svcvip_maglev_build(struct svcvip_pool *pool,
-			const struct svcvip_backend *backends)
+static inline void maglev_step(struct maglev_walk *w, u32 size)
 {
-	u32 size = svcvip_maglev_table_size(pool->count);
+	w->slot += w->skip;
+	if (w->slot >= size)
+		w->slot -= size;
+}
+
+/*
+ * One turn of a walk: first arrival takes a free slot if the backend has
+ * room; with @classic (Maglev's own rule) the walk goes on to the next free
+ * slot. Returns whether it took one.
+ */
+static inline bool maglev_turn(struct maglev_walk *w, u16 *lut, u32 size,
+			       u16 member, bool classic)
+{
+	bool took = false;
+
+	if (classic) {
+		while (lut[w->slot] != 0xffff)
+			maglev_step(w, size);
+	}
+	if (lut[w->slot] == 0xffff && w->room) {
+		lut[w->slot] = member;
+		w->room--;
+		took = true;
+	}
+	maglev_step(w, size);
+	return took;
+}
+
+/*
+ * Below this many slots per backend no table is both balanced and
+ * consistent: there the walk is Maglev's own (every backend gets its
+ * share +-1 slot; one removal of n moves ~6/n of the flows).
+ */
+#define MAGLEV_CONSISTENT_MIN_SLOTS	32
+
+int svcvip_maglev_build(struct svcvip_pool *pool,
+			const struct svcvip_backend *backends,
+			const struct svcvip_sched_params *sp)
+{
+	u32 size = svcvip_maglev_table_size(pool->count, sp->maglev_max);
+	bool classic = size < MAGLEV_CONSISTENT_MIN_SLOTS * pool->count;
+	u32 filled = 0, i, g = 0, active = pool->count;
 	struct maglev_walk *walk;
-	u32 filled = 0, i, g = 0;
+	u32 *order;	/* members still in the rounds, in member order */
+	u64 total = 0;
 	u16 *lut;
 
 	lut = kvmalloc_array(size, sizeof(*lut), GFP_KERNEL_ACCOUNT);
-	if (!lut)
-		return -ENOMEM;
-	walk = kvmalloc_array(pool->count, sizeof(*walk), GFP_KERNEL);
-	if (!walk) {
+	walk = kvmalloc_array(pool->count, sizeof(*walk), GFP_KERNEL_ACCOUNT);
+	order = kvmalloc_array(pool->count, sizeof(*order), GFP_KERNEL_ACCOUNT);
+	if (!lut || !walk || !order) {
 		kvfree(lut);
+		kvfree(walk);
+		kvfree(order);
 		return -ENOMEM;
 	}
 	memset(lut, 0xff, size * sizeof(*lut));
 
-	for (i = 0; i < pool->count; i++)
-		g = gcd(g, backends[pool->member[i]].weight);
 	for (i = 0; i < pool->count; i++) {
-		maglev_perm(&backends[pool->member[i]], size, &walk[i]);
-		walk[i].turns = backends[pool->member[i]].weight / g;
+		g = gcd(g, backends[pool->member[i]].weight);
+		total += backends[pool->member[i]].weight;
+	}
+	for (i = 0; i < pool->count; i++) {
+		u32 wt = backends[pool->member[i]].weight;
+
+		maglev_perm(&backends[pool->member[i]], size, &sp->seed,
+			    &walk[i]);
+		order[i] = i;
+		walk[i].turns = wt / g;
+		/* 1.1 x the weighted share, + 1: the caps sum to > size */
+		walk[i].room = classic ? size :
+			div64_u64((u64)size * wt * 11, total * 10) + 1;
 	}
 
-	/* Members have weight > 0, so every round fills at least one slot. */
+	/*
+	 * Rounds in member (address) order. Members have weight > 0 and a
+	 * walk covers the whole table, so one with room left finds any free
+	 * slot within size steps: the loop ends. Members without room leave
+	 * the rounds; the others keep their order.
+	 */
 	while (filled < size) {
-		for (i = 0; i < pool->count && filled < size; i++) {
-			struct maglev_walk *w = &walk[i];
+		u32 kept = 0;
+
+		for (i = 0; i < active && filled < size; i++) {
+			struct maglev_walk *w = &walk[order[i]];
 			u32 t;
 
-			for (t = 0; t < w->turns && filled < size; t++) {
-				u32 slot;
-
-				do {
-					slot = (w->offset +
-						(u64)w->next * w->skip) % size;
-					w->next++;
-				} while (lut[slot] != 0xffff);
-				lut[slot] = pool->member[i];
-				filled++;
-			}
+			for (t = 0; t < w->turns && filled < size; t++)
+				filled += maglev_turn(w, lut, size,
+						      pool->member[order[i]],
+						      classic);
+			if (w->room)
+				order[kept++] = order[i];
 		}
+		while (i < active)
+			order[kept++] = order[i++];
+		active = kept;
 		cond_resched();
 	}
 
 	kvfree(walk);
+	kvfree(order);
 	pool->lut = lut;
 	pool->lut_size = size;
+	pool->seed = sp->seed;
 	return 0;
 }

@@ -89,7 +89,6 @@ static int __init svcvip_init(void)
 {
 	int ret;
 
-	svcvip_flow_hash_init();
 	if (selftest && !svcvip_selftest())
 		return -ENOTRECOVERABLE;
 

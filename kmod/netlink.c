@@ -890,6 +890,30 @@ static u32 largest_backend_set(struct svcvip_net *sn)
 	return max;
 }
 
+/* The seed and the Maglev size shape every table: set before services. */
+static int check_sched_params(struct svcvip_net *sn,
+			      const struct svcvip_config_req *req,
+			      struct netlink_ext_ack *extack)
+{
+	const struct svcvip_sched_params *sp = &config_locked(sn)->sched;
+
+	if (!sn->table.nservices)
+		return 0;
+	if ((req->present & BIT(SVCVIP_CONFIG_A_HASH_SEED)) &&
+	    memcmp(req->hash_seed, &sp->seed, sizeof(req->hash_seed))) {
+		NL_SET_ERR_MSG(extack,
+			       "hash-seed can only change while there is no service");
+		return -EBUSY;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE)) &&
+	    req->maglev_table_size != sp->maglev_max) {
+		NL_SET_ERR_MSG(extack,
+			       "maglev-table-size can only change while there is no service");
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static int check_limits(struct svcvip_net *sn,
 			const struct svcvip_config_req *req,
 			struct netlink_ext_ack *extack)
@@ -911,7 +935,7 @@ static int check_limits(struct svcvip_net *sn,
 			       "max-backends is below a service's backend count");
 		return -EBUSY;
 	}
-	return 0;
+	return check_sched_params(sn, req, extack);
 }
 
 static void swap_cidrs(struct svcvip_cidrs **dst, struct svcvip_cidrs **src)
@@ -971,6 +995,10 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		}
 		cfg->packet_stats = req.packet_stats;
 	}
+	if (req.present & BIT(SVCVIP_CONFIG_A_HASH_SEED))
+		memcpy(&cfg->sched.seed, req.hash_seed, sizeof(cfg->sched.seed));
+	if (req.present & BIT(SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE))
+		cfg->sched.maglev_max = req.maglev_table_size;
 	rcu_assign_pointer(sn->config, cfg);
 	svcvip_config_free_rcu((struct svcvip_config *)old);
 	/* affinity entries are soft state: a lower limit evicts, never fails */

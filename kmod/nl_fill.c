@@ -184,7 +184,11 @@ int svcvip_nl_put_config(struct sk_buff *skb, const struct svcvip_config *cfg)
 	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_FRONTENDS,
 			cfg->max_frontends) ||
 	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_BACKENDS, cfg->max_backends) ||
-	    nla_put_u8(skb, SVCVIP_CONFIG_A_PACKET_STATS, cfg->packet_stats)) {
+	    nla_put_u8(skb, SVCVIP_CONFIG_A_PACKET_STATS, cfg->packet_stats) ||
+	    nla_put(skb, SVCVIP_CONFIG_A_HASH_SEED, sizeof(cfg->sched.seed),
+		    &cfg->sched.seed) ||
+	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE,
+			cfg->sched.maglev_max)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

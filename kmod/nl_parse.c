@@ -34,6 +34,10 @@ static struct netlink_range_validation count_range = {
 	.min = 1, .max = 1U << 26,
 };
 
+static struct netlink_range_validation maglev_size_range = {
+	.min = SVCVIP_MAGLEV_SIZE_MIN, .max = SVCVIP_MAGLEV_SIZE_MAX,
+};
+
 static struct netlink_range_validation max_backends_range = {
 	.min = 1, .max = SVCVIP_LIMIT_MAX_BACKENDS,
 };
@@ -102,6 +106,9 @@ static const struct nla_policy config_policy[SVCVIP_CONFIG_A_MAX + 1] = {
 	[SVCVIP_CONFIG_A_MAX_BACKENDS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &max_backends_range),
 	[SVCVIP_CONFIG_A_PACKET_STATS] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SVCVIP_CONFIG_A_HASH_SEED] = NLA_POLICY_EXACT_LEN(16),
+	[SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &maglev_size_range),
 };
 
 static const struct nla_policy lookup_policy[SVCVIP_LOOKUP_A_MAX + 1] = {
@@ -798,6 +805,20 @@ int svcvip_nl_parse_config(const struct nlattr *nest,
 		req->max_backends = nla_get_u32(tb[SVCVIP_CONFIG_A_MAX_BACKENDS]);
 	if (tb[SVCVIP_CONFIG_A_PACKET_STATS])
 		req->packet_stats = nla_get_u8(tb[SVCVIP_CONFIG_A_PACKET_STATS]);
+	if (tb[SVCVIP_CONFIG_A_HASH_SEED])
+		nla_memcpy(req->hash_seed, tb[SVCVIP_CONFIG_A_HASH_SEED],
+			   sizeof(req->hash_seed));
+	if (tb[SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE]) {
+		req->maglev_table_size =
+			nla_get_u32(tb[SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE]);
+		if (!svcvip_is_prime(req->maglev_table_size)) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    tb[SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE],
+					    "maglev-table-size must be a prime");
+			ret = -EINVAL;
+			goto err;
+		}
+	}
 	return 0;
 err:
 	svcvip_nl_config_req_free(req);

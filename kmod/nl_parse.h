@@ -34,6 +34,8 @@ struct svcvip_config_req {
 	u32 max_frontends;
 	u32 max_backends;
 	bool packet_stats;
+	u8 hash_seed[16];
+	u32 maglev_table_size;
 };
 
 extern const struct nla_policy svcvip_top_none_policy[];

@@ -12,6 +12,8 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
+#include <linux/cache.h>
+#include <linux/siphash.h>
 #include <linux/netfilter.h>
 
 struct svcvip_backend;
@@ -27,20 +29,36 @@ struct svcvip_flow {
 	u8 pad[2];
 };
 
+/*
+ * What a pool build depends on besides its backends; a copy of the netns
+ * config's values. The Maglev table and the flow hash depend only on these
+ * and the backends' address, port and weight, so nodes with the same seed
+ * and backends choose the same backend for every flow.
+ */
+struct svcvip_sched_params {
+	siphash_key_t seed;
+	u32 maglev_max;		/* largest Maglev table (a prime) */
+};
+
 struct svcvip_pool {
 	u32 count;		/* members */
 	u8 scheduler;		/* enum svcvip_scheduler */
-	atomic_t cursor;	/* rr, wrr: next position */
 	u32 total_weight;	/* random: sum of member weights */
 	u32 lut_size;		/* maglev: table size; wrr: sequence length */
 	u16 *lut;		/* maglev slot / wrr position -> backend index */
 	u32 *cumulative;	/* random: running sum of weights per member */
-	u16 member[];		/* member -> index into the backend array */
+	siphash_key_t seed;	/* maglev: flow hash key */
+	/* rr, wrr: next position; written by every pick on every CPU, so
+	 * it has a cache line of its own, apart from the read-only fields
+	 */
+	atomic_t cursor ____cacheline_aligned_in_smp;
+	u16 member[] ____cacheline_aligned_in_smp;	/* -> backend index */
 };
 
 struct svcvip_pool *svcvip_pool_build(u8 scheduler,
 				      const struct svcvip_backend *backends,
-				      const u16 *members, u32 count);
+				      const u16 *members, u32 count,
+				      const struct svcvip_sched_params *sp);
 void svcvip_pool_free(struct svcvip_pool *pool);
 
 /* Returns an index into the backend array the pool was built from. With
@@ -51,10 +69,17 @@ u16 svcvip_pool_pick(struct svcvip_pool *pool, const struct svcvip_flow *flow,
 bool svcvip_pool_has(const struct svcvip_pool *pool, u16 idx);
 
 /* maglev.c */
+#define SVCVIP_MAGLEV_SIZE_MIN		251
+#define SVCVIP_MAGLEV_SIZE_MAX		16777213	/* largest prime < 2^24 */
+#define SVCVIP_MAGLEV_SIZE_DEFAULT	65521
+
 int svcvip_maglev_build(struct svcvip_pool *pool,
-			const struct svcvip_backend *backends);
-u32 svcvip_flow_hash(const struct svcvip_flow *flow);
-u32 svcvip_maglev_table_size(u32 count);
-void svcvip_flow_hash_init(void);
+			const struct svcvip_backend *backends,
+			const struct svcvip_sched_params *sp);
+u32 svcvip_flow_hash(const struct svcvip_flow *flow,
+		     const siphash_key_t *seed);
+u32 svcvip_maglev_table_size(u32 count, u32 max);
+bool svcvip_is_prime(u32 n);
+void svcvip_sched_params_default(struct svcvip_sched_params *sp);
 
 #endif /* _SVCVIP_SCHED_H */

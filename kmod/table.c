@@ -210,7 +210,8 @@ static bool backend_in_category(const struct svcvip_backend *be, int fam,
  * kube-proxy's CategorizeEndpoints: a pool holds the ready backends, or, if
  * there is none, the serving-and-terminating ones.
  */
-static int state_build_pools(struct svcvip_state *st, u16 *members)
+static int state_build_pools(struct svcvip_state *st, u16 *members,
+			     const struct svcvip_sched_params *sp)
 {
 	bool need_local = st->cfg.internal_policy == SVCVIP_POLICY_LOCAL ||
 			  st->cfg.external_policy == SVCVIP_POLICY_LOCAL;
@@ -233,7 +234,7 @@ static int state_build_pools(struct svcvip_state *st, u16 *members)
 								fam, cat, true))
 						members[n++] = i;
 			pool = svcvip_pool_build(st->cfg.scheduler,
-						 st->backend, members, n);
+						 st->backend, members, n, sp);
 			if (IS_ERR(pool))
 				return PTR_ERR(pool);
 			st->pool[fam][cat] = pool;
@@ -276,42 +277,81 @@ static int state_take_stats(struct svcvip_state *st,
 }
 
 /*
- * Builds an unpublished state; @backends must be sorted and unique. @old is
- * the service's current state, if any.
+ * The first half of a state build, under the lock: the backends and their
+ * counters (taken from @old, the service's current state, if any);
+ * @backends must be sorted and unique. No pools yet.
  */
-static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
-					const struct svcvip_backend *backends,
-					u32 count,
-					const struct svcvip_state *old)
+/* Backends not filled in: they are written once, by the caller. */
+static struct svcvip_state *state_alloc(const struct svcvip_service_cfg *cfg,
+					u32 count)
 {
 	struct svcvip_state *st;
-	u16 *members = NULL;
-	int ret;
 
-	st = kvzalloc(struct_size(st, backend, count), GFP_KERNEL_ACCOUNT);
+	st = kvmalloc(struct_size(st, backend, count), GFP_KERNEL_ACCOUNT);
 	if (!st)
-		return ERR_PTR(-ENOMEM);
+		return NULL;
+	memset(st, 0, offsetof(struct svcvip_state, backend));
 	st->cfg = *cfg;
 	st->count = count;
+	return st;
+}
+
+static struct svcvip_state *state_prepare(const struct svcvip_service_cfg *cfg,
+					  const struct svcvip_backend *backends,
+					  u32 count,
+					  const struct svcvip_state *old)
+{
+	struct svcvip_state *st;
+	int ret;
+
+	st = state_alloc(cfg, count);
+	if (!st)
+		return ERR_PTR(-ENOMEM);
 	if (count) {
 		memcpy(st->backend, backends, count * sizeof(*backends));
 		ret = state_take_stats(st, old);
-		if (ret)
-			goto err;
-		members = kvmalloc_array(count, sizeof(*members), GFP_KERNEL);
-		if (!members) {
-			ret = -ENOMEM;
-			goto err;
+		if (ret) {
+			state_free(st);
+			return ERR_PTR(ret);
 		}
 	}
-	ret = state_build_pools(st, members);
-	kvfree(members);
-	if (ret)
-		goto err;
 	return st;
-err:
-	state_free(st);
-	return ERR_PTR(ret);
+}
+
+/* The second half, the costly one: needs no lock, the state is private. */
+static int state_finish(struct svcvip_state *st,
+			const struct svcvip_sched_params *sp)
+{
+	u16 *members;
+	int ret;
+
+	members = kvmalloc_array(max_t(u32, st->count, 1), sizeof(*members),
+				 GFP_KERNEL);
+	if (!members)
+		return -ENOMEM;
+	ret = state_build_pools(st, members, sp);
+	kvfree(members);
+	return ret;
+}
+
+/* An unpublished state, built whole under the lock. */
+static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
+					const struct svcvip_backend *backends,
+					u32 count,
+					const struct svcvip_state *old,
+					const struct svcvip_sched_params *sp)
+{
+	struct svcvip_state *st = state_prepare(cfg, backends, count, old);
+	int ret;
+
+	if (IS_ERR(st))
+		return st;
+	ret = state_finish(st, sp);
+	if (ret) {
+		state_free(st);
+		return ERR_PTR(ret);
+	}
+	return st;
 }
 
 static struct svcvip_state *state_of(struct svcvip_net *sn,
@@ -679,6 +719,12 @@ static void service_free_rcu_cb(struct rcu_head *rcu)
 	service_free(container_of(rcu, struct svcvip_service, rcu));
 }
 
+static void service_put(struct svcvip_service *svc)
+{
+	if (refcount_dec_and_test(&svc->ref))
+		call_rcu(&svc->rcu, service_free_rcu_cb);
+}
+
 static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
 {
 	struct svcvip_frontend *fe, *tmp;
@@ -693,7 +739,8 @@ static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
 		RCU_INIT_POINTER(svc->state, NULL);
 		state_free_rcu(st);
 	}
-	call_rcu(&svc->rcu, service_free_rcu_cb);
+	svc->dead = true;
+	service_put(svc);
 }
 
 /* Frontends the service has now, as specs, with their keys re-protocoled. */
@@ -716,138 +763,197 @@ static struct svcvip_fe_spec *fe_specs_of(struct svcvip_service *svc)
 	return specs;
 }
 
-int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
-		       bool replace, struct netlink_ext_ack *extack)
+/* What svcvip_service_new() makes of a request, worked out in steps. */
+struct svc_plan {
+	struct svcvip_service *old;		/* replaced, or NULL */
+	struct svcvip_state *old_st;
+	const struct svcvip_backend *bes;	/* the backend set to have */
+	u32 nbes;
+	struct svcvip_backend *sorted;		/* owned: bes, if given */
+	bool rebuild_fes;
+	const struct svcvip_fe_spec *fe_specs;	/* the frontends to have */
+	u32 nfes;
+	struct svcvip_fe_spec *cur_specs;	/* owned: fe_specs, if kept */
+};
+
+static void svc_plan_free(struct svc_plan *p)
+{
+	kvfree(p->cur_specs);
+	kvfree(p->sorted);
+}
+
+/* Whether the service may be created or replaced at all. */
+static int svc_plan_check(struct svcvip_net *sn,
+			  const struct svcvip_svc_spec *s, bool replace,
+			  struct svc_plan *p, struct netlink_ext_ack *extack)
 {
 	struct svcvip_table *t = &sn->table;
-	struct svcvip_service *svc, *old;
-	struct svcvip_state *old_st = NULL, *st;
-	const struct svcvip_backend *bes = NULL;
-	struct svcvip_backend *sorted = NULL;
-	struct svcvip_fe_spec *cur_specs = NULL;
-	const struct svcvip_fe_spec *fe_specs = NULL;
-	u32 nbes = 0, nfes = 0, fe_total;
-	bool rebuild_fes;
-	struct fe_plan plan;
-	int ret;
 
-	old = svcvip_service_find(t, s->name);
-	if (old && !replace) {
+	p->old = svcvip_service_find(t, s->name);
+	if (p->old && !replace) {
 		NL_SET_ERR_MSG(extack, "service already exists");
 		return -EEXIST;
 	}
-	if (!old && t->nservices >= config_of(sn)->max_services) {
+	if (!p->old && t->nservices >= config_of(sn)->max_services) {
 		NL_SET_ERR_MSG(extack,
 			       "service limit reached (config max-services)");
 		return -ENOSPC;
 	}
-	if (old)
-		old_st = state_of(sn, old);
-	if (s->cfg.affinity != SVCVIP_AFFINITY_NONE) {
-		ret = svcvip_affinity_prepare(&sn->affinity);
-		if (ret)
-			return ret;
-	}
+	if (p->old)
+		p->old_st = state_of(sn, p->old);
+	if (s->cfg.affinity != SVCVIP_AFFINITY_NONE)
+		return svcvip_affinity_prepare(&sn->affinity);
+	return 0;
+}
 
+/* The backends given, else those the service has. */
+static int svc_plan_backends(struct svcvip_net *sn,
+			     const struct svcvip_svc_spec *s,
+			     struct svc_plan *p, struct netlink_ext_ack *extack)
+{
 	if (s->has_backends) {
-		sorted = backends_from_spec(s, extack);
-		if (IS_ERR(sorted))
-			return PTR_ERR(sorted);
-		bes = sorted;
-		nbes = s->nbackends;
-	} else if (old_st) {
-		bes = old_st->backend;
-		nbes = old_st->count;
-	}
-	ret = check_backend_limit(sn, nbes, extack);
-	if (ret)
-		goto out_bes;
+		p->sorted = backends_from_spec(s, extack);
+		if (IS_ERR(p->sorted)) {
+			int ret = PTR_ERR(p->sorted);
 
-	/* Frontends change if given, or if the protocol (part of the key)
-	 * changes under them.
-	 */
-	rebuild_fes = s->has_frontends || !old ||
-		      old_st->cfg.protocol != s->cfg.protocol;
+			p->sorted = NULL;
+			return ret;
+		}
+		p->bes = p->sorted;
+		p->nbes = s->nbackends;
+	} else if (p->old_st) {
+		p->bes = p->old_st->backend;
+		p->nbes = p->old_st->count;
+	}
+	return check_backend_limit(sn, p->nbes, extack);
+}
+
+/*
+ * Frontends change if given, or if the protocol (part of the key) changes
+ * under them; then the service's whole set is rebuilt.
+ */
+static int svc_plan_frontends(struct svcvip_net *sn,
+			      const struct svcvip_svc_spec *s,
+			      struct svc_plan *p,
+			      struct netlink_ext_ack *extack)
+{
+	struct svcvip_service *old = p->old;
+	u32 fe_total;
+
+	p->rebuild_fes = s->has_frontends || !old ||
+			 p->old_st->cfg.protocol != s->cfg.protocol;
 	if (s->has_frontends) {
-		fe_specs = s->frontends;
-		nfes = s->nfrontends;
-	} else if (old && rebuild_fes) {
-		cur_specs = fe_specs_of(old);
-		if (!cur_specs) {
-			ret = -ENOMEM;
-			goto out_bes;
-		}
-		fe_specs = cur_specs;
-		nfes = old->nfrontends;
+		p->fe_specs = s->frontends;
+		p->nfes = s->nfrontends;
+	} else if (old && p->rebuild_fes) {
+		p->cur_specs = fe_specs_of(old);
+		if (!p->cur_specs)
+			return -ENOMEM;
+		p->fe_specs = p->cur_specs;
+		p->nfes = old->nfrontends;
 	}
-	fe_total = t->nfrontends - (old && rebuild_fes ? old->nfrontends : 0) +
-		   (rebuild_fes ? nfes : 0);
-	ret = check_frontend_limit(sn, fe_total, extack);
-	if (ret)
-		goto out_specs;
+	fe_total = sn->table.nfrontends -
+		   (old && p->rebuild_fes ? old->nfrontends : 0) +
+		   (p->rebuild_fes ? p->nfes : 0);
+	return check_frontend_limit(sn, fe_total, extack);
+}
 
-	st = state_build(&s->cfg, bes, nbes, old_st);
-	if (IS_ERR(st)) {
-		ret = PTR_ERR(st);
-		goto out_specs;
+/* A new, unlinked service object. */
+static struct svcvip_service *service_alloc(struct svcvip_table *t,
+					    const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct svcvip_service *svc;
+
+	svc = kzalloc(struct_size(svc, name, len), GFP_KERNEL_ACCOUNT);
+	if (!svc)
+		return NULL;
+	svc->stats = svcvip_stats_alloc();
+	if (!svc->stats) {
+		kfree(svc);
+		return NULL;
 	}
+	memcpy(svc->name, name, len);
+	INIT_LIST_HEAD(&svc->frontends);
+	refcount_set(&svc->ref, 1);
+	svc->id = ++t->last_service_id;
+	return svc;
+}
 
-	svc = old;
-	if (!svc) {
-		size_t len = strlen(s->name) + 1;
+/* Links a new service, publishes @st and the frontends; all or nothing. */
+static int service_commit(struct svcvip_net *sn, struct svcvip_service *svc,
+			  const struct svc_plan *p, struct fe_plan *plan,
+			  struct svcvip_state *st)
+{
+	struct svcvip_table *t = &sn->table;
+	int ret;
 
-		svc = kzalloc(struct_size(svc, name, len), GFP_KERNEL_ACCOUNT);
-		if (!svc) {
-			ret = -ENOMEM;
-			goto out_state;
-		}
-		svc->stats = svcvip_stats_alloc();
-		if (!svc->stats) {
-			kfree(svc);
-			ret = -ENOMEM;
-			goto out_state;
-		}
-		memcpy(svc->name, s->name, len);
-		INIT_LIST_HEAD(&svc->frontends);
-		svc->id = ++t->last_service_id;
-	}
-
-	if (rebuild_fes) {
-		ret = fe_plan_prepare(sn, svc, fe_specs, nfes, s->cfg.protocol,
-				      &plan, extack);
-		if (ret)
-			goto out_svc;
-	}
-
-	if (!old) {
+	if (!p->old) {
 		service_link(t, svc);
 		t->nservices++;
 	}
-	if (rebuild_fes) {
-		ret = fe_plan_commit(sn, svc, &plan, st);
-		if (ret) {
-			if (!old) {
-				rb_erase(&svc->node, &t->services);
-				t->nservices--;
-			}
-			goto out_svc;
-		}
-	} else {
+	if (!p->rebuild_fes) {
 		state_publish(sn, svc, st);
+		return 0;
 	}
-	t->generation++;
-	ret = 0;
-	goto out_specs;
+	ret = fe_plan_commit(sn, svc, plan, st);
+	if (ret && !p->old) {
+		rb_erase(&svc->node, &t->services);
+		t->nservices--;
+	}
+	return ret;
+}
+
+int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
+		       bool replace, struct netlink_ext_ack *extack)
+{
+	struct svcvip_service *svc;
+	struct svcvip_state *st;
+	struct svc_plan p = {};
+	struct fe_plan plan;
+	int ret;
+
+	ret = svc_plan_check(sn, s, replace, &p, extack);
+	if (ret)
+		return ret;
+	ret = svc_plan_backends(sn, s, &p, extack);
+	if (ret)
+		goto out;
+	ret = svc_plan_frontends(sn, s, &p, extack);
+	if (ret)
+		goto out;
+
+	st = state_build(&s->cfg, p.bes, p.nbes, p.old_st,
+			 &config_of(sn)->sched);
+	if (IS_ERR(st)) {
+		ret = PTR_ERR(st);
+		goto out;
+	}
+	svc = p.old ?: service_alloc(&sn->table, s->name);
+	if (!svc) {
+		ret = -ENOMEM;
+		goto out_state;
+	}
+	if (p.rebuild_fes) {
+		ret = fe_plan_prepare(sn, svc, p.fe_specs, p.nfes,
+				      s->cfg.protocol, &plan, extack);
+		if (ret)
+			goto out_svc;
+	}
+	/* on failure, fe_plan_commit() has freed the plan */
+	ret = service_commit(sn, svc, &p, &plan, st);
+	if (ret)
+		goto out_svc;
+	sn->table.generation++;
+	goto out;
 
 out_svc:
-	if (!old)
+	if (!p.old)
 		service_free(svc);
 out_state:
 	state_free(st);
-out_specs:
-	kvfree(cur_specs);
-out_bes:
-	kvfree(sorted);
+out:
+	svc_plan_free(&p);
 	return ret;
 }
 
@@ -881,7 +987,8 @@ int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 			return ret;
 	}
 
-	st = state_build(&cfg, old->backend, old->count, old);
+	st = state_build(&cfg, old->backend, old->count, old,
+			 &config_of(sn)->sched);
 	if (IS_ERR(st))
 		return PTR_ERR(st);
 	state_publish(sn, svc, st);
@@ -970,28 +1077,58 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 
 /* ---- single backends ------------------------------------------------- */
 
-/* Publishes a state with @bes (sorted) and the service's settings. */
+/*
+ * Publishes @st, from state_alloc() with the service's settings and its
+ * new backends written (sorted; counters as in the current state, NULL for
+ * new ones); it is consumed. Its pools (a Maglev table: milliseconds at
+ * 10,000 backends) are built with the netns lock dropped, so writers to
+ * other services do not wait; the state is published only if the service
+ * did not change meanwhile, else
+ * -EAGAIN and the caller starts over from the new state. The caller holds
+ * the lock, and holds it again on return; @svc stays valid (a reference),
+ * but may have been deleted: -ENOENT.
+ */
 static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
-			    const struct svcvip_backend *bes, u32 count)
+			    struct svcvip_state *st,
+			    struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc), *st;
+	struct svcvip_state *old = state_of(sn, svc);
+	struct svcvip_sched_params sp = config_of(sn)->sched;
+	int ret;
 
-	st = state_build(&old->cfg, bes, count, old);
-	if (IS_ERR(st))
-		return PTR_ERR(st);
-	state_publish(sn, svc, st);
-	sn->table.generation++;
-	return 0;
+	ret = state_take_stats(st, old);
+	if (ret) {
+		state_free(st);
+		return ret;
+	}
+	refcount_inc(&svc->ref);
+	mutex_unlock(&sn->lock);
+	ret = state_finish(st, &sp);
+	mutex_lock(&sn->lock);
+	if (!ret && svc->dead) {
+		NL_SET_ERR_MSG(extack, "service was deleted meanwhile");
+		ret = -ENOENT;
+	}
+	if (!ret && state_of(sn, svc) != old)
+		ret = -EAGAIN;
+	if (ret) {
+		state_free(st);
+	} else {
+		state_publish(sn, svc, st);
+		sn->table.generation++;
+	}
+	service_put(svc);
+	return ret;
 }
 
 /* Adds @n backends at once (one new backend set), or none of them. */
-int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
+static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			const struct svcvip_be_spec *specs, u32 n,
 			struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc);
-	struct svcvip_backend *bes;
-	u32 i, total = old->count + n;
+	struct svcvip_state *old = state_of(sn, svc), *st = NULL;
+	struct svcvip_backend *bes, *add;
+	u32 i, j, k, total = old->count + n;
 	int ret;
 
 	ret = check_backend_limit(sn, total, extack);
@@ -1004,12 +1141,11 @@ int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			return -EEXIST;
 		}
 	}
-	bes = kvmalloc_array(max_t(u32, total, 1), sizeof(*bes), GFP_KERNEL);
-	if (!bes)
+	add = kvmalloc_array(max_t(u32, n, 1), sizeof(*add), GFP_KERNEL);
+	if (!add)
 		return -ENOMEM;
-	memcpy(bes, old->backend, old->count * sizeof(*bes));
 	for (i = 0; i < n; i++) {
-		struct svcvip_backend *be = &bes[old->count + i];
+		struct svcvip_backend *be = &add[i];
 
 		*be = specs[i].be;
 		be->stats = NULL;
@@ -1018,17 +1154,92 @@ int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 		if (!specs[i].has_flags)
 			be->flags = 0;
 	}
-	sort(bes, total, sizeof(*bes), backend_cmp, NULL);
-	for (i = 1; i < total; i++) {
-		if (!backend_cmp(&bes[i - 1], &bes[i])) {
+	/* sort the new ones only, then merge: O(total + n log n) */
+	sort(add, n, sizeof(*add), backend_cmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (!backend_cmp(&add[i - 1], &add[i])) {
 			NL_SET_ERR_MSG(extack, "backend listed twice");
 			ret = -EINVAL;
 			goto out;
 		}
 	}
-	ret = backends_publish(sn, svc, bes, total);
+	st = state_alloc(&old->cfg, total);
+	if (!st) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	bes = st->backend;
+	for (i = 0, j = 0, k = 0; k < total; k++) {
+		if (j == n || (i < old->count &&
+			       backend_cmp(&old->backend[i], &add[j]) < 0))
+			bes[k] = old->backend[i++];
+		else
+			bes[k] = add[j++];
+	}
+	ret = backends_publish(sn, svc, st, extack);
 out:
-	kvfree(bes);
+	kvfree(add);
+	return ret;
+}
+
+static int backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_be_spec *b,
+		       struct netlink_ext_ack *extack)
+{
+	struct svcvip_state *old = state_of(sn, svc), *st;
+	struct svcvip_backend *cur;
+
+	cur = backend_find_or_err(old, b, extack);
+	if (!cur)
+		return -ENOENT;
+	st = state_alloc(&old->cfg, old->count);
+	if (!st)
+		return -ENOMEM;
+	memcpy(st->backend, old->backend, old->count * sizeof(*cur));
+	cur = &st->backend[cur - old->backend];
+	if (b->has_weight)
+		cur->weight = b->be.weight;
+	if (b->has_flags)
+		cur->flags = b->be.flags;
+	return backends_publish(sn, svc, st, extack);
+}
+
+static int backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_be_spec *b,
+		       struct netlink_ext_ack *extack)
+{
+	struct svcvip_state *old = state_of(sn, svc), *st;
+	struct svcvip_backend *cur;
+	u32 idx;
+
+	cur = backend_find_or_err(old, b, extack);
+	if (!cur)
+		return -ENOENT;
+	idx = cur - old->backend;
+	st = state_alloc(&old->cfg, old->count - 1);
+	if (!st)
+		return -ENOMEM;
+	memcpy(st->backend, old->backend, idx * sizeof(*cur));
+	memcpy(st->backend + idx, old->backend + idx + 1,
+	       (old->count - idx - 1) * sizeof(*cur));
+	return backends_publish(sn, svc, st, extack);
+}
+
+/*
+ * Each change is computed from the service's state when it starts; if
+ * another writer published first (-EAGAIN), it is computed again from the
+ * new one (and may now fail, e.g. the backend is gone). Every retry means
+ * another writer made progress.
+ */
+int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
+			const struct svcvip_be_spec *specs, u32 n,
+			struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	do
+		ret = backends_add(sn, svc, specs, n, extack);
+	while (ret == -EAGAIN);
 	return ret;
 }
 
@@ -1036,24 +1247,11 @@ int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc);
-	struct svcvip_backend *bes, *cur;
 	int ret;
 
-	cur = backend_find_or_err(old, b, extack);
-	if (!cur)
-		return -ENOENT;
-	bes = kvmalloc_array(old->count, sizeof(*bes), GFP_KERNEL);
-	if (!bes)
-		return -ENOMEM;
-	memcpy(bes, old->backend, old->count * sizeof(*bes));
-	cur = &bes[cur - old->backend];
-	if (b->has_weight)
-		cur->weight = b->be.weight;
-	if (b->has_flags)
-		cur->flags = b->be.flags;
-	ret = backends_publish(sn, svc, bes, old->count);
-	kvfree(bes);
+	do
+		ret = backend_set(sn, svc, b, extack);
+	while (ret == -EAGAIN);
 	return ret;
 }
 
@@ -1061,23 +1259,10 @@ int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc);
-	struct svcvip_backend *bes, *cur;
-	u32 idx;
 	int ret;
 
-	cur = backend_find_or_err(old, b, extack);
-	if (!cur)
-		return -ENOENT;
-	idx = cur - old->backend;
-	bes = kvmalloc_array(max_t(u32, old->count - 1, 1), sizeof(*bes),
-			     GFP_KERNEL);
-	if (!bes)
-		return -ENOMEM;
-	memcpy(bes, old->backend, idx * sizeof(*bes));
-	memcpy(bes + idx, old->backend + idx + 1,
-	       (old->count - idx - 1) * sizeof(*bes));
-	ret = backends_publish(sn, svc, bes, old->count - 1);
-	kvfree(bes);
+	do
+		ret = backend_del(sn, svc, b, extack);
+	while (ret == -EAGAIN);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/rbtree.h>
 #include <linux/rhashtable-types.h>
+#include <linux/refcount.h>
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
 
@@ -69,6 +70,11 @@ struct svcvip_service {
 	struct list_head frontends;	/* writer side only */
 	u32 nfrontends;
 	u64 id;				/* never reused in the netns */
+	/* The table holds one reference, a writer building the service's
+	 * next state outside the lock another; dead once unlinked.
+	 */
+	refcount_t ref;
+	bool dead;
 	struct svcvip_service_stats *stats;
 	struct rcu_head rcu;
 	char name[];

@@ -78,6 +78,7 @@ C_FAMILY, C_ADDR, C_PREFIXLEN = range(1, 4)
 (G_CLUSTER, G_MASQ, G_NODEPORT, G_LOCAL, G_AFFMAX, G_MAXSVC, G_MAXFE,
  G_MAXBE) = range(1, 9)
 G_PACKET = 11           # SVCVIP_CONFIG_A_PACKET_STATS
+G_SEED, G_MAGLEV = 10, 12       # 9 and 11: other keys
 (L_PROTOCOL, L_FAMILY, L_SRC_ADDR, L_SRC_PORT, L_DST_ADDR, L_DST_PORT,
  L_VERDICT, L_REASON, L_MASQ) = range(1, 10)
 KIND_CLUSTERIP, KIND_EXTERNALIP, KIND_LB, KIND_NODEPORT = range(1, 5)
@@ -143,6 +144,9 @@ SPEC = {
     ("config", G_MAXFE): ("u32", [1 << 26, 100000], [0, (1 << 26) + 1]),
     ("config", G_MAXBE): ("u32", [65535, 10000], [0, 65536, 2**32 - 1]),
     ("config", G_PACKET): ("u8", [0, 1], [2, 255]),
+    # a prime in 251..16777213 (65522 is even, 16777215 = 3 x 5592405)
+    ("config", G_MAGLEV): ("u32", [251, 65521, 16777213],
+                           [0, 250, 65522, 16777215, 2**32 - 1]),
     ("lookup", L_PROTOCOL): ("u8", [TCP, UDP, SCTP], [0, 1, 255]),
     ("lookup", L_FAMILY): ("u16", [AF_INET, AF_INET6], [0, 1, 3]),
     ("lookup", L_SRC_PORT): ("u16", [0, 1, 65535], []),
@@ -164,7 +168,7 @@ KNOWN = {
     "cidr": {C_FAMILY: "l", C_ADDR: "l", C_PREFIXLEN: "l"},
     "config": {G_CLUSTER: "n", G_MASQ: "l", G_NODEPORT: "n", G_LOCAL: "n",
                G_AFFMAX: "l", G_MAXSVC: "l", G_MAXFE: "l", G_MAXBE: "l",
-               G_PACKET: "l"},
+               G_PACKET: "l", G_SEED: "l", G_MAGLEV: "l"},
     "lookup": {L_PROTOCOL: "l", L_FAMILY: "l", L_SRC_ADDR: "l",
                L_SRC_PORT: "l", L_DST_ADDR: "l", L_DST_PORT: "l"},
 }
@@ -434,6 +438,12 @@ class Gen:
                 kids.append(N(t, "u32", v))
         if maximal or r.random() < 0.2:
             kids.append(N(G_PACKET, "u8", r.randint(0, 1)))
+        # both change only without services (EBUSY otherwise)
+        if maximal or r.random() < 0.1:
+            kids.append(N(G_MAGLEV, "u32", r.choice((251, 65521, 131071))))
+        if maximal or r.random() < 0.1:
+            kids.append(N(G_SEED, "bin",
+                          bytes(r.getrandbits(8) for _ in range(16))))
         if not kids:
             kids.append(N(G_MASQ, "u8", 0))
         r.shuffle(kids)

@@ -410,6 +410,10 @@ int svc_config_merge(struct svc_config *dst, const struct svc_config *src)
 		dst->max_backends = src->max_backends;
 	if (src->has & SVC_CFG_HAS_PACKET_STATS)
 		dst->packet_stats = src->packet_stats;
+	if (src->has & SVC_CFG_HAS_HASH_SEED)
+		memcpy(dst->hash_seed, src->hash_seed, sizeof(dst->hash_seed));
+	if (src->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
+		dst->maglev_table_size = src->maglev_table_size;
 	dst->has |= src->has;
 	return 0;
 }

@@ -119,6 +119,9 @@ struct svc_service {
 #define SVC_CFG_HAS_MAX_FRONTENDS	(1U << 6)
 #define SVC_CFG_HAS_MAX_BACKENDS	(1U << 7)
 #define SVC_CFG_HAS_PACKET_STATS	(1U << 10)
+#define SVC_CFG_HAS_HASH_SEED		(1U << 9)
+#define SVC_CFG_HAS_MAGLEV_TABLE_SIZE	(1U << 11)
+#define SVC_HASH_SEED_LEN		16
 
 struct svc_config {
 	struct svc_cidrs cluster_cidrs;
@@ -130,6 +133,8 @@ struct svc_config {
 	uint32_t max_frontends;
 	uint32_t max_backends;
 	uint8_t packet_stats;
+	uint8_t hash_seed[SVC_HASH_SEED_LEN];	/* Maglev and flow hash key */
+	uint32_t maglev_table_size;		/* most slots per pool */
 	uint32_t has;				/* SVC_CFG_HAS_* */
 };
 

@@ -290,6 +290,14 @@ int svc_msg_put_config(struct nlmsghdr *nlh, size_t buflen, const struct svc_con
 	if ((c->has & SVC_CFG_HAS_PACKET_STATS) &&
 	    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_CONFIG_A_PACKET_STATS, c->packet_stats))
 		goto fail;
+	if ((c->has & SVC_CFG_HAS_HASH_SEED) &&
+	    !mnl_attr_put_check(nlh, lim, SVCVIP_CONFIG_A_HASH_SEED, sizeof(c->hash_seed),
+				c->hash_seed))
+		goto fail;
+	if ((c->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE) &&
+	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE,
+				    c->maglev_table_size))
+		goto fail;
 	mnl_attr_nest_end(nlh, n);
 	return 0;
 fail:
@@ -625,6 +633,8 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 		[SVCVIP_CONFIG_A_MAX_FRONTENDS] = MNL_TYPE_U32,
 		[SVCVIP_CONFIG_A_MAX_BACKENDS] = MNL_TYPE_U32,
 		[SVCVIP_CONFIG_A_PACKET_STATS] = MNL_TYPE_U8,
+		[SVCVIP_CONFIG_A_HASH_SEED] = MNL_TYPE_BINARY,
+		[SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE] = MNL_TYPE_U32,
 	};
 	const struct nlattr *tb[SVCVIP_CONFIG_A_MAX + 1];
 	int err = 0;
@@ -666,7 +676,17 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 	    mnl_attr_get_u32);
 	GET(packet_stats, SVCVIP_CONFIG_A_PACKET_STATS, SVC_CFG_HAS_PACKET_STATS,
 	    mnl_attr_get_u8);
+	GET(maglev_table_size, SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE,
+	    SVC_CFG_HAS_MAGLEV_TABLE_SIZE, mnl_attr_get_u32);
 #undef GET
+	if (tb[SVCVIP_CONFIG_A_HASH_SEED]) {
+		if (mnl_attr_get_payload_len(tb[SVCVIP_CONFIG_A_HASH_SEED]) !=
+		    sizeof(c->hash_seed))
+			return err ? err : -EINVAL;
+		memcpy(c->hash_seed, mnl_attr_get_payload(tb[SVCVIP_CONFIG_A_HASH_SEED]),
+		       sizeof(c->hash_seed));
+		c->has |= SVC_CFG_HAS_HASH_SEED;
+	}
 	return err;
 }
 
@@ -897,8 +917,8 @@ static const struct anode cfg_kids[] = {
 	LEAF(NULL), { "cluster_cidrs", NULL, 0, &cidr_node }, LEAF("masquerade_all"),
 	{ "nodeport_cidrs", NULL, 0, &cidr_node }, { "local_cidrs", NULL, 0, &cidr_node },
 	LEAF("affinity_max"), LEAF("max_services"), LEAF("max_frontends"),
-	LEAF("max_backends"), LEAF("service_cidrs"), LEAF("hash_seed"),
-	LEAF("packet_stats"),
+	LEAF("max_backends"), { "service_cidrs", NULL, 0, &cidr_node }, LEAF("hash_seed"),
+	LEAF("packet_stats"), LEAF("maglev_table_size"),
 };
 static const struct anode lookup_kids[] = {
 	LEAF(NULL), LEAF("protocol"), LEAF("family"), LEAF("src_addr"), LEAF("src_port"),

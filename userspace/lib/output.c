@@ -206,6 +206,12 @@ void svc_print_backend(FILE *f, const struct svc_backend *be, uint8_t proto,
 	}
 }
 
+static void print_seed(FILE *f, const uint8_t *seed)
+{
+	for (size_t i = 0; i < SVC_HASH_SEED_LEN; i++)
+		fprintf(f, "%02x", seed[i]);
+}
+
 void svc_print_config_settings(FILE *f, const struct svc_config *c)
 {
 	const char *sep = "";
@@ -247,6 +253,13 @@ void svc_print_config_settings(FILE *f, const struct svc_config *c)
 	}
 	if (c->has & SVC_CFG_HAS_PACKET_STATS)
 		fprintf(f, "%spacket-stats %s", sep, c->packet_stats ? "on" : "off");
+	if (c->has & SVC_CFG_HAS_HASH_SEED) {
+		fprintf(f, "%shash-seed ", sep);
+		print_seed(f, c->hash_seed);
+		sep = " ";
+	}
+	if (c->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
+		fprintf(f, "%smaglev-table-size %u", sep, c->maglev_table_size);
 }
 
 void svc_print_table(FILE *f, const struct svc_table *t, bool numeric)
@@ -299,6 +312,13 @@ void svc_print_config(FILE *f, const struct svc_config *c)
 		fprintf(f, "max-backends %u\n", c->max_backends);
 	if (c->has & SVC_CFG_HAS_PACKET_STATS)
 		fprintf(f, "packet-stats %s\n", c->packet_stats ? "on" : "off");
+	if (c->has & SVC_CFG_HAS_HASH_SEED) {
+		fputs("hash-seed ", f);
+		print_seed(f, c->hash_seed);
+		fputc('\n', f);
+	}
+	if (c->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
+		fprintf(f, "maglev-table-size %u\n", c->maglev_table_size);
 }
 
 #define STATS_FMT "%-40s %10s %10s %10s %12s %12s %8s %9s\n"
@@ -609,6 +629,16 @@ json_object *svc_json_config(const struct svc_config *c)
 	if (c->has & SVC_CFG_HAS_PACKET_STATS)
 		json_object_object_add(o, "packet_stats",
 				       json_object_new_boolean(c->packet_stats));
+	if (c->has & SVC_CFG_HAS_HASH_SEED) {
+		char hex[2 * SVC_HASH_SEED_LEN + 1];
+
+		for (size_t i = 0; i < SVC_HASH_SEED_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", c->hash_seed[i]);
+		json_object_object_add(o, "hash_seed", json_object_new_string(hex));
+	}
+	if (c->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
+		json_object_object_add(o, "maglev_table_size",
+				       json_object_new_int64(c->maglev_table_size));
 	return o;
 }
 

@@ -27,7 +27,37 @@ static const struct {
 	{ "max-frontends", SVC_CFG_HAS_MAX_FRONTENDS,
 	  offsetof(struct svc_config, max_frontends) },
 	{ "max-backends", SVC_CFG_HAS_MAX_BACKENDS, offsetof(struct svc_config, max_backends) },
+	{ "maglev-table-size", SVC_CFG_HAS_MAGLEV_TABLE_SIZE,
+	  offsetof(struct svc_config, maglev_table_size) },
 };
+
+/* 32 hex digits (an optional 0x first): the 16 bytes of a siphash key */
+static int parse_seed(const char *s, uint8_t *seed)
+{
+	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+		s += 2;
+	if (strlen(s) != 2 * SVC_HASH_SEED_LEN)
+		return -1;
+	for (size_t i = 0; i < SVC_HASH_SEED_LEN; i++) {
+		unsigned v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char ch = s[2 * i + k];
+
+			v <<= 4;
+			if (ch >= '0' && ch <= '9')
+				v |= ch - '0';
+			else if (ch >= 'a' && ch <= 'f')
+				v |= ch - 'a' + 10;
+			else if (ch >= 'A' && ch <= 'F')
+				v |= ch - 'A' + 10;
+			else
+				return -1;
+		}
+		seed[i] = v;
+	}
+	return 0;
+}
 
 static struct svc_cidrs *list_of(struct svc_config *c, uint32_t bit)
 {
@@ -91,6 +121,16 @@ int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 					  msg, sizeof(msg)))
 				return set_err(EXIT_FAIL, err, errlen, "%s %s: %s", kw, val, msg);
 			c->has |= limits[k].bit;
+		}
+		if (!known && is_kw(kw, "hash-seed")) {
+			known = true;
+			if (!val)
+				return set_err(EXIT_USAGE, err, errlen,
+					       "config set: %s needs a value", kw);
+			if (parse_seed(val, c->hash_seed))
+				return set_err(EXIT_FAIL, err, errlen,
+					       "%s %s: want 32 hex digits (16 bytes)", kw, val);
+			c->has |= SVC_CFG_HAS_HASH_SEED;
 		}
 		if (!known && is_kw(kw, "masquerade-all")) {
 			bool on;

@@ -71,6 +71,7 @@ const struct command commands[] = {
 "               [nodeport-addresses CIDR[,CIDR...]|all] [local-cidrs CIDR[,...]|none]\n"
 "               [affinity-max N] [max-services N] [max-frontends N] [max-backends N]\n"
 "               [packet-stats on|off]\n"
+"               [hash-seed HEX] [maglev-table-size N]\n"
 "svcadm config show\n",
 "  The configuration of the network namespace. set changes only what is given.\n"
 "\n"
@@ -86,7 +87,15 @@ const struct command commands[] = {
 "                      limits; a limit below the current count is refused.\n"
 "  packet-stats        on: count packets and bytes per service and backend\n"
 "                      (costs an extra hook and shared counters on every\n"
-"                      packet of every serviced connection; default off).\n" },
+"                      packet of every serviced connection; default off).\n"
+"  hash-seed           32 hex digits: the key of the flow hash and the Maglev\n"
+"                      tables. Nodes with the same seed and backends choose\n"
+"                      the same backend for a flow (default: a fixed key,\n"
+"                      the same on every node). Only while there is no service.\n"
+"  maglev-table-size   a prime, 251..16777213: the most slots of a Maglev\n"
+"                      table (default 65521); a service of n backends has\n"
+"                      >= 100 x n rounded up to a power of two, at most this.\n"
+"                      Only while there is no service.\n" },
 { "flush", cmd_flush, flush_parse,
 "svcadm flush\n",
 "  Removes every service of the network namespace. The config stays.\n" },

@@ -189,7 +189,9 @@
  *               connection to an address inside them that no frontend
  *               uses is dropped (kube-proxy's cluster-ips-check)
  *        SVCVIP_CONFIG_A_HASH_SEED: NLA_BINARY, 16 bytes; the key of the
- *               flow hash and the Maglev permutations
+ *               flow hash and the Maglev permutations (default: a fixed
+ *               key, the same on every node); changes only while the netns
+ *               has no service (EBUSY)
  *        SVCVIP_CONFIG_A_PACKET_STATS: NLA_U8, 0 (default) or 1: count
  *               packets and bytes per service and backend. Costs, while on,
  *               a netfilter hook at PRE_ROUTING and LOCAL_OUT that looks up
@@ -197,7 +199,11 @@
  *               backend binary search) and atomic adds on counters shared
  *               by all CPUs; off, established traffic meets no svcvip code,
  *               as with a static DNAT rule (cf. nf_conntrack_acct).
- *        SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE: NLA_U32, Maglev slots per pool
+ *        SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE: NLA_U32, a prime, 251 to
+ *               16777213: the most Maglev slots per pool (default 65521);
+ *               a pool of n backends has the least prime >= 100 x n
+ *               rounded up to a power of two, at most this; changes only
+ *               while the netns has no service (EBUSY)
  *        A limit below the current count is EBUSY; hitting one is ENOSPC.
  *
  * SVCVIP_CMD_GET_STATS (dump only): optional SVCVIP_A_SERVICE (NAME). Each
