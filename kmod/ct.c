@@ -45,7 +45,7 @@ static void gc_add(struct svcvip_ct_gc *gc, const struct svcvip_fe_key *key)
 		u32 cap = max_t(u32, 16, gc->cap * 2);
 		struct svcvip_fe_key *keys;
 
-		keys = kvmalloc_array(cap, sizeof(*keys), GFP_KERNEL);
+		keys = kvmalloc_array(cap, sizeof(*keys), GFP_KERNEL_ACCOUNT);
 		if (!keys)
 			return;
 		if (gc->count)

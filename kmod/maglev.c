@@ -112,7 +112,7 @@ int svcvip_maglev_build(struct svcvip_pool *pool,
 	lut = kvmalloc_array(size, sizeof(*lut), GFP_KERNEL_ACCOUNT);
 	if (!lut)
 		return -ENOMEM;
-	walk = kvmalloc_array(pool->count, sizeof(*walk), GFP_KERNEL);
+	walk = kvmalloc_array(pool->count, sizeof(*walk), GFP_KERNEL_ACCOUNT);
 	if (!walk) {
 		kvfree(lut);
 		return -ENOMEM;

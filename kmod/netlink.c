@@ -552,7 +552,7 @@ static int svcvip_nl_dump_start(struct netlink_callback *cb)
 	struct svcvip_dump_ctx *ctx;
 	const char *name;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	if (info->attrs[SVCVIP_A_SERVICE]) {
@@ -632,7 +632,7 @@ static int svcvip_nl_stats_start(struct netlink_callback *cb)
 	mutex_lock(&sn->lock);
 	n = stats_entries(sn, ctx, NULL);
 	ctx->counts = kvmalloc_array(max_t(u32, n, 1), sizeof(*ctx->counts),
-				     GFP_KERNEL);
+				     GFP_KERNEL_ACCOUNT);
 	if (ctx->counts)
 		ctx->ncounts = stats_entries(sn, ctx, ctx->counts);
 	mutex_unlock(&sn->lock);
@@ -890,10 +890,45 @@ static u32 largest_backend_set(struct svcvip_net *sn)
 	return max;
 }
 
+/* A netns's limits never exceed the module-wide ceilings (config.h). */
+static int check_ceilings(const struct svcvip_config_req *req,
+			  struct netlink_ext_ack *extack)
+{
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_SERVICES)) &&
+	    req->max_services > READ_ONCE(svcvip_ceiling.max_services)) {
+		NL_SET_ERR_MSG(extack,
+			       "max-services exceeds the ceiling net.svcvip.max_services");
+		return -EPERM;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_FRONTENDS)) &&
+	    req->max_frontends > READ_ONCE(svcvip_ceiling.max_frontends)) {
+		NL_SET_ERR_MSG(extack,
+			       "max-frontends exceeds the ceiling net.svcvip.max_frontends");
+		return -EPERM;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_BACKENDS)) &&
+	    req->max_backends > READ_ONCE(svcvip_ceiling.max_backends)) {
+		NL_SET_ERR_MSG(extack,
+			       "max-backends exceeds the ceiling net.svcvip.max_backends");
+		return -EPERM;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_AFFINITY_MAX)) &&
+	    req->affinity_max > READ_ONCE(svcvip_ceiling.affinity_max)) {
+		NL_SET_ERR_MSG(extack,
+			       "affinity-max exceeds the ceiling net.svcvip.affinity_max");
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int check_limits(struct svcvip_net *sn,
 			const struct svcvip_config_req *req,
 			struct netlink_ext_ack *extack)
 {
+	int ret = check_ceilings(req, extack);
+
+	if (ret)
+		return ret;
 	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_SERVICES)) &&
 	    req->max_services < sn->table.nservices) {
 		NL_SET_ERR_MSG(extack, "max-services is below the current count");
@@ -963,7 +998,7 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	rcu_assign_pointer(sn->config, cfg);
 	svcvip_config_free_rcu((struct svcvip_config *)old);
 	/* affinity entries are soft state: a lower limit evicts, never fails */
-	svcvip_affinity_trim(&sn->affinity, cfg->affinity_max);
+	svcvip_affinity_trim(&sn->affinity, svcvip_affinity_max(cfg));
 	sn->table.generation++;
 	event_config(sn);
 out:

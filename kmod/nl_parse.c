@@ -545,7 +545,7 @@ static int parse_frontend_list(const struct nlattr *list,
 		return -E2BIG;
 	}
 	s->has_frontends = true;
-	s->frontends = kvcalloc(max(n, 1), sizeof(*s->frontends), GFP_KERNEL);
+	s->frontends = kvcalloc(max(n, 1), sizeof(*s->frontends), GFP_KERNEL_ACCOUNT);
 	if (!s->frontends)
 		return -ENOMEM;
 	nla_for_each_nested(a, list, rem) {
@@ -617,7 +617,7 @@ int svcvip_nl_parse_backend_lists(const struct nlmsghdr *nlh,
 		NL_SET_ERR_MSG(extack, "too many backends in one service");
 		return -E2BIG;
 	}
-	*specs = kvcalloc(max_t(u32, total, 1), sizeof(**specs), GFP_KERNEL);
+	*specs = kvcalloc(max_t(u32, total, 1), sizeof(**specs), GFP_KERNEL_ACCOUNT);
 	if (!*specs)
 		return -ENOMEM;
 	if (inner) {

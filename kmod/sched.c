@@ -67,8 +67,8 @@ static int wrr_build(struct svcvip_pool *pool,
 	u32 *w;
 	int ret = -ENOMEM;
 
-	w = kcalloc(pool->count, sizeof(*w), GFP_KERNEL);
-	cur = kcalloc(pool->count, sizeof(*cur), GFP_KERNEL);
+	w = kcalloc(pool->count, sizeof(*w), GFP_KERNEL_ACCOUNT);
+	cur = kcalloc(pool->count, sizeof(*cur), GFP_KERNEL_ACCOUNT);
 	if (!w || !cur)
 		goto out;
 

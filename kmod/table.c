@@ -298,7 +298,7 @@ static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 		ret = state_take_stats(st, old);
 		if (ret)
 			goto err;
-		members = kvmalloc_array(count, sizeof(*members), GFP_KERNEL);
+		members = kvmalloc_array(count, sizeof(*members), GFP_KERNEL_ACCOUNT);
 		if (!members) {
 			ret = -ENOMEM;
 			goto err;
@@ -343,7 +343,7 @@ static const struct svcvip_config *config_of(struct svcvip_net *sn)
 static int check_backend_limit(struct svcvip_net *sn, u32 count,
 			       struct netlink_ext_ack *extack)
 {
-	u32 max = config_of(sn)->max_backends;
+	u32 max = svcvip_max_backends(config_of(sn));
 
 	if (count > max) {
 		NL_SET_ERR_MSG(extack,
@@ -362,7 +362,7 @@ backends_from_spec(const struct svcvip_svc_spec *s,
 	u32 i;
 
 	bes = kvmalloc_array(max_t(u32, s->nbackends, 1), sizeof(*bes),
-			     GFP_KERNEL);
+			     GFP_KERNEL_ACCOUNT);
 	if (!bes)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < s->nbackends; i++) {
@@ -523,7 +523,7 @@ static void fe_unlink(struct svcvip_net *sn, struct svcvip_frontend *fe)
 static int check_frontend_limit(struct svcvip_net *sn, u32 count,
 				struct netlink_ext_ack *extack)
 {
-	u32 max = config_of(sn)->max_frontends;
+	u32 max = svcvip_max_frontends(config_of(sn));
 
 	if (count > max) {
 		NL_SET_ERR_MSG(extack,
@@ -565,8 +565,8 @@ static int fe_plan_prepare(struct svcvip_net *sn, struct svcvip_service *svc,
 	int ret;
 
 	memset(p, 0, sizeof(*p));
-	p->fes = kvcalloc(max_t(u32, count, 1), sizeof(*p->fes), GFP_KERNEL);
-	p->old = kvcalloc(max_t(u32, count, 1), sizeof(*p->old), GFP_KERNEL);
+	p->fes = kvcalloc(max_t(u32, count, 1), sizeof(*p->fes), GFP_KERNEL_ACCOUNT);
+	p->old = kvcalloc(max_t(u32, count, 1), sizeof(*p->old), GFP_KERNEL_ACCOUNT);
 	if (!p->fes || !p->old) {
 		fe_plan_free(p, false);
 		return -ENOMEM;
@@ -704,7 +704,7 @@ static struct svcvip_fe_spec *fe_specs_of(struct svcvip_service *svc)
 	u32 i = 0;
 
 	specs = kvcalloc(max_t(u32, svc->nfrontends, 1), sizeof(*specs),
-			 GFP_KERNEL);
+			 GFP_KERNEL_ACCOUNT);
 	if (!specs)
 		return NULL;
 	list_for_each_entry(fe, &svc->frontends, list) {
@@ -736,7 +736,7 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 		NL_SET_ERR_MSG(extack, "service already exists");
 		return -EEXIST;
 	}
-	if (!old && t->nservices >= config_of(sn)->max_services) {
+	if (!old && t->nservices >= svcvip_max_services(config_of(sn))) {
 		NL_SET_ERR_MSG(extack,
 			       "service limit reached (config max-services)");
 		return -ENOSPC;
@@ -1004,7 +1004,7 @@ int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			return -EEXIST;
 		}
 	}
-	bes = kvmalloc_array(max_t(u32, total, 1), sizeof(*bes), GFP_KERNEL);
+	bes = kvmalloc_array(max_t(u32, total, 1), sizeof(*bes), GFP_KERNEL_ACCOUNT);
 	if (!bes)
 		return -ENOMEM;
 	memcpy(bes, old->backend, old->count * sizeof(*bes));
@@ -1043,7 +1043,7 @@ int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 	cur = backend_find_or_err(old, b, extack);
 	if (!cur)
 		return -ENOENT;
-	bes = kvmalloc_array(old->count, sizeof(*bes), GFP_KERNEL);
+	bes = kvmalloc_array(old->count, sizeof(*bes), GFP_KERNEL_ACCOUNT);
 	if (!bes)
 		return -ENOMEM;
 	memcpy(bes, old->backend, old->count * sizeof(*bes));
@@ -1071,7 +1071,7 @@ int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 		return -ENOENT;
 	idx = cur - old->backend;
 	bes = kvmalloc_array(max_t(u32, old->count - 1, 1), sizeof(*bes),
-			     GFP_KERNEL);
+			     GFP_KERNEL_ACCOUNT);
 	if (!bes)
 		return -ENOMEM;
 	memcpy(bes, old->backend, idx * sizeof(*bes));
