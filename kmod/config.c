@@ -12,6 +12,7 @@
 #include <net/ipv6.h>
 
 #include "config.h"
+#include "gfp.h"
 
 struct svcvip_ceilings svcvip_ceiling __read_mostly = {
 	.max_services = SVCVIP_CEILING_MAX_SERVICES,
@@ -95,7 +96,7 @@ struct svcvip_config *svcvip_config_alloc_default(void)
 {
 	struct svcvip_config *cfg;
 
-	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL_ACCOUNT);
+	cfg = kzalloc(sizeof(*cfg), SVCVIP_GFP);
 	if (!cfg)
 		return NULL;
 	cfg->affinity_max = min_t(u32, SVCVIP_DEFAULT_AFFINITY_MAX,
@@ -119,7 +120,7 @@ struct svcvip_cidrs *svcvip_cidrs_dup(const struct svcvip_cidrs *cidrs)
 	if (!cidrs)
 		return NULL;
 	return kmemdup(cidrs, struct_size(cidrs, cidr, cidrs->count),
-		       GFP_KERNEL_ACCOUNT);
+		       SVCVIP_GFP);
 }
 
 /* Returns a deep copy, or NULL on allocation failure. */
@@ -127,7 +128,7 @@ struct svcvip_config *svcvip_config_dup(const struct svcvip_config *old)
 {
 	struct svcvip_config *cfg;
 
-	cfg = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	cfg = kmemdup(old, sizeof(*old), SVCVIP_GFP);
 	if (!cfg)
 		return NULL;
 	cfg->cluster_cidrs = NULL;

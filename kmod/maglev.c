@@ -22,6 +22,7 @@
 
 #include "sched.h"
 #include "table.h"
+#include "gfp.h"
 
 static siphash_aligned_key_t svcvip_flow_key;
 
@@ -109,10 +110,10 @@ int svcvip_maglev_build(struct svcvip_pool *pool,
 	u32 filled = 0, i, g = 0;
 	u16 *lut;
 
-	lut = kvmalloc_array(size, sizeof(*lut), GFP_KERNEL_ACCOUNT);
+	lut = kvmalloc_array(size, sizeof(*lut), SVCVIP_GFP);
 	if (!lut)
 		return -ENOMEM;
-	walk = kvmalloc_array(pool->count, sizeof(*walk), GFP_KERNEL_ACCOUNT);
+	walk = kvmalloc_array(pool->count, sizeof(*walk), SVCVIP_GFP);
 	if (!walk) {
 		kvfree(lut);
 		return -ENOMEM;

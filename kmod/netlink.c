@@ -23,6 +23,7 @@
 #include "localaddr.h"
 #include "table.h"
 #include "ct.h"
+#include "gfp.h"
 
 static struct genl_family svcvip_genl_family;
 
@@ -552,7 +553,7 @@ static int svcvip_nl_dump_start(struct netlink_callback *cb)
 	struct svcvip_dump_ctx *ctx;
 	const char *name;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	ctx = kzalloc(sizeof(*ctx), SVCVIP_GFP);
 	if (!ctx)
 		return -ENOMEM;
 	if (info->attrs[SVCVIP_A_SERVICE]) {
@@ -632,7 +633,7 @@ static int svcvip_nl_stats_start(struct netlink_callback *cb)
 	mutex_lock(&sn->lock);
 	n = stats_entries(sn, ctx, NULL);
 	ctx->counts = kvmalloc_array(max_t(u32, n, 1), sizeof(*ctx->counts),
-				     GFP_KERNEL_ACCOUNT);
+				     SVCVIP_GFP);
 	if (ctx->counts)
 		ctx->ncounts = stats_entries(sn, ctx, ctx->counts);
 	mutex_unlock(&sn->lock);

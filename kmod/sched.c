@@ -14,6 +14,7 @@
 
 #include "sched.h"
 #include "table.h"
+#include "gfp.h"
 
 /* Longest precomputed wrr sequence; larger weight sums are scaled down. */
 #define SVCVIP_WRR_SEQ_MAX	65536
@@ -24,7 +25,7 @@ static int random_build(struct svcvip_pool *pool,
 	u32 i, sum = 0;
 
 	pool->cumulative = kvmalloc_array(pool->count, sizeof(u32),
-					  GFP_KERNEL_ACCOUNT);
+					  SVCVIP_GFP);
 	if (!pool->cumulative)
 		return -ENOMEM;
 	for (i = 0; i < pool->count; i++) {
@@ -67,8 +68,8 @@ static int wrr_build(struct svcvip_pool *pool,
 	u32 *w;
 	int ret = -ENOMEM;
 
-	w = kcalloc(pool->count, sizeof(*w), GFP_KERNEL_ACCOUNT);
-	cur = kcalloc(pool->count, sizeof(*cur), GFP_KERNEL_ACCOUNT);
+	w = kcalloc(pool->count, sizeof(*w), SVCVIP_GFP);
+	cur = kcalloc(pool->count, sizeof(*cur), SVCVIP_GFP);
 	if (!w || !cur)
 		goto out;
 
@@ -88,7 +89,7 @@ static int wrr_build(struct svcvip_pool *pool,
 	for (i = 0; i < pool->count; i++)
 		len += w[i];
 
-	pool->lut = kvmalloc_array(len, sizeof(*pool->lut), GFP_KERNEL_ACCOUNT);
+	pool->lut = kvmalloc_array(len, sizeof(*pool->lut), SVCVIP_GFP);
 	if (!pool->lut)
 		goto out;
 	for (pos = 0; pos < len; pos++) {
@@ -119,7 +120,7 @@ struct svcvip_pool *svcvip_pool_build(u8 scheduler,
 
 	if (!count)
 		return NULL;
-	pool = kzalloc(struct_size(pool, member, count), GFP_KERNEL_ACCOUNT);
+	pool = kzalloc(struct_size(pool, member, count), SVCVIP_GFP);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	pool->count = count;

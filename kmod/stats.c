@@ -10,13 +10,14 @@
 #include <linux/percpu.h>
 
 #include "stats.h"
+#include "gfp.h"
 
 struct svcvip_stats_cpu __percpu *svcvip_stats_alloc(void)
 {
 	struct svcvip_stats_cpu __percpu *s;
 	int cpu;
 
-	s = alloc_percpu_gfp(struct svcvip_stats_cpu, GFP_KERNEL_ACCOUNT);
+	s = alloc_percpu_gfp(struct svcvip_stats_cpu, SVCVIP_GFP);
 	if (!s)
 		return NULL;
 	for_each_possible_cpu(cpu)
@@ -34,7 +35,7 @@ struct svcvip_backend_stats *svcvip_backend_stats_new(void)
 {
 	struct svcvip_backend_stats *bs;
 
-	bs = kmalloc(sizeof(*bs), GFP_KERNEL_ACCOUNT);
+	bs = kmalloc(sizeof(*bs), SVCVIP_GFP);
 	if (!bs)
 		return NULL;
 	bs->cpu = svcvip_stats_alloc();

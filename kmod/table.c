@@ -20,6 +20,7 @@
 #include "table.h"
 #include "config.h"
 #include "sched.h"
+#include "gfp.h"
 
 static const struct rhashtable_params fe_params = {
 	.key_len = sizeof(struct svcvip_fe_key),
@@ -288,7 +289,7 @@ static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 	u16 *members = NULL;
 	int ret;
 
-	st = kvzalloc(struct_size(st, backend, count), GFP_KERNEL_ACCOUNT);
+	st = kvzalloc(struct_size(st, backend, count), SVCVIP_GFP);
 	if (!st)
 		return ERR_PTR(-ENOMEM);
 	st->cfg = *cfg;
@@ -298,7 +299,7 @@ static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 		ret = state_take_stats(st, old);
 		if (ret)
 			goto err;
-		members = kvmalloc_array(count, sizeof(*members), GFP_KERNEL_ACCOUNT);
+		members = kvmalloc_array(count, sizeof(*members), SVCVIP_GFP);
 		if (!members) {
 			ret = -ENOMEM;
 			goto err;
@@ -362,7 +363,7 @@ backends_from_spec(const struct svcvip_svc_spec *s,
 	u32 i;
 
 	bes = kvmalloc_array(max_t(u32, s->nbackends, 1), sizeof(*bes),
-			     GFP_KERNEL_ACCOUNT);
+			     SVCVIP_GFP);
 	if (!bes)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < s->nbackends; i++) {
@@ -444,7 +445,7 @@ static struct svcvip_frontend *fe_alloc(const struct svcvip_fe_spec *f,
 {
 	struct svcvip_frontend *fe;
 
-	fe = kzalloc(sizeof(*fe), GFP_KERNEL_ACCOUNT);
+	fe = kzalloc(sizeof(*fe), SVCVIP_GFP);
 	if (!fe)
 		return NULL;
 	fe->key = f->key;
@@ -565,8 +566,8 @@ static int fe_plan_prepare(struct svcvip_net *sn, struct svcvip_service *svc,
 	int ret;
 
 	memset(p, 0, sizeof(*p));
-	p->fes = kvcalloc(max_t(u32, count, 1), sizeof(*p->fes), GFP_KERNEL_ACCOUNT);
-	p->old = kvcalloc(max_t(u32, count, 1), sizeof(*p->old), GFP_KERNEL_ACCOUNT);
+	p->fes = kvcalloc(max_t(u32, count, 1), sizeof(*p->fes), SVCVIP_GFP);
+	p->old = kvcalloc(max_t(u32, count, 1), sizeof(*p->old), SVCVIP_GFP);
 	if (!p->fes || !p->old) {
 		fe_plan_free(p, false);
 		return -ENOMEM;
@@ -704,7 +705,7 @@ static struct svcvip_fe_spec *fe_specs_of(struct svcvip_service *svc)
 	u32 i = 0;
 
 	specs = kvcalloc(max_t(u32, svc->nfrontends, 1), sizeof(*specs),
-			 GFP_KERNEL_ACCOUNT);
+			 SVCVIP_GFP);
 	if (!specs)
 		return NULL;
 	list_for_each_entry(fe, &svc->frontends, list) {
@@ -796,7 +797,7 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 	if (!svc) {
 		size_t len = strlen(s->name) + 1;
 
-		svc = kzalloc(struct_size(svc, name, len), GFP_KERNEL_ACCOUNT);
+		svc = kzalloc(struct_size(svc, name, len), SVCVIP_GFP);
 		if (!svc) {
 			ret = -ENOMEM;
 			goto out_state;
@@ -1004,7 +1005,7 @@ int svcvip_backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			return -EEXIST;
 		}
 	}
-	bes = kvmalloc_array(max_t(u32, total, 1), sizeof(*bes), GFP_KERNEL_ACCOUNT);
+	bes = kvmalloc_array(max_t(u32, total, 1), sizeof(*bes), SVCVIP_GFP);
 	if (!bes)
 		return -ENOMEM;
 	memcpy(bes, old->backend, old->count * sizeof(*bes));
@@ -1043,7 +1044,7 @@ int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 	cur = backend_find_or_err(old, b, extack);
 	if (!cur)
 		return -ENOENT;
-	bes = kvmalloc_array(old->count, sizeof(*bes), GFP_KERNEL_ACCOUNT);
+	bes = kvmalloc_array(old->count, sizeof(*bes), SVCVIP_GFP);
 	if (!bes)
 		return -ENOMEM;
 	memcpy(bes, old->backend, old->count * sizeof(*bes));
@@ -1071,7 +1072,7 @@ int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 		return -ENOENT;
 	idx = cur - old->backend;
 	bes = kvmalloc_array(max_t(u32, old->count - 1, 1), sizeof(*bes),
-			     GFP_KERNEL_ACCOUNT);
+			     SVCVIP_GFP);
 	if (!bes)
 		return -ENOMEM;
 	memcpy(bes, old->backend, idx * sizeof(*bes));
