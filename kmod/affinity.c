@@ -3,27 +3,38 @@
  * Session affinity table. kube-proxy keeps one "recent" list per endpoint;
  * here one hash of (service, client address) -> backend per netns. An entry
  * is fresh while less than the service's timeout has passed since the last
- * connection that used it. Memory is bounded: at affinity-max entries the
- * least recently used one is evicted, so a flood of client addresses costs
- * a fixed amount of kernel memory. Service ids are never reused, so the
- * entries of a deleted service match nothing and simply age out.
+ * connection that used it. Memory is bounded: at the affinity-max in effect
+ * the least recently used entry is evicted, so a flood of client addresses
+ * costs a fixed amount of kernel memory, charged to the memory cgroup of
+ * the process that enabled affinity in the netns (as BPF maps charge their
+ * elements to the map creator's memcg). Service ids are never reused, so
+ * the entries of a deleted service match nothing and simply age out.
+ *
+ * Cost bounds: the hash is an rhashtable, so it grows with the entries
+ * (chains stay O(1) however large affinity-max is), and resizes
+ * incrementally from a worker. Every spinlock hold is O(1): one insert,
+ * one removal, one LRU move. The sweep visits at most AFFINITY_SWEEP_BUDGET
+ * entries per tick with no lock held but RCU, and takes the lock once per
+ * entry it removes; lowering affinity-max evicts in batches, rescheduling
+ * between them.
  */
 
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/jiffies.h>
-#include <linux/random.h>
-#include <linux/rculist.h>
-#include <linux/vmalloc.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
+#include <linux/rhashtable.h>
 
 #include "affinity.h"
 
-#define AFFINITY_BUCKETS_BITS	12
-#define AFFINITY_BUCKETS	BIT(AFFINITY_BUCKETS_BITS)
-#define AFFINITY_SWEEP		(2 * HZ)
+#define AFFINITY_SWEEP_TICK	(HZ / 10)	/* between slices of a pass */
+#define AFFINITY_SWEEP_PASS	(2 * HZ)	/* between passes */
+#define AFFINITY_SWEEP_BUDGET	1024		/* entries per slice */
+#define AFFINITY_TRIM_BATCH	256		/* evictions per lock hold */
 
 struct affinity_entry {
-	struct hlist_node node;		/* bucket, RCU */
+	struct rhash_head node;		/* RCU */
 	struct list_head lru;		/* under lock */
 	struct rcu_head rcu;
 	struct svcvip_affinity_key key;
@@ -35,20 +46,14 @@ struct affinity_entry {
 	bool dead;			/* unlinked, under lock */
 };
 
+static const struct rhashtable_params affinity_params = {
+	.key_len = sizeof(struct svcvip_affinity_key),
+	.key_offset = offsetof(struct affinity_entry, key),
+	.head_offset = offsetof(struct affinity_entry, node),
+	.automatic_shrinking = true,
+};
+
 static void affinity_sweep(struct work_struct *work);
-
-static u32 key_hash(const struct svcvip_affinity_table *a,
-		    const struct svcvip_affinity_key *k)
-{
-	return siphash(k, sizeof(*k), &a->key) & (AFFINITY_BUCKETS - 1);
-}
-
-static bool key_eq(const struct svcvip_affinity_key *x,
-		   const struct svcvip_affinity_key *y)
-{
-	return x->service_id == y->service_id && x->family == y->family &&
-	       nf_inet_addr_cmp(&x->client, &y->client);
-}
 
 static bool entry_fresh(const struct affinity_entry *e, unsigned long timeout,
 			unsigned long now)
@@ -59,68 +64,92 @@ static bool entry_fresh(const struct affinity_entry *e, unsigned long timeout,
 void svcvip_affinity_init(struct svcvip_affinity_table *a)
 {
 	spin_lock_init(&a->lock);
-	RCU_INIT_POINTER(a->buckets, NULL);
+	a->ready = false;
 	INIT_LIST_HEAD(&a->lru);
 	a->count = 0;
-	get_random_bytes(&a->key, sizeof(a->key));
+	a->memcg = NULL;
 	INIT_DELAYED_WORK(&a->sweep, affinity_sweep);
 }
 
-/* Called with the netns's writer mutex held, so never concurrently. */
+/*
+ * Called with the netns's writer mutex held, so never concurrently, and
+ * before the first service with affinity is published: the packet path
+ * reads a->ready only after that (RCU publication orders it).
+ */
 int svcvip_affinity_prepare(struct svcvip_affinity_table *a)
 {
-	struct hlist_head *b;
-	u32 i;
+	int ret;
 
-	if (rcu_access_pointer(a->buckets))
+	if (a->ready)
 		return 0;
-	b = kvmalloc_array(AFFINITY_BUCKETS, sizeof(*b), GFP_KERNEL_ACCOUNT);
-	if (!b)
-		return -ENOMEM;
-	for (i = 0; i < AFFINITY_BUCKETS; i++)
-		INIT_HLIST_HEAD(&b[i]);
-	rcu_assign_pointer(a->buckets, b);
+	ret = rhashtable_init(&a->ht, &affinity_params);
+	if (ret)
+		return ret;
+	rhashtable_walk_enter(&a->ht, &a->iter);
+	/* traffic creates the entries: charge them to the caller's memcg */
+	a->memcg = get_mem_cgroup_from_mm(current->mm);
+	/* pairs with the acquire of get/set: ht and memcg are set up first */
+	smp_store_release(&a->ready, true);
 	return 0;
 }
 
-static void entry_remove(struct svcvip_affinity_table *a, struct affinity_entry *e)
+static void entry_remove(struct svcvip_affinity_table *a,
+			 struct affinity_entry *e)
 {
-	hlist_del_rcu(&e->node);
+	rhashtable_remove_fast(&a->ht, &e->node, affinity_params);
 	list_del(&e->lru);
 	e->dead = true;
 	a->count--;
 	kfree_rcu(e, rcu);
 }
 
-/* Drops stale entries while any exist; runs every AFFINITY_SWEEP. */
+/*
+ * One slice of the sweep: at most AFFINITY_SWEEP_BUDGET entries looked at,
+ * under RCU only; the lock is taken once per stale entry, for O(1) work.
+ * The rhashtable walker keeps the position across slices and resizes (it
+ * may see an entry twice or miss one in a pass that races a resize: the
+ * next pass gets it, and the packet path never uses a stale entry anyway).
+ */
 static void affinity_sweep(struct work_struct *work)
 {
 	struct svcvip_affinity_table *a = container_of(to_delayed_work(work),
 						 struct svcvip_affinity_table, sweep);
-	struct affinity_entry *e, *tmp;
-	unsigned long now = jiffies;
+	unsigned long now = jiffies, delay = AFFINITY_SWEEP_TICK;
+	struct affinity_entry *e;
+	int budget = AFFINITY_SWEEP_BUDGET;
 	bool more;
 
-	spin_lock_bh(&a->lock);
-	list_for_each_entry_safe(e, tmp, &a->lru, lru)
-		if (!entry_fresh(e, READ_ONCE(e->timeout), now))
+	rhashtable_walk_start(&a->iter);
+	while (budget > 0) {
+		e = rhashtable_walk_next(&a->iter);
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;	/* resized: restarted */
+			break;
+		}
+		if (!e) {
+			/* end of this pass: the next one starts afresh */
+			rhashtable_walk_stop(&a->iter);
+			rhashtable_walk_exit(&a->iter);
+			rhashtable_walk_enter(&a->ht, &a->iter);
+			delay = AFFINITY_SWEEP_PASS;
+			goto out;
+		}
+		budget--;
+		if (entry_fresh(e, READ_ONCE(e->timeout), now))
+			continue;
+		spin_lock_bh(&a->lock);
+		if (!e->dead)
 			entry_remove(a, e);
+		spin_unlock_bh(&a->lock);
+	}
+	rhashtable_walk_stop(&a->iter);
+out:
+	spin_lock_bh(&a->lock);
 	more = a->count;
 	spin_unlock_bh(&a->lock);
 	if (more)
-		schedule_delayed_work(&a->sweep, AFFINITY_SWEEP);
-}
-
-static struct affinity_entry *
-entry_find(struct hlist_head *buckets, u32 h,
-	   const struct svcvip_affinity_key *k)
-{
-	struct affinity_entry *e;
-
-	hlist_for_each_entry_rcu(e, &buckets[h], node)
-		if (key_eq(&e->key, k))
-			return e;
-	return NULL;
+		schedule_delayed_work(&a->sweep, delay);
 }
 
 bool svcvip_affinity_get(struct svcvip_affinity_table *a,
@@ -128,12 +157,11 @@ bool svcvip_affinity_get(struct svcvip_affinity_table *a,
 			 unsigned long timeout, union nf_inet_addr *addr,
 			 __be16 *port)
 {
-	struct hlist_head *buckets = rcu_dereference(a->buckets);
 	struct affinity_entry *e;
 
-	if (!buckets)
+	if (!smp_load_acquire(&a->ready))	/* see prepare() */
 		return false;
-	e = entry_find(buckets, key_hash(a, k), k);
+	e = rhashtable_lookup(&a->ht, k, affinity_params);
 	if (!e || !entry_fresh(e, timeout, jiffies))
 		return false;
 	/* an entry's backend never changes: a new choice is a new entry */
@@ -142,32 +170,49 @@ bool svcvip_affinity_get(struct svcvip_affinity_table *a,
 	return true;
 }
 
-/* Evicts least recently used entries until there is room for @room more. */
-static void make_room(struct svcvip_affinity_table *a, u32 max, u32 room)
+/*
+ * Evicts least recently used entries until there is room for @room more,
+ * or @budget entries went. The packet path passes a budget of 2: after a
+ * ceiling was lowered far below the count, each insert shrinks the table
+ * by one instead of emptying it all at once in softirq.
+ */
+static void make_room(struct svcvip_affinity_table *a, u32 max, u32 room,
+		      u32 budget)
 {
-	while (a->count && a->count + room > max)
+	while (budget-- && a->count && a->count + room > max)
 		entry_remove(a, list_first_entry(&a->lru, struct affinity_entry,
 						 lru));
 }
 
 /*
- * Records (or refreshes) the client's backend. Called for every new
- * connection of an affinity service, in softirq or process context.
+ * A charge that may fail at the memory cgroup's limit: GFP_NOWAIT, not
+ * GFP_ATOMIC, whose __GFP_HIGH lets a memcg charge exceed memory.max.
+ */
+static struct affinity_entry *entry_alloc(struct svcvip_affinity_table *a)
+{
+	struct mem_cgroup *old = set_active_memcg(a->memcg);
+	struct affinity_entry *e;
+
+	e = kmalloc(sizeof(*e), GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+	set_active_memcg(old);
+	return e;
+}
+
+/*
+ * Records (or refreshes) the client's backend. Called once the connection
+ * is DNATed to that backend, in softirq or process context, under RCU.
  */
 void svcvip_affinity_set(struct svcvip_affinity_table *a,
 			 const struct svcvip_affinity_key *k, u32 max,
 			 unsigned long timeout, const union nf_inet_addr *addr,
 			 __be16 port)
 {
-	struct hlist_head *buckets = rcu_dereference(a->buckets);
 	unsigned long now = jiffies;
 	struct affinity_entry *e, *old;
-	u32 h;
 
-	if (!buckets || !max)
+	if (!smp_load_acquire(&a->ready) || !max)	/* see prepare() */
 		return;
-	h = key_hash(a, k);
-	old = entry_find(buckets, h, k);
+	old = rhashtable_lookup(&a->ht, k, affinity_params);
 	if (old && nf_inet_addr_cmp(&old->addr, addr) && old->port == port) {
 		/* the common case: same backend again, no lock unless the
 		 * LRU position is more than a second out of date
@@ -185,7 +230,7 @@ void svcvip_affinity_set(struct svcvip_affinity_table *a,
 		return;
 	}
 
-	e = kmalloc(sizeof(*e), GFP_ATOMIC | __GFP_NOWARN);
+	e = entry_alloc(a);
 	if (!e)
 		return;	/* affinity is best effort under memory pressure */
 	e->key = *k;
@@ -197,22 +242,37 @@ void svcvip_affinity_set(struct svcvip_affinity_table *a,
 	e->dead = false;
 
 	spin_lock_bh(&a->lock);
-	old = entry_find(buckets, h, k);	/* again, under the lock */
+	old = rhashtable_lookup(&a->ht, k, affinity_params);	/* again */
 	if (old)
 		entry_remove(a, old);
-	make_room(a, max, 1);
-	hlist_add_head_rcu(&e->node, &buckets[h]);
+	make_room(a, max, 1, 2);
+	if (rhashtable_insert_fast(&a->ht, &e->node, affinity_params)) {
+		spin_unlock_bh(&a->lock);
+		kfree(e);	/* never published */
+		return;
+	}
 	list_add_tail(&e->lru, &a->lru);
 	if (!a->count++)
-		schedule_delayed_work(&a->sweep, AFFINITY_SWEEP);
+		schedule_delayed_work(&a->sweep, AFFINITY_SWEEP_PASS);
 	spin_unlock_bh(&a->lock);
 }
 
+/* A lower limit: evict in bounded batches, rescheduling in between. */
 void svcvip_affinity_trim(struct svcvip_affinity_table *a, u32 max)
 {
-	spin_lock_bh(&a->lock);
-	make_room(a, max, 0);
-	spin_unlock_bh(&a->lock);
+	bool more;
+
+	do {
+		u32 target;
+
+		spin_lock_bh(&a->lock);
+		target = max_t(u32, max, a->count > AFFINITY_TRIM_BATCH ?
+					 a->count - AFFINITY_TRIM_BATCH : 0);
+		make_room(a, target, 0, AFFINITY_TRIM_BATCH);
+		more = a->count > max;
+		spin_unlock_bh(&a->lock);
+		cond_resched();
+	} while (more);
 }
 
 u32 svcvip_affinity_count(struct svcvip_affinity_table *a)
@@ -224,17 +284,22 @@ u32 svcvip_affinity_count(struct svcvip_affinity_table *a)
  * The netns is going away: its hooks are gone and a grace period has
  * passed, so no packet path and no writer can run.
  */
+static void entry_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
 void svcvip_affinity_destroy(struct svcvip_affinity_table *a)
 {
-	struct hlist_head *buckets;
-	struct affinity_entry *e, *tmp;
-
 	cancel_delayed_work_sync(&a->sweep);
-	spin_lock_bh(&a->lock);
-	list_for_each_entry_safe(e, tmp, &a->lru, lru)
-		entry_remove(a, e);
-	spin_unlock_bh(&a->lock);
-	buckets = rcu_dereference_protected(a->buckets, true);
-	RCU_INIT_POINTER(a->buckets, NULL);
-	kvfree(buckets);
+	if (!a->ready)
+		return;
+	rhashtable_walk_exit(&a->iter);
+	/* frees every entry, rescheduling as it goes */
+	rhashtable_free_and_destroy(&a->ht, entry_free, NULL);
+	INIT_LIST_HEAD(&a->lru);
+	a->count = 0;
+	a->ready = false;
+	mem_cgroup_put(a->memcg);
+	a->memcg = NULL;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Session affinity (sessionAffinity: ClientIP): which backend a client
- * address last reached through a service. One table per netns, bounded by
- * the config's affinity-max (the oldest entry makes room), aged out by a
- * periodic sweep. Read under RCU on the packet path; inserts take a
- * spinlock and allocate atomically.
+ * address last reached through a service. One resizable hash (rhashtable)
+ * per netns, bounded by the affinity-max in effect (the least recently used
+ * entry makes room), aged out by an incremental sweep that does a bounded
+ * amount of work per tick. Read under RCU on the packet path; inserts take
+ * a spinlock for O(1) work and allocate without sleeping, charged to the
+ * memory cgroup of whoever enabled affinity in the netns.
  */
 #ifndef _SVCVIP_AFFINITY_H
 #define _SVCVIP_AFFINITY_H
@@ -12,16 +14,20 @@
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
-#include <linux/siphash.h>
+#include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
 
+struct mem_cgroup;
+
 struct svcvip_affinity_table {
-	spinlock_t lock;		/* everything below but the buckets' RCU readers */
-	struct hlist_head __rcu *buckets;	/* NULL until a service uses affinity */
+	spinlock_t lock;		/* lru, count, inserts and removals */
+	bool ready;			/* ht initialised (control path) */
+	struct rhashtable ht;
+	struct rhashtable_iter iter;	/* the sweep's position */
 	struct list_head lru;		/* least recently used first */
 	u32 count;
-	siphash_key_t key;
+	struct mem_cgroup *memcg;	/* charged for entries; may be NULL */
 	struct delayed_work sweep;
 };
 

@@ -6,21 +6,107 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/socket.h>
+#include <linux/capability.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
 #include <net/ipv6.h>
 
 #include "config.h"
+#include "gfp.h"
+
+struct svcvip_ceilings svcvip_ceiling __read_mostly = {
+	.max_services = SVCVIP_CEILING_MAX_SERVICES,
+	.max_frontends = SVCVIP_CEILING_MAX_FRONTENDS,
+	.max_backends = SVCVIP_CEILING_MAX_BACKENDS,
+	.affinity_max = SVCVIP_CEILING_AFFINITY_MAX,
+};
+
+static unsigned int ceiling_min = 1;
+static unsigned int ceiling_max_count = SVCVIP_LIMIT_COUNT;
+static unsigned int ceiling_max_backends = SVCVIP_LIMIT_MAX_BACKENDS;
+
+/*
+ * Only CAP_NET_ADMIN in the initial user namespace moves a ceiling. The
+ * table is registered in init_net only, so no other netns sees it; the
+ * explicit check makes that independent of procfs permissions.
+ */
+static int ceiling_handler(struct ctl_table *table, int write, void *buffer,
+			   size_t *lenp, loff_t *ppos)
+{
+	if (write && !capable(CAP_NET_ADMIN))
+		return -EPERM;
+	return proc_douintvec_minmax(table, write, buffer, lenp, ppos);
+}
+
+static struct ctl_table ceiling_table[] = {
+	{
+		.procname = "max_services",
+		.data = &svcvip_ceiling.max_services,
+		.maxlen = sizeof(u32),
+		.mode = 0644,
+		.proc_handler = ceiling_handler,
+		.extra1 = &ceiling_min,
+		.extra2 = &ceiling_max_count,
+	},
+	{
+		.procname = "max_frontends",
+		.data = &svcvip_ceiling.max_frontends,
+		.maxlen = sizeof(u32),
+		.mode = 0644,
+		.proc_handler = ceiling_handler,
+		.extra1 = &ceiling_min,
+		.extra2 = &ceiling_max_count,
+	},
+	{
+		.procname = "max_backends",
+		.data = &svcvip_ceiling.max_backends,
+		.maxlen = sizeof(u32),
+		.mode = 0644,
+		.proc_handler = ceiling_handler,
+		.extra1 = &ceiling_min,
+		.extra2 = &ceiling_max_backends,
+	},
+	{
+		.procname = "affinity_max",
+		.data = &svcvip_ceiling.affinity_max,
+		.maxlen = sizeof(u32),
+		.mode = 0644,
+		.proc_handler = ceiling_handler,
+		.extra1 = &ceiling_min,
+		.extra2 = &ceiling_max_count,
+	},
+	{ }
+};
+
+static struct ctl_table_header *ceiling_header;
+
+int svcvip_ceilings_register(void)
+{
+	ceiling_header = register_net_sysctl(&init_net, "net/svcvip",
+					     ceiling_table);
+	return ceiling_header ? 0 : -ENOMEM;
+}
+
+void svcvip_ceilings_unregister(void)
+{
+	unregister_net_sysctl_table(ceiling_header);
+}
 
 struct svcvip_config *svcvip_config_alloc_default(void)
 {
 	struct svcvip_config *cfg;
 
-	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL_ACCOUNT);
+	cfg = kzalloc(sizeof(*cfg), SVCVIP_GFP);
 	if (!cfg)
 		return NULL;
-	cfg->affinity_max = SVCVIP_DEFAULT_AFFINITY_MAX;
-	cfg->max_services = SVCVIP_DEFAULT_MAX_SERVICES;
-	cfg->max_frontends = SVCVIP_DEFAULT_MAX_FRONTENDS;
-	cfg->max_backends = SVCVIP_DEFAULT_MAX_BACKENDS;
+	cfg->affinity_max = min_t(u32, SVCVIP_DEFAULT_AFFINITY_MAX,
+				  READ_ONCE(svcvip_ceiling.affinity_max));
+	cfg->max_services = min_t(u32, SVCVIP_DEFAULT_MAX_SERVICES,
+				  READ_ONCE(svcvip_ceiling.max_services));
+	cfg->max_frontends = min_t(u32, SVCVIP_DEFAULT_MAX_FRONTENDS,
+				   READ_ONCE(svcvip_ceiling.max_frontends));
+	cfg->max_backends = min_t(u32, SVCVIP_DEFAULT_MAX_BACKENDS,
+				  READ_ONCE(svcvip_ceiling.max_backends));
 	svcvip_sched_params_default(&cfg->sched);
 	return cfg;
 }
@@ -35,7 +121,7 @@ struct svcvip_cidrs *svcvip_cidrs_dup(const struct svcvip_cidrs *cidrs)
 	if (!cidrs)
 		return NULL;
 	return kmemdup(cidrs, struct_size(cidrs, cidr, cidrs->count),
-		       GFP_KERNEL_ACCOUNT);
+		       SVCVIP_GFP);
 }
 
 /* Returns a deep copy, or NULL on allocation failure. */
@@ -43,7 +129,7 @@ struct svcvip_config *svcvip_config_dup(const struct svcvip_config *old)
 {
 	struct svcvip_config *cfg;
 
-	cfg = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	cfg = kmemdup(old, sizeof(*old), SVCVIP_GFP);
 	if (!cfg)
 		return NULL;
 	cfg->cluster_cidrs = NULL;

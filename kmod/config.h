@@ -7,6 +7,9 @@
 #define _SVCVIP_CONFIG_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
+#include <linux/minmax.h>
+#include <linux/compiler.h>
 #include <linux/rcupdate.h>
 #include <linux/netfilter.h>
 
@@ -33,6 +36,30 @@ struct svcvip_cidrs {
 #define SVCVIP_DEFAULT_MAX_BACKENDS	10000
 #define SVCVIP_LIMIT_MAX_BACKENDS	65535	/* backend indexes are u16 */
 #define SVCVIP_DEFAULT_AFFINITY_MAX	65536
+#define SVCVIP_LIMIT_COUNT		BIT(26)	/* the policy's range */
+
+/*
+ * Module-wide ceilings (/proc/sys/net/svcvip/, writable only with
+ * CAP_NET_ADMIN in the initial user namespace). Every netns's own limit is
+ * at most its ceiling: a config set above one is refused, and a ceiling
+ * lowered below a netns's limit clamps the limit in effect (svcvip_max_*).
+ */
+#define SVCVIP_CEILING_MAX_SERVICES	262144
+#define SVCVIP_CEILING_MAX_FRONTENDS	1048576
+#define SVCVIP_CEILING_MAX_BACKENDS	SVCVIP_LIMIT_MAX_BACKENDS
+#define SVCVIP_CEILING_AFFINITY_MAX	1048576
+
+struct svcvip_ceilings {
+	u32 max_services;
+	u32 max_frontends;
+	u32 max_backends;
+	u32 affinity_max;
+};
+
+extern struct svcvip_ceilings svcvip_ceiling;
+
+int svcvip_ceilings_register(void);
+void svcvip_ceilings_unregister(void);
 
 struct svcvip_config {
 	struct rcu_head rcu;
@@ -47,6 +74,27 @@ struct svcvip_config {
 	bool packet_stats;	/* per-packet counters (and their hook) */
 	struct svcvip_sched_params sched;	/* hash seed, Maglev size */
 };
+
+/* The limits in effect: the netns's own, clamped by the ceiling. */
+static inline u32 svcvip_max_services(const struct svcvip_config *cfg)
+{
+	return min(cfg->max_services, READ_ONCE(svcvip_ceiling.max_services));
+}
+
+static inline u32 svcvip_max_frontends(const struct svcvip_config *cfg)
+{
+	return min(cfg->max_frontends, READ_ONCE(svcvip_ceiling.max_frontends));
+}
+
+static inline u32 svcvip_max_backends(const struct svcvip_config *cfg)
+{
+	return min(cfg->max_backends, READ_ONCE(svcvip_ceiling.max_backends));
+}
+
+static inline u32 svcvip_affinity_max(const struct svcvip_config *cfg)
+{
+	return min(cfg->affinity_max, READ_ONCE(svcvip_ceiling.affinity_max));
+}
 
 struct svcvip_config *svcvip_config_alloc_default(void);
 struct svcvip_config *svcvip_config_dup(const struct svcvip_config *old);

@@ -47,6 +47,7 @@
 #include "ct.h"
 #include "table.h"
 #include "localaddr.h"
+#include "gfp.h"
 
 static struct svcvip_net *gc_net(struct svcvip_ct_gc *gc)
 {
@@ -80,7 +81,7 @@ static void gc_add(struct svcvip_ct_gc *gc, const struct svcvip_fe_key *key)
 		u32 cap = max_t(u32, 16, gc->cap * 2);
 		struct svcvip_fe_key *keys;
 
-		keys = kvmalloc_array(cap, sizeof(*keys), GFP_KERNEL_ACCOUNT);
+		keys = kvmalloc_array(cap, sizeof(*keys), SVCVIP_GFP);
 		if (!keys) {
 			gc->all = true;
 			return;

@@ -60,6 +60,7 @@ static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 	struct svcvip_decision d;
 	struct svcvip_flow flow;
 	struct nf_conn *ct;
+	unsigned int ret;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW || !flow_of(ct, &flow))
@@ -80,7 +81,11 @@ static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 		range.max_addr = d.be->addr;
 		range.min_proto.all = d.be->port;
 		range.max_proto.all = d.be->port;
-		return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+		ret = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+		if (ret == NF_ACCEPT)
+			svcvip_select_commit(svcvip_pernet(state->net), &flow,
+					     &d);
+		return ret;
 	case SVCVIP_VERDICT_REJECT:
 		return svcvip_reject(skb, state, flow.family, flow.protocol);
 	case SVCVIP_VERDICT_DROP:

@@ -37,6 +37,7 @@
 
 #include "sched.h"
 #include "table.h"
+#include "gfp.h"
 
 /* The seed of a netns that sets none: the same on every node and boot, so
  * nodes agree by default, as Cilium's default --bpf-lb-maglev-hash-seed.
@@ -164,9 +165,9 @@ int svcvip_maglev_build(struct svcvip_pool *pool,
 	u64 total = 0;
 	u16 *lut;
 
-	lut = kvmalloc_array(size, sizeof(*lut), GFP_KERNEL_ACCOUNT);
-	walk = kvmalloc_array(pool->count, sizeof(*walk), GFP_KERNEL_ACCOUNT);
-	order = kvmalloc_array(pool->count, sizeof(*order), GFP_KERNEL_ACCOUNT);
+	lut = kvmalloc_array(size, sizeof(*lut), SVCVIP_GFP);
+	walk = kvmalloc_array(pool->count, sizeof(*walk), SVCVIP_GFP);
+	order = kvmalloc_array(pool->count, sizeof(*order), SVCVIP_GFP);
 	if (!lut || !walk || !order) {
 		kvfree(lut);
 		kvfree(walk);

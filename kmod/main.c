@@ -97,9 +97,13 @@ static int __init svcvip_init(void)
 	 * Module-wide, not per netns: (un)registering a netdevice notifier
 	 * takes pernet_ops_rwsem, which netns teardown already holds.
 	 */
-	ret = nf_nat_masquerade_inet_register_notifiers();
+	/* the ceilings exist before any netns can read them */
+	ret = svcvip_ceilings_register();
 	if (ret)
 		return ret;
+	ret = nf_nat_masquerade_inet_register_notifiers();
+	if (ret)
+		goto err_notifiers;
 	ret = register_pernet_subsys(&svcvip_net_ops);
 	if (ret)
 		goto err_pernet;
@@ -115,6 +119,8 @@ err_genl:
 	unregister_pernet_subsys(&svcvip_net_ops);
 err_pernet:
 	nf_nat_masquerade_inet_unregister_notifiers();
+err_notifiers:
+	svcvip_ceilings_unregister();
 	return ret;
 }
 
@@ -123,6 +129,7 @@ static void __exit svcvip_exit(void)
 	svcvip_genl_uninit();
 	unregister_pernet_subsys(&svcvip_net_ops);
 	nf_nat_masquerade_inet_unregister_notifiers();
+	svcvip_ceilings_unregister();
 	/* call_rcu callbacks of ours may still be queued */
 	rcu_barrier();
 }

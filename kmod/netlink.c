@@ -23,6 +23,7 @@
 #include "localaddr.h"
 #include "table.h"
 #include "ct.h"
+#include "gfp.h"
 
 static struct genl_family svcvip_genl_family;
 
@@ -552,7 +553,7 @@ static int svcvip_nl_dump_start(struct netlink_callback *cb)
 	struct svcvip_dump_ctx *ctx;
 	const char *name;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), SVCVIP_GFP);
 	if (!ctx)
 		return -ENOMEM;
 	if (info->attrs[SVCVIP_A_SERVICE]) {
@@ -632,7 +633,7 @@ static int svcvip_nl_stats_start(struct netlink_callback *cb)
 	mutex_lock(&sn->lock);
 	n = stats_entries(sn, ctx, NULL);
 	ctx->counts = kvmalloc_array(max_t(u32, n, 1), sizeof(*ctx->counts),
-				     GFP_KERNEL_ACCOUNT);
+				     SVCVIP_GFP);
 	if (ctx->counts)
 		ctx->ncounts = stats_entries(sn, ctx, ctx->counts);
 	mutex_unlock(&sn->lock);
@@ -914,10 +915,45 @@ static int check_sched_params(struct svcvip_net *sn,
 	return 0;
 }
 
+/* A netns's limits never exceed the module-wide ceilings (config.h). */
+static int check_ceilings(const struct svcvip_config_req *req,
+			  struct netlink_ext_ack *extack)
+{
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_SERVICES)) &&
+	    req->max_services > READ_ONCE(svcvip_ceiling.max_services)) {
+		NL_SET_ERR_MSG(extack,
+			       "max-services exceeds the ceiling net.svcvip.max_services");
+		return -EPERM;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_FRONTENDS)) &&
+	    req->max_frontends > READ_ONCE(svcvip_ceiling.max_frontends)) {
+		NL_SET_ERR_MSG(extack,
+			       "max-frontends exceeds the ceiling net.svcvip.max_frontends");
+		return -EPERM;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_BACKENDS)) &&
+	    req->max_backends > READ_ONCE(svcvip_ceiling.max_backends)) {
+		NL_SET_ERR_MSG(extack,
+			       "max-backends exceeds the ceiling net.svcvip.max_backends");
+		return -EPERM;
+	}
+	if ((req->present & BIT(SVCVIP_CONFIG_A_AFFINITY_MAX)) &&
+	    req->affinity_max > READ_ONCE(svcvip_ceiling.affinity_max)) {
+		NL_SET_ERR_MSG(extack,
+			       "affinity-max exceeds the ceiling net.svcvip.affinity_max");
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int check_limits(struct svcvip_net *sn,
 			const struct svcvip_config_req *req,
 			struct netlink_ext_ack *extack)
 {
+	int ret = check_ceilings(req, extack);
+
+	if (ret)
+		return ret;
 	if ((req->present & BIT(SVCVIP_CONFIG_A_MAX_SERVICES)) &&
 	    req->max_services < sn->table.nservices) {
 		NL_SET_ERR_MSG(extack, "max-services is below the current count");
@@ -1002,7 +1038,7 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	rcu_assign_pointer(sn->config, cfg);
 	svcvip_config_free_rcu((struct svcvip_config *)old);
 	/* affinity entries are soft state: a lower limit evicts, never fails */
-	svcvip_affinity_trim(&sn->affinity, cfg->affinity_max);
+	svcvip_affinity_trim(&sn->affinity, svcvip_affinity_max(cfg));
 	sn->table.generation++;
 	event_config(sn);
 out:

@@ -179,11 +179,12 @@ int svcvip_nl_put_config(struct sk_buff *skb, const struct svcvip_config *cfg)
 				cfg->local_cidrs) ||
 	    nla_put_u8(skb, SVCVIP_CONFIG_A_MASQUERADE_ALL,
 		       cfg->masquerade_all) ||
-	    nla_put_u32(skb, SVCVIP_CONFIG_A_AFFINITY_MAX, cfg->affinity_max) ||
-	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_SERVICES, cfg->max_services) ||
+	    nla_put_u32(skb, SVCVIP_CONFIG_A_AFFINITY_MAX, svcvip_affinity_max(cfg)) ||
+	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_SERVICES, svcvip_max_services(cfg)) ||
 	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_FRONTENDS,
-			cfg->max_frontends) ||
-	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_BACKENDS, cfg->max_backends) ||
+			svcvip_max_frontends(cfg)) ||
+	    nla_put_u32(skb, SVCVIP_CONFIG_A_MAX_BACKENDS, svcvip_max_backends(cfg)) ||
+
 	    nla_put_u8(skb, SVCVIP_CONFIG_A_PACKET_STATS, cfg->packet_stats) ||
 	    nla_put(skb, SVCVIP_CONFIG_A_HASH_SEED, sizeof(cfg->sched.seed),
 		    &cfg->sched.seed) ||

@@ -18,6 +18,7 @@
 #include <uapi/linux/svcvip.h>
 
 #include "nl_parse.h"
+#include "gfp.h"
 
 #define SVCVIP_MAX_CIDRS	64	/* per list: one frontend fits a dump page */
 #define SVCVIP_MAX_SVC_FRONTENDS 1024	/* per service, in one message */
@@ -357,7 +358,7 @@ static int parse_cidr_list(const struct nlattr *list,
 		NL_SET_ERR_MSG_ATTR(extack, list, "too many CIDRs in the list");
 		return -E2BIG;
 	}
-	cidrs = kzalloc(struct_size(cidrs, cidr, n), GFP_KERNEL_ACCOUNT);
+	cidrs = kzalloc(struct_size(cidrs, cidr, n), SVCVIP_GFP);
 	if (!cidrs)
 		return -ENOMEM;
 	n = 0;
@@ -553,7 +554,7 @@ static int parse_frontend_list(const struct nlattr *list,
 		return -E2BIG;
 	}
 	s->has_frontends = true;
-	s->frontends = kvcalloc(max(n, 1), sizeof(*s->frontends), GFP_KERNEL);
+	s->frontends = kvcalloc(max(n, 1), sizeof(*s->frontends), SVCVIP_GFP);
 	if (!s->frontends)
 		return -ENOMEM;
 	nla_for_each_nested(a, list, rem) {
@@ -625,7 +626,7 @@ int svcvip_nl_parse_backend_lists(const struct nlmsghdr *nlh,
 		NL_SET_ERR_MSG(extack, "too many backends in one service");
 		return -E2BIG;
 	}
-	*specs = kvcalloc(max_t(u32, total, 1), sizeof(**specs), GFP_KERNEL);
+	*specs = kvcalloc(max_t(u32, total, 1), sizeof(**specs), SVCVIP_GFP);
 	if (!*specs)
 		return -ENOMEM;
 	if (inner) {

@@ -15,6 +15,7 @@
 
 #include "sched.h"
 #include "table.h"
+#include "gfp.h"
 
 /* Longest precomputed wrr sequence; larger weight sums are scaled down. */
 #define SVCVIP_WRR_SEQ_MAX	65536
@@ -25,7 +26,7 @@ static int random_build(struct svcvip_pool *pool,
 	u32 i, sum = 0;
 
 	pool->cumulative = kvmalloc_array(pool->count, sizeof(u32),
-					  GFP_KERNEL_ACCOUNT);
+					  SVCVIP_GFP);
 	if (!pool->cumulative)
 		return -ENOMEM;
 	for (i = 0; i < pool->count; i++) {
@@ -103,12 +104,12 @@ static int wrr_build(struct svcvip_pool *pool,
 	u32 i, k, len, *w, *start = NULL;
 	int ret = -ENOMEM;
 
-	w = kvmalloc_array(pool->count, sizeof(*w), GFP_KERNEL_ACCOUNT);
+	w = kvmalloc_array(pool->count, sizeof(*w), SVCVIP_GFP);
 	if (!w)
 		return -ENOMEM;
 	len = wrr_turns(pool, backends, w);
-	pool->lut = kvmalloc_array(len, sizeof(*pool->lut), GFP_KERNEL_ACCOUNT);
-	start = kvcalloc(len + 1, sizeof(*start), GFP_KERNEL_ACCOUNT);
+	pool->lut = kvmalloc_array(len, sizeof(*pool->lut), SVCVIP_GFP);
+	start = kvcalloc(len + 1, sizeof(*start), SVCVIP_GFP);
 	if (!pool->lut || !start)
 		goto out;
 
@@ -143,7 +144,7 @@ struct svcvip_pool *svcvip_pool_build(u8 scheduler,
 
 	if (!count)
 		return NULL;
-	pool = kvzalloc(struct_size(pool, member, count), GFP_KERNEL_ACCOUNT);
+	pool = kvzalloc(struct_size(pool, member, count), SVCVIP_GFP);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	pool->count = count;

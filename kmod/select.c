@@ -179,12 +179,29 @@ void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
 	if (idx < 0)
 		idx = svcvip_pool_pick(pool, flow, dry_run);
 	d->be = &st->backend[idx];
-	if (st->cfg.affinity == SVCVIP_AFFINITY_CLIENTIP && !dry_run)
-		svcvip_affinity_set(&sn->affinity, &akey, cfg->affinity_max,
-				    st->cfg.affinity_timeout * HZ,
-				    &d->be->addr, d->be->port);
 	d->verdict = SVCVIP_VERDICT_DNAT;
 	d->masquerade = hairpin(flow, masq, &d->be->addr);
+}
+
+/*
+ * The connection is DNATed to @d's backend: remember it for the client's
+ * session affinity. Not done in svcvip_select(), so a first packet whose
+ * NAT is not set up (dropped, refused, a lookup) leaves no entry.
+ */
+void svcvip_select_commit(struct svcvip_net *sn,
+			  const struct svcvip_flow *flow,
+			  const struct svcvip_decision *d)
+{
+	const struct svcvip_state *st = rcu_dereference(d->svc->state);
+	struct svcvip_affinity_key akey;
+
+	if (!st || st->cfg.affinity != SVCVIP_AFFINITY_CLIENTIP)
+		return;
+	affinity_key(&akey, d->svc, flow);
+	svcvip_affinity_set(&sn->affinity, &akey,
+			    svcvip_affinity_max(rcu_dereference(sn->config)),
+			    st->cfg.affinity_timeout * HZ,
+			    &d->be->addr, d->be->port);
 }
 
 u8 svcvip_select_masquerade(struct svcvip_net *sn,

@@ -32,6 +32,11 @@ void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
 		   enum svcvip_origin origin, bool dry_run,
 		   struct svcvip_decision *d);
 
+/* After the DNAT of a svcvip_select() decision is set up; under RCU. */
+void svcvip_select_commit(struct svcvip_net *sn,
+			  const struct svcvip_flow *flow,
+			  const struct svcvip_decision *d);
+
 /*
  * For a connection svcvip translated to @backend: whether (and why) its
  * source is masqueraded. Recomputed at POST_ROUTING from the conntrack

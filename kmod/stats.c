@@ -16,16 +16,17 @@
 #include <linux/percpu.h>
 
 #include "stats.h"
+#include "gfp.h"
 
 struct svcvip_service_stats *svcvip_stats_alloc(void)
 {
 	struct svcvip_service_stats *s;
 	int cpu, d;
 
-	s = kmalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	s = kmalloc(sizeof(*s), SVCVIP_GFP);
 	if (!s)
 		return NULL;
-	s->cpu = alloc_percpu_gfp(struct svcvip_stats_cpu, GFP_KERNEL_ACCOUNT);
+	s->cpu = alloc_percpu_gfp(struct svcvip_stats_cpu, SVCVIP_GFP);
 	if (!s->cpu) {
 		kfree(s);
 		return NULL;
@@ -52,7 +53,7 @@ struct svcvip_backend_stats *svcvip_backend_stats_new(void)
 {
 	struct svcvip_backend_stats *bs;
 
-	bs = kzalloc(sizeof(*bs), GFP_KERNEL_ACCOUNT);
+	bs = kzalloc(sizeof(*bs), SVCVIP_GFP);
 	if (!bs)
 		return NULL;
 	refcount_set(&bs->ref, 1);

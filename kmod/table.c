@@ -20,6 +20,7 @@
 #include "table.h"
 #include "config.h"
 #include "sched.h"
+#include "gfp.h"
 
 static const struct rhashtable_params fe_params = {
 	.key_len = sizeof(struct svcvip_fe_key),
@@ -287,7 +288,7 @@ static struct svcvip_state *state_alloc(const struct svcvip_service_cfg *cfg,
 {
 	struct svcvip_state *st;
 
-	st = kvmalloc(struct_size(st, backend, count), GFP_KERNEL_ACCOUNT);
+	st = kvmalloc(struct_size(st, backend, count), SVCVIP_GFP);
 	if (!st)
 		return NULL;
 	memset(st, 0, offsetof(struct svcvip_state, backend));
@@ -326,7 +327,7 @@ static int state_finish(struct svcvip_state *st,
 	int ret;
 
 	members = kvmalloc_array(max_t(u32, st->count, 1), sizeof(*members),
-				 GFP_KERNEL);
+				 SVCVIP_GFP);
 	if (!members)
 		return -ENOMEM;
 	ret = state_build_pools(st, members, sp);
@@ -383,7 +384,7 @@ static const struct svcvip_config *config_of(struct svcvip_net *sn)
 static int check_backend_limit(struct svcvip_net *sn, u32 count,
 			       struct netlink_ext_ack *extack)
 {
-	u32 max = config_of(sn)->max_backends;
+	u32 max = svcvip_max_backends(config_of(sn));
 
 	if (count > max) {
 		NL_SET_ERR_MSG(extack,
@@ -402,7 +403,7 @@ backends_from_spec(const struct svcvip_svc_spec *s,
 	u32 i;
 
 	bes = kvmalloc_array(max_t(u32, s->nbackends, 1), sizeof(*bes),
-			     GFP_KERNEL);
+			     SVCVIP_GFP);
 	if (!bes)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < s->nbackends; i++) {
@@ -484,7 +485,7 @@ static struct svcvip_frontend *fe_alloc(const struct svcvip_fe_spec *f,
 {
 	struct svcvip_frontend *fe;
 
-	fe = kzalloc(sizeof(*fe), GFP_KERNEL_ACCOUNT);
+	fe = kzalloc(sizeof(*fe), SVCVIP_GFP);
 	if (!fe)
 		return NULL;
 	fe->key = f->key;
@@ -563,7 +564,7 @@ static void fe_unlink(struct svcvip_net *sn, struct svcvip_frontend *fe)
 static int check_frontend_limit(struct svcvip_net *sn, u32 count,
 				struct netlink_ext_ack *extack)
 {
-	u32 max = config_of(sn)->max_frontends;
+	u32 max = svcvip_max_frontends(config_of(sn));
 
 	if (count > max) {
 		NL_SET_ERR_MSG(extack,
@@ -605,8 +606,8 @@ static int fe_plan_prepare(struct svcvip_net *sn, struct svcvip_service *svc,
 	int ret;
 
 	memset(p, 0, sizeof(*p));
-	p->fes = kvcalloc(max_t(u32, count, 1), sizeof(*p->fes), GFP_KERNEL);
-	p->old = kvcalloc(max_t(u32, count, 1), sizeof(*p->old), GFP_KERNEL);
+	p->fes = kvcalloc(max_t(u32, count, 1), sizeof(*p->fes), SVCVIP_GFP);
+	p->old = kvcalloc(max_t(u32, count, 1), sizeof(*p->old), SVCVIP_GFP);
 	if (!p->fes || !p->old) {
 		fe_plan_free(p, false);
 		return -ENOMEM;
@@ -751,7 +752,7 @@ static struct svcvip_fe_spec *fe_specs_of(struct svcvip_service *svc)
 	u32 i = 0;
 
 	specs = kvcalloc(max_t(u32, svc->nfrontends, 1), sizeof(*specs),
-			 GFP_KERNEL);
+			 SVCVIP_GFP);
 	if (!specs)
 		return NULL;
 	list_for_each_entry(fe, &svc->frontends, list) {
@@ -794,7 +795,7 @@ static int svc_plan_check(struct svcvip_net *sn,
 		NL_SET_ERR_MSG(extack, "service already exists");
 		return -EEXIST;
 	}
-	if (!p->old && t->nservices >= config_of(sn)->max_services) {
+	if (!p->old && t->nservices >= svcvip_max_services(config_of(sn))) {
 		NL_SET_ERR_MSG(extack,
 			       "service limit reached (config max-services)");
 		return -ENOSPC;
@@ -865,7 +866,7 @@ static struct svcvip_service *service_alloc(struct svcvip_table *t,
 	size_t len = strlen(name) + 1;
 	struct svcvip_service *svc;
 
-	svc = kzalloc(struct_size(svc, name, len), GFP_KERNEL_ACCOUNT);
+	svc = kzalloc(struct_size(svc, name, len), SVCVIP_GFP);
 	if (!svc)
 		return NULL;
 	svc->stats = svcvip_stats_alloc();
@@ -1141,7 +1142,7 @@ static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			return -EEXIST;
 		}
 	}
-	add = kvmalloc_array(max_t(u32, n, 1), sizeof(*add), GFP_KERNEL);
+	add = kvmalloc_array(max_t(u32, n, 1), sizeof(*add), SVCVIP_GFP);
 	if (!add)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
