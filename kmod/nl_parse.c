@@ -188,15 +188,17 @@ int svcvip_nl_check_top(const struct genl_info *info)
 			     BIT_ULL(SVCVIP_A_BACKENDS), info->extack);
 }
 
-/* Evaluates to true (and reports) when attribute @type is missing. */
+/*
+ * Evaluates to true when attribute @type is missing: the kernel's
+ * NL_REQ_ATTR_CHECK() reports the missing type and nest (NLMSGERR_ATTR_MISS_*),
+ * and the message names the field for humans.
+ */
 #define require(tb, type, nest, msg, extack) ({			\
 	struct netlink_ext_ack *__ea = (extack);		\
-	bool __missing = !(tb)[type];				\
+	bool __missing = NL_REQ_ATTR_CHECK(__ea, nest, tb, type);	\
 								\
-	if (__missing) {					\
-		NL_SET_ERR_ATTR_MISS(__ea, nest, type);		\
+	if (__missing)						\
 		NL_SET_ERR_MSG(__ea, msg);			\
-	}							\
 	__missing;						\
 })
 
