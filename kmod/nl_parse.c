@@ -101,6 +101,7 @@ static const struct nla_policy config_policy[SVCVIP_CONFIG_A_MAX + 1] = {
 								&count_range),
 	[SVCVIP_CONFIG_A_MAX_BACKENDS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &max_backends_range),
+	[SVCVIP_CONFIG_A_SERVICE_CIDRS] = NLA_POLICY_NESTED_ARRAY(cidr_policy),
 };
 
 static const struct nla_policy lookup_policy[SVCVIP_LOOKUP_A_MAX + 1] = {
@@ -740,6 +741,7 @@ void svcvip_nl_config_req_free(struct svcvip_config_req *req)
 	svcvip_cidrs_free(req->cluster_cidrs);
 	svcvip_cidrs_free(req->nodeport_cidrs);
 	svcvip_cidrs_free(req->local_cidrs);
+	svcvip_cidrs_free(req->service_cidrs);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -782,6 +784,12 @@ int svcvip_nl_parse_config(const struct nlattr *nest,
 	if (tb[SVCVIP_CONFIG_A_LOCAL_CIDRS]) {
 		ret = parse_cidr_list(tb[SVCVIP_CONFIG_A_LOCAL_CIDRS],
 				      &req->local_cidrs, extack);
+		if (ret)
+			goto err;
+	}
+	if (tb[SVCVIP_CONFIG_A_SERVICE_CIDRS]) {
+		ret = parse_cidr_list(tb[SVCVIP_CONFIG_A_SERVICE_CIDRS],
+				      &req->service_cidrs, extack);
 		if (ret)
 			goto err;
 	}

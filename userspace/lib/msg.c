@@ -295,6 +295,9 @@ int svc_msg_put_config(struct nlmsghdr *nlh, size_t buflen, const struct svc_con
 	if ((c->has & SVC_CFG_HAS_LOCAL_CIDRS) &&
 	    put_cidrs(nlh, lim, SVCVIP_CONFIG_A_LOCAL_CIDRS, &c->local_cidrs))
 		goto fail;
+	if ((c->has & SVC_CFG_HAS_SERVICE_CIDRS) &&
+	    put_cidrs(nlh, lim, SVCVIP_CONFIG_A_SERVICE_CIDRS, &c->service_cidrs))
+		goto fail;
 	if ((c->has & SVC_CFG_HAS_AFFINITY_MAX) &&
 	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_AFFINITY_MAX, c->affinity_max))
 		goto fail;
@@ -641,6 +644,7 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 		[SVCVIP_CONFIG_A_MAX_SERVICES] = MNL_TYPE_U32,
 		[SVCVIP_CONFIG_A_MAX_FRONTENDS] = MNL_TYPE_U32,
 		[SVCVIP_CONFIG_A_MAX_BACKENDS] = MNL_TYPE_U32,
+		[SVCVIP_CONFIG_A_SERVICE_CIDRS] = MNL_TYPE_NESTED,
 	};
 	const struct nlattr *tb[SVCVIP_CONFIG_A_MAX + 1];
 	int err = 0;
@@ -664,6 +668,12 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 		err = err ? err : svc_msg_parse_cidrs(tb[SVCVIP_CONFIG_A_LOCAL_CIDRS],
 						      &c->local_cidrs);
 		c->has |= SVC_CFG_HAS_LOCAL_CIDRS;
+	}
+	if (tb[SVCVIP_CONFIG_A_SERVICE_CIDRS]) {
+		svc_cidrs_free(&c->service_cidrs);
+		err = err ? err : svc_msg_parse_cidrs(tb[SVCVIP_CONFIG_A_SERVICE_CIDRS],
+						      &c->service_cidrs);
+		c->has |= SVC_CFG_HAS_SERVICE_CIDRS;
 	}
 #define GET(field, attr, bit, getter)					\
 	if (tb[attr]) {							\
@@ -692,6 +702,7 @@ int svc_msg_parse_info(const struct nlattr *nest, struct svc_info *info)
 		[SVCVIP_INFO_A_SERVICES] = MNL_TYPE_U32,
 		[SVCVIP_INFO_A_FRONTENDS] = MNL_TYPE_U32,
 		[SVCVIP_INFO_A_BACKENDS] = MNL_TYPE_U32,
+		[SVCVIP_INFO_A_GENERATION] = MNL_TYPE_U64,
 	};
 	const struct nlattr *tb[SVCVIP_INFO_A_MAX + 1];
 
@@ -709,6 +720,10 @@ int svc_msg_parse_info(const struct nlattr *nest, struct svc_info *info)
 		info->frontends = mnl_attr_get_u32(tb[SVCVIP_INFO_A_FRONTENDS]);
 	if (tb[SVCVIP_INFO_A_BACKENDS])
 		info->backends = mnl_attr_get_u32(tb[SVCVIP_INFO_A_BACKENDS]);
+	if (tb[SVCVIP_INFO_A_GENERATION]) {
+		info->generation = mnl_attr_get_u64(tb[SVCVIP_INFO_A_GENERATION]);
+		info->has_generation = true;
+	}
 	return 0;
 }
 
@@ -911,7 +926,7 @@ static const struct anode cfg_kids[] = {
 	LEAF(NULL), { "cluster_cidrs", NULL, 0, &cidr_node }, LEAF("masquerade_all"),
 	{ "nodeport_cidrs", NULL, 0, &cidr_node }, { "local_cidrs", NULL, 0, &cidr_node },
 	LEAF("affinity_max"), LEAF("max_services"), LEAF("max_frontends"),
-	LEAF("max_backends"),
+	LEAF("max_backends"), { "service_cidrs", NULL, 0, &cidr_node },
 };
 static const struct anode lookup_kids[] = {
 	LEAF(NULL), LEAF("protocol"), LEAF("family"), LEAF("src_addr"), LEAF("src_port"),

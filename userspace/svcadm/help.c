@@ -74,6 +74,7 @@ static const struct help helps[] = {
 { "config",
 "svcadm config set [cluster-cidrs CIDR[,CIDR...]|none] [masquerade-all on|off]\n"
 "               [nodeport-addresses CIDR[,CIDR...]|all] [local-cidrs CIDR[,...]|none]\n"
+"               [service-cidrs CIDR[,...]|none]\n"
 "               [affinity-max N] [max-services N] [max-frontends N] [max-backends N]\n"
 "svcadm config show\n",
 "  The configuration of the network namespace. set changes only what is given.\n"
@@ -85,6 +86,10 @@ static const struct help helps[] = {
 "                      (all: on every local address).\n"
 "  local-cidrs         sources that are pods of this node (none: use\n"
 "                      cluster-cidrs).\n"
+"  service-cidrs       the service IP ranges: a new connection to an address\n"
+"                      in them that no frontend uses is dropped (none: no\n"
+"                      such drop). A cluster IP on a port or protocol none\n"
+"                      of its frontends uses is always rejected.\n"
 "  affinity-max        client affinity entries in the namespace.\n"
 "  max-services, max-frontends (per namespace), max-backends (per service)\n"
 "                      limits; a limit below the current count is refused.\n" },

@@ -40,6 +40,9 @@ int cmd_version(struct ctx *c, int argc, char **argv)
 		printf("svcvip module %s (abi %u)\n", info.version, info.abi_version);
 		printf("services %u frontends %u backends %u\n", info.services,
 		       info.frontends, info.backends);
+		if (info.has_generation)
+			printf("generation %llu\n",
+			       (unsigned long long)info.generation);
 	}
 	if (info.abi_version != SVCVIP_GENL_VERSION)
 		err_msg("warning: module ABI %u, svcadm built for ABI %u",
