@@ -31,7 +31,7 @@ table() {
 }
 
 # SVCVIP_NAT_SLOW=K scales the echo timeout (1 s) and the time the held
-# connections run after the change (3 s) for slow kernels (tests/check-debug)
+# connections run after the change (5 s) for slow kernels (tests/check-debug)
 slow=${SVCVIP_NAT_SLOW:-1}
 logs=$(mktemp -d)
 # start FAM: held TCP and SCTP connections and a UDP stream to the VIP
@@ -60,7 +60,7 @@ start() {
 # finish WHAT FAM: stop the clients and judge what they saw
 finish() {
 	local what=$1 fam=$2 p
-	sleep $((3 * slow))	# the held connections keep probing every 50 ms
+	sleep $((5 * slow))	# the held connections keep probing every 50 ms
 	touch "$logs/stop"
 	wait
 	for p in tcp sctp udp; do
@@ -69,16 +69,11 @@ finish() {
 	for p in tcp sctp; do
 		check "$what IPv$fam: held $p connection was set up" \
 			grep -q '^connected pod1 ' "$logs/$p"
-		# SCTP lost 2 probes (and went on echoing) in one of ~10 runs
-		# in the TCG guest, cause not found: for SCTP, still echoing at
-		# the end (without the hooks it stops); TCP: not one probe lost
-		if [ $p = tcp ]; then
-			expect_eq "$what IPv$fam: held tcp connection: no probe failed" \
-				"$(stat_of "$(cat "$logs/$p")" failed)" 0
-		else
-			expect_eq "$what IPv$fam: held sctp connection: its last 3 probes echoed" \
-				"$(grep '^\(echo\|fail\) ' "$logs/$p" | tail -3 | grep -c '^echo ')" 3
-		fi
+		# still echoing at the end: without the hooks every probe after
+		# the change fails (1 s each, 5 s); a contended TCG guest loses
+		# one now and then (seen: 1-2 of ~150, TCP and SCTP)
+		expect_range "$what IPv$fam: held $p connection: 3+ of its last 5 probes echoed" \
+			"$(grep '^\(echo\|fail\) ' "$logs/$p" | tail -5 | grep -c '^echo ')" 3 5
 		expect_eq "$what IPv$fam: held $p connection never broke" \
 			"$(grep -c '^disconnected' "$logs/$p")" 0
 		expect_range "$what IPv$fam: held $p connection echoed" \
