@@ -13,7 +13,7 @@ export KDIR
 # this machine has it; see make check-debug.
 DEBUG_KERNEL_DIR ?= $(abspath ../shared/kernels/debug)
 
-.PHONY: all module tools testtools unit check check-debug check-debug-quick demo fuzz \
+.PHONY: all module module-selftest tools testtools unit check check-debug check-debug-quick demo fuzz \
 	lint clean help
 
 all: module tools
@@ -21,6 +21,12 @@ all: module tools
 module:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: scripts/install-deps" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SVCVIP=m modules
+
+# The same sources with CONFIG_SVCVIP_DEBUG=y: the in-kernel selftests
+# linked in and run at load (the "selftest" VM test); never installed.
+module-selftest:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: scripts/install-deps" >&2; exit 1; }
+	scripts/build-selftest-module $(KDIR) build/selftest
 
 tools:
 	$(MAKE) -C userspace
@@ -34,7 +40,7 @@ unit:
 
 # Unit tests under ASan/UBSan, the VM runner's own tests and the VM suite;
 # ends with one "N passed, N failed" line.
-check: all testtools
+check: all testtools module-selftest
 	tests/check
 
 # The same VM suite on the debug kernel (about 2 h; CI runs only the subset
@@ -77,6 +83,7 @@ clean:
 
 help:
 	@echo "make              build kmod/svcvip.ko and userspace/svcadm"
+	@echo "make module-selftest  build/selftest/kmod/svcvip.ko: selftests run at load"
 	@echo "make check        unit + VM tests; last line: N passed, N failed"
 	@echo "make demo         boot a VM and show svcvip serving a service"
 	@echo "make lint         checkpatch.pl and sparse over kmod/"

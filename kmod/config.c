@@ -135,6 +135,7 @@ struct svcvip_config *svcvip_config_dup(const struct svcvip_config *old)
 	cfg->cluster_cidrs = NULL;
 	cfg->nodeport_cidrs = NULL;
 	cfg->local_cidrs = NULL;
+	cfg->service_cidrs = NULL;
 	if (old->cluster_cidrs) {
 		cfg->cluster_cidrs = svcvip_cidrs_dup(old->cluster_cidrs);
 		if (!cfg->cluster_cidrs)
@@ -150,6 +151,11 @@ struct svcvip_config *svcvip_config_dup(const struct svcvip_config *old)
 		if (!cfg->local_cidrs)
 			goto err;
 	}
+	if (old->service_cidrs) {
+		cfg->service_cidrs = svcvip_cidrs_dup(old->service_cidrs);
+		if (!cfg->service_cidrs)
+			goto err;
+	}
 	return cfg;
 err:
 	svcvip_config_free(cfg);
@@ -163,6 +169,7 @@ void svcvip_config_free(struct svcvip_config *cfg)
 	svcvip_cidrs_free(cfg->cluster_cidrs);
 	svcvip_cidrs_free(cfg->nodeport_cidrs);
 	svcvip_cidrs_free(cfg->local_cidrs);
+	svcvip_cidrs_free(cfg->service_cidrs);
 	kfree(cfg);
 }
 

@@ -66,6 +66,7 @@ struct svcvip_config {
 	struct svcvip_cidrs *cluster_cidrs;	/* NULL = none */
 	struct svcvip_cidrs *nodeport_cidrs;	/* NULL = every address */
 	struct svcvip_cidrs *local_cidrs;	/* NULL = use cluster_cidrs */
+	struct svcvip_cidrs *service_cidrs;	/* NULL = none */
 	bool masquerade_all;
 	u32 affinity_max;
 	u32 max_services;

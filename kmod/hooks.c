@@ -52,6 +52,33 @@ static bool flow_of(const struct nf_conn *ct, struct svcvip_flow *flow)
 	return true;
 }
 
+/*
+ * A new connection of a protocol without ports (ICMP echo, GRE, ...): a
+ * cluster IP answers no ping, so it is rejected like a port no frontend
+ * uses (ICMP port unreachable, as kube-proxy's "reject" rule answers), and
+ * an unused service-CIDR address is dropped.
+ */
+static unsigned int svcvip_nat_other(struct sk_buff *skb,
+				     const struct nf_hook_state *state,
+				     const struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t;
+	struct svcvip_decision d;
+
+	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	svcvip_select_other(svcvip_pernet(state->net), nf_ct_l3num(ct),
+			    &t->dst.u3, &d);
+	switch (d.verdict) {
+	case SVCVIP_VERDICT_REJECT:
+		return svcvip_reject(skb, state, nf_ct_l3num(ct),
+				     t->dst.protonum);
+	case SVCVIP_VERDICT_DROP:
+		return NF_DROP;
+	default:
+		return NF_ACCEPT;
+	}
+}
+
 static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
@@ -63,8 +90,10 @@ static unsigned int svcvip_nat_dst(void *priv, struct sk_buff *skb,
 	unsigned int ret;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || ctinfo != IP_CT_NEW || !flow_of(ct, &flow))
+	if (!ct || ctinfo != IP_CT_NEW)
 		return NF_ACCEPT;
+	if (!flow_of(ct, &flow))
+		return svcvip_nat_other(skb, state, ct);
 
 	svcvip_select(svcvip_pernet(state->net), &flow,
 		      state->hook == NF_INET_LOCAL_OUT ? SVCVIP_FROM_HOST :
@@ -327,9 +356,21 @@ int svcvip_hooks_get(struct svcvip_net *sn)
 	return svcvip_hooks_register(sn);
 }
 
-/* After any change: drop the hooks when the last service went away. */
+/*
+ * After a change that called svcvip_hooks_get(): drop the hooks only if the
+ * netns never got a service (a failed first add). Once a service existed,
+ * nf_nat may be translating connections through our NAT functions; if
+ * svcvip were the netns's only NAT user, unregistering would stop nf_nat
+ * from translating them (the NAT core skips a netns without NAT hooks), so
+ * the hooks stay until the netns goes or the module is unloaded. Service
+ * CIDRs (config set) need them too, to drop what no frontend uses.
+ */
 void svcvip_hooks_sync(struct svcvip_net *sn)
 {
-	if (!sn->table.nservices)
+	const struct svcvip_config *cfg;
+
+	cfg = rcu_dereference_protected(sn->config, lockdep_is_held(&sn->lock));
+	if (!sn->table.nservices && !sn->table.last_service_id &&
+	    !cfg->service_cidrs)
 		svcvip_hooks_unregister(sn);
 }

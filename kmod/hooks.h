@@ -10,8 +10,10 @@
 
 struct svcvip_net;
 
-/* Both under svcvip_net.lock. Registration follows the service count:
- * hooks exist only while the netns has at least one service.
+/* All under svcvip_net.lock. The hooks are registered with the netns's
+ * first service and stay until the netns exits or the module is unloaded
+ * (svcvip_hooks_unregister() from pre_exit), so that deleting the last
+ * service never strands connections nf_nat is still translating.
  */
 int svcvip_hooks_get(struct svcvip_net *sn);
 void svcvip_hooks_sync(struct svcvip_net *sn);

@@ -24,10 +24,6 @@
 
 unsigned int svcvip_net_id __read_mostly;
 
-static bool selftest = IS_ENABLED(CONFIG_SVCVIP_DEBUG);
-module_param(selftest, bool, 0444);
-MODULE_PARM_DESC(selftest, "run the in-kernel selftests at load; fail the load if one fails");
-
 static int __net_init svcvip_net_init(struct net *net)
 {
 	struct svcvip_net *sn = svcvip_pernet(net);
@@ -89,7 +85,8 @@ static int __init svcvip_init(void)
 {
 	int ret;
 
-	if (selftest && !svcvip_selftest())
+	/* debug builds only (CONFIG_SVCVIP_DEBUG): a failure fails the load */
+	if (!svcvip_selftest())
 		return -ENOTRECOVERABLE;
 
 	/*

@@ -62,7 +62,9 @@ static int svcvip_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, SVCVIP_INFO_A_ABI_VERSION, SVCVIP_GENL_VERSION) ||
 	    nla_put_u32(msg, SVCVIP_INFO_A_SERVICES, sn->table.nservices) ||
 	    nla_put_u32(msg, SVCVIP_INFO_A_FRONTENDS, sn->table.nfrontends) ||
-	    nla_put_u32(msg, SVCVIP_INFO_A_BACKENDS, sn->table.nbackends)) {
+	    nla_put_u32(msg, SVCVIP_INFO_A_BACKENDS, sn->table.nbackends) ||
+	    nla_put_u64_64bit(msg, SVCVIP_INFO_A_GENERATION,
+			      sn->table.generation, SVCVIP_INFO_A_PAD)) {
 		mutex_unlock(&sn->lock);
 		goto nospace;
 	}
@@ -543,6 +545,8 @@ struct svcvip_dump_ctx {
 	bool filtered;		/* one service only, the one in name */
 	bool finished;
 	bool stats;		/* GET_STATS: counters instead of settings */
+	int err;		/* a bad filter, reported by the first dumpit */
+	const char *errmsg;
 	struct svcvip_ct_count *counts;	/* current connections, sorted */
 	u32 ncounts;
 };
@@ -556,16 +560,24 @@ static int svcvip_nl_dump_start(struct netlink_callback *cb)
 	ctx = kzalloc(sizeof(*ctx), SVCVIP_GFP);
 	if (!ctx)
 		return -ENOMEM;
+	cb->args[0] = (long)ctx;
 	if (info->attrs[SVCVIP_A_SERVICE]) {
-		name = svcvip_nl_service_name(info->attrs, cb->extack);
+		/*
+		 * 6.1 gives .start no extack (cb->extack is set only around
+		 * .dumpit), so a bad filter is parsed here against a local
+		 * one and refused, with its message, by the first .dumpit.
+		 */
+		struct netlink_ext_ack extack = {};
+
+		name = svcvip_nl_service_name(info->attrs, &extack);
 		if (IS_ERR(name)) {
-			kfree(ctx);
-			return PTR_ERR(name);
+			ctx->err = PTR_ERR(name);
+			ctx->errmsg = extack._msg;
+			return 0;
 		}
 		strscpy(ctx->name, name, sizeof(ctx->name));
 		ctx->filtered = true;
 	}
-	cb->args[0] = (long)ctx;
 	return 0;
 }
 
@@ -630,6 +642,8 @@ static int svcvip_nl_stats_start(struct netlink_callback *cb)
 		return ret;
 	ctx = (void *)cb->args[0];
 	ctx->stats = true;
+	if (ctx->err)
+		return 0;
 	mutex_lock(&sn->lock);
 	n = stats_entries(sn, ctx, NULL);
 	ctx->counts = kvmalloc_array(max_t(u32, n, 1), sizeof(*ctx->counts),
@@ -790,11 +804,16 @@ static int svcvip_nl_dump_services(struct sk_buff *skb,
 	struct rb_node *next;
 	int ret = 0;
 
+	if (ctx->err) {
+		if (cb->extack)
+			cb->extack->_msg = ctx->errmsg;
+		return ctx->err;
+	}
 	if (ctx->finished)
 		return 0;
 
 	mutex_lock(&sn->lock);
-	cb->seq = sn->table.generation;
+	cb->seq = (u32)sn->table.generation;
 	if (ctx->filtered) {
 		svc = svcvip_service_find(&sn->table, ctx->name);
 		if (!svc && !ctx->started) {
@@ -998,6 +1017,12 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	ret = check_limits(sn, &req, info->extack);
 	if (ret)
 		goto out;
+	/* the service-CIDR drop needs the hooks even with no service yet */
+	if (req.service_cidrs) {
+		ret = svcvip_hooks_get(sn);
+		if (ret)
+			goto out;
+	}
 	old = config_locked(sn);
 	cfg = svcvip_config_dup(old);
 	if (!cfg) {
@@ -1010,6 +1035,8 @@ static int svcvip_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		swap_cidrs(&cfg->nodeport_cidrs, &req.nodeport_cidrs);
 	if (req.present & BIT(SVCVIP_CONFIG_A_LOCAL_CIDRS))
 		swap_cidrs(&cfg->local_cidrs, &req.local_cidrs);
+	if (req.present & BIT(SVCVIP_CONFIG_A_SERVICE_CIDRS))
+		swap_cidrs(&cfg->service_cidrs, &req.service_cidrs);
 	if (req.present & BIT(SVCVIP_CONFIG_A_MASQUERADE_ALL))
 		cfg->masquerade_all = req.masquerade_all;
 	if (req.present & BIT(SVCVIP_CONFIG_A_AFFINITY_MAX))

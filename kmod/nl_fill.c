@@ -177,6 +177,8 @@ int svcvip_nl_put_config(struct sk_buff *skb, const struct svcvip_config *cfg)
 				cfg->nodeport_cidrs) ||
 	    svcvip_nl_put_cidrs(skb, SVCVIP_CONFIG_A_LOCAL_CIDRS,
 				cfg->local_cidrs) ||
+	    svcvip_nl_put_cidrs(skb, SVCVIP_CONFIG_A_SERVICE_CIDRS,
+				cfg->service_cidrs) ||
 	    nla_put_u8(skb, SVCVIP_CONFIG_A_MASQUERADE_ALL,
 		       cfg->masquerade_all) ||
 	    nla_put_u32(skb, SVCVIP_CONFIG_A_AFFINITY_MAX, svcvip_affinity_max(cfg)) ||

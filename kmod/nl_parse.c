@@ -106,6 +106,7 @@ static const struct nla_policy config_policy[SVCVIP_CONFIG_A_MAX + 1] = {
 								&count_range),
 	[SVCVIP_CONFIG_A_MAX_BACKENDS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &max_backends_range),
+	[SVCVIP_CONFIG_A_SERVICE_CIDRS] = NLA_POLICY_NESTED_ARRAY(cidr_policy),
 	[SVCVIP_CONFIG_A_PACKET_STATS] = NLA_POLICY_MAX(NLA_U8, 1),
 	[SVCVIP_CONFIG_A_HASH_SEED] = NLA_POLICY_EXACT_LEN(16),
 	[SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE] =
@@ -197,15 +198,17 @@ int svcvip_nl_check_top(const struct genl_info *info)
 			     BIT_ULL(SVCVIP_A_BACKENDS), info->extack);
 }
 
-/* Evaluates to true (and reports) when attribute @type is missing. */
+/*
+ * Evaluates to true when attribute @type is missing: the kernel's
+ * NL_REQ_ATTR_CHECK() reports the missing type and nest (NLMSGERR_ATTR_MISS_*),
+ * and the message names the field for humans.
+ */
 #define require(tb, type, nest, msg, extack) ({			\
 	struct netlink_ext_ack *__ea = (extack);		\
-	bool __missing = !(tb)[type];				\
+	bool __missing = NL_REQ_ATTR_CHECK(__ea, nest, tb, type);	\
 								\
-	if (__missing) {					\
-		NL_SET_ERR_ATTR_MISS(__ea, nest, type);		\
+	if (__missing)						\
 		NL_SET_ERR_MSG(__ea, msg);			\
-	}							\
 	__missing;						\
 })
 
@@ -747,6 +750,7 @@ void svcvip_nl_config_req_free(struct svcvip_config_req *req)
 	svcvip_cidrs_free(req->cluster_cidrs);
 	svcvip_cidrs_free(req->nodeport_cidrs);
 	svcvip_cidrs_free(req->local_cidrs);
+	svcvip_cidrs_free(req->service_cidrs);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -789,6 +793,12 @@ int svcvip_nl_parse_config(const struct nlattr *nest,
 	if (tb[SVCVIP_CONFIG_A_LOCAL_CIDRS]) {
 		ret = parse_cidr_list(tb[SVCVIP_CONFIG_A_LOCAL_CIDRS],
 				      &req->local_cidrs, extack);
+		if (ret)
+			goto err;
+	}
+	if (tb[SVCVIP_CONFIG_A_SERVICE_CIDRS]) {
+		ret = parse_cidr_list(tb[SVCVIP_CONFIG_A_SERVICE_CIDRS],
+				      &req->service_cidrs, extack);
 		if (ret)
 			goto err;
 	}

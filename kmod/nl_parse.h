@@ -28,6 +28,7 @@ struct svcvip_config_req {
 	struct svcvip_cidrs *cluster_cidrs;
 	struct svcvip_cidrs *nodeport_cidrs;
 	struct svcvip_cidrs *local_cidrs;
+	struct svcvip_cidrs *service_cidrs;
 	bool masquerade_all;
 	u32 affinity_max;
 	u32 max_services;

@@ -39,6 +39,37 @@ static struct svcvip_frontend *find_frontend(struct svcvip_net *sn,
 	return fe;
 }
 
+/*
+ * kube-proxy's cluster-ips-check, for a first packet that no frontend
+ * takes: a cluster IP on a port or protocol none of its frontends uses is
+ * rejected, any other address inside the service CIDRs is dropped, so
+ * that neither leaves the node untranslated.
+ */
+static void cluster_ips_check(struct svcvip_net *sn,
+			      const struct svcvip_config *cfg, u8 family,
+			      const union nf_inet_addr *daddr,
+			      struct svcvip_decision *d)
+{
+	if (svcvip_clusterip_match(&sn->table, family, daddr)) {
+		d->verdict = SVCVIP_VERDICT_REJECT;
+		d->reason = SVCVIP_REASON_CLUSTER_IP_PORT;
+	} else if (cfg->service_cidrs &&
+		   svcvip_cidrs_match(cfg->service_cidrs, family, daddr)) {
+		d->verdict = SVCVIP_VERDICT_DROP;
+		d->reason = SVCVIP_REASON_SERVICE_CIDR;
+	}
+}
+
+void svcvip_select_other(struct svcvip_net *sn, u8 family,
+			 const union nf_inet_addr *daddr,
+			 struct svcvip_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->verdict = SVCVIP_VERDICT_NONE;
+	d->reason = SVCVIP_REASON_NO_FRONTEND;
+	cluster_ips_check(sn, rcu_dereference(sn->config), family, daddr, d);
+}
+
 /* Pods of this node, as kube-proxy's local traffic detector sees them. */
 static bool from_local_pod(const struct svcvip_config *cfg,
 			   const struct svcvip_flow *flow)
@@ -139,8 +170,10 @@ void svcvip_select(struct svcvip_net *sn, const struct svcvip_flow *flow,
 	d->reason = SVCVIP_REASON_NO_FRONTEND;
 
 	fe = find_frontend(sn, cfg, flow, &d->reason);
-	if (!fe)
+	if (!fe) {
+		cluster_ips_check(sn, cfg, flow->family, &flow->daddr, d);
 		return;
+	}
 	/* A service being created is hashed an instant before its state. */
 	st = rcu_dereference(fe->svc->state);
 	if (!st)

@@ -38,6 +38,15 @@ void svcvip_select_commit(struct svcvip_net *sn,
 			  const struct svcvip_decision *d);
 
 /*
+ * The first packet of a protocol without ports (ICMP echo, ...): only the
+ * cluster-ips-check applies (a cluster IP is rejected, another address in
+ * the service CIDRs dropped). Caller holds rcu_read_lock().
+ */
+void svcvip_select_other(struct svcvip_net *sn, u8 family,
+			 const union nf_inet_addr *daddr,
+			 struct svcvip_decision *d);
+
+/*
  * For a connection svcvip translated to @backend: whether (and why) its
  * source is masqueraded. Recomputed at POST_ROUTING from the conntrack
  * tuple rather than carried in a mark, so no skb/ct mark bit is taken.

@@ -2,9 +2,10 @@
 /*
  * In-kernel selftests of the parts that have no packet to show for
  * themselves: Maglev table shape, balance and consistency, the wrr
- * sequence, rr and weighted random, CIDR matching. They run at load time
- * with "insmod svcvip.ko selftest=1" (always in DEBUG builds) and make the
- * load fail if anything is off.
+ * sequence, rr and weighted random, CIDR matching. They are linked only
+ * into a CONFIG_SVCVIP_DEBUG build (scripts/build-selftest-module; make
+ * check's "selftest" test), run at every load of it and make the load fail
+ * if anything is off. The production module has none of this code.
  */
 
 #include <linux/kernel.h>

@@ -29,18 +29,34 @@ static const struct rhashtable_params fe_params = {
 	.automatic_shrinking = true,
 };
 
+static const struct rhashtable_params ip_params = {
+	.key_len = sizeof(struct svcvip_ip_key),
+	.key_offset = offsetof(struct svcvip_frontend, ip_key),
+	.head_offset = offsetof(struct svcvip_frontend, ip_node),
+	.automatic_shrinking = true,
+};
+
 int svcvip_table_init(struct svcvip_table *t)
 {
+	int ret;
+
 	memset(t, 0, sizeof(*t));
 	t->services = RB_ROOT;
 	t->generation = 1;	/* dumps treat 0 as "not started" */
-	return rhashtable_init(&t->frontends, &fe_params);
+	ret = rhashtable_init(&t->frontends, &fe_params);
+	if (ret)
+		return ret;
+	ret = rhltable_init(&t->clusterips, &ip_params);
+	if (ret)
+		rhashtable_destroy(&t->frontends);
+	return ret;
 }
 
 /* The table must be empty and unreachable from the packet path. */
 void svcvip_table_destroy(struct svcvip_table *t)
 {
 	WARN_ON(!RB_EMPTY_ROOT(&t->services));
+	rhltable_destroy(&t->clusterips);
 	rhashtable_destroy(&t->frontends);
 }
 
@@ -462,6 +478,39 @@ struct svcvip_frontend *svcvip_frontend_match(struct svcvip_table *t,
 	return fe;
 }
 
+/*
+ * Whether @addr is the address of a clusterip frontend (any port, any
+ * protocol). Under rcu_read_lock().
+ */
+bool svcvip_clusterip_match(struct svcvip_table *t, u8 family,
+			    const union nf_inet_addr *addr)
+{
+	struct svcvip_ip_key key;
+
+	memset(&key, 0, sizeof(key));
+	key.family = family;
+	key.addr = *addr;
+	return rhltable_lookup(&t->clusterips, &key, ip_params);
+}
+
+/* Enters a clusterip frontend's address into the cluster-IP set. */
+static int fe_ip_link(struct svcvip_table *t, struct svcvip_frontend *fe)
+{
+	if (fe->kind != SVCVIP_FRONTEND_CLUSTERIP)
+		return 0;
+	memset(&fe->ip_key, 0, sizeof(fe->ip_key));
+	fe->ip_key.family = fe->key.family;
+	fe->ip_key.addr = fe->key.addr;
+	return rhltable_insert(&t->clusterips, &fe->ip_node, ip_params);
+}
+
+static void fe_ip_unlink(struct svcvip_table *t, struct svcvip_frontend *fe)
+{
+	if (fe->kind == SVCVIP_FRONTEND_CLUSTERIP)
+		WARN_ON(rhltable_remove(&t->clusterips, &fe->ip_node,
+					ip_params));
+}
+
 static struct svcvip_frontend *fe_find_locked(struct svcvip_table *t,
 					      const struct svcvip_fe_key *key)
 {
@@ -553,6 +602,7 @@ static void fe_unlink(struct svcvip_net *sn, struct svcvip_frontend *fe)
 	struct svcvip_table *t = &sn->table;
 
 	WARN_ON(rhashtable_remove_fast(&t->frontends, &fe->node, fe_params));
+	fe_ip_unlink(t, fe);
 	list_del(&fe->list);
 	fe->svc->nfrontends--;
 	t->nfrontends--;
@@ -655,7 +705,7 @@ static int fe_plan_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 	struct svcvip_table *t = &sn->table;
 	struct svcvip_frontend *fe, *tmp;
 	LIST_HEAD(keep);
-	u32 i;
+	u32 i, j;
 	int ret;
 
 	for (i = 0; i < p->count; i++) {
@@ -665,6 +715,11 @@ static int fe_plan_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 					     fe_params);
 		if (ret)
 			goto unwind;
+	}
+	for (j = 0; j < p->count; j++) {
+		ret = fe_ip_link(t, p->fes[j]);
+		if (ret)
+			goto unwind_ips;
 	}
 
 	if (st)
@@ -677,6 +732,7 @@ static int fe_plan_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 						&p->old[i]->node,
 						&p->fes[i]->node, fe_params));
 		/* now unhashed: only unlink it from the service */
+		fe_ip_unlink(t, p->old[i]);
 		list_del(&p->old[i]->list);
 		svc->nfrontends--;
 		t->nfrontends--;
@@ -696,6 +752,9 @@ static int fe_plan_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 	fe_plan_free(p, false);
 	return 0;
 
+unwind_ips:
+	while (j--)
+		fe_ip_unlink(t, p->fes[j]);
 unwind:
 	while (i--)
 		if (!p->old[i])
@@ -1042,9 +1101,16 @@ int svcvip_frontend_add(struct svcvip_net *sn, struct svcvip_service *svc,
 	ret = check_frontend_limit(sn, t->nfrontends + 1, extack);
 	if (ret)
 		goto err;
-	ret = rhashtable_insert_fast(&t->frontends, &fe->node, fe_params);
+	ret = fe_ip_link(t, fe);
 	if (ret)
 		goto err;
+	ret = rhashtable_insert_fast(&t->frontends, &fe->node, fe_params);
+	if (ret) {
+		fe_ip_unlink(t, fe);
+		/* readers may be walking past it in the cluster-IP set */
+		call_rcu(&fe->rcu, fe_free_rcu_cb);
+		return ret;
+	}
 	list_add_tail(&fe->list, &svc->frontends);
 	svc->nfrontends++;
 	t->nfrontends++;

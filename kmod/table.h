@@ -92,9 +92,19 @@ struct svcvip_fe_key {
 	u8 pad[3];
 };
 
+/* Hash key of the cluster-IP address set (cluster-ips-check). */
+struct svcvip_ip_key {
+	union nf_inet_addr addr;
+	u8 family;
+	u8 pad[3];
+};
+
 struct svcvip_frontend {
 	struct rhash_head node;
 	struct svcvip_fe_key key;
+	/* clusterip frontends only: in svcvip_table.clusterips by address */
+	struct rhlist_head ip_node;
+	struct svcvip_ip_key ip_key;
 	u8 kind;			/* enum svcvip_frontend_kind */
 	struct svcvip_service *svc;	/* outlives the frontend */
 	struct svcvip_cidrs *source_ranges;	/* LB only; NULL = anyone */
@@ -105,11 +115,13 @@ struct svcvip_frontend {
 struct svcvip_table {
 	struct rb_root services;
 	struct rhashtable frontends;
+	/* the clusterip frontends by address: "is this a cluster IP?" */
+	struct rhltable clusterips;
 	u32 nservices;
 	u32 nfrontends;
 	u32 nbackends;
 	u32 nnodeports;		/* read locklessly by the packet path */
-	u32 generation;		/* bumped on each change, for dumps */
+	u64 generation;		/* bumped on each change: dumps, GET_INFO */
 	u64 last_service_id;
 };
 
@@ -181,6 +193,8 @@ struct svcvip_frontend *svcvip_frontend_match(struct svcvip_table *t,
 					      u8 family, u8 protocol,
 					      const union nf_inet_addr *daddr,
 					      __be16 dport);
+bool svcvip_clusterip_match(struct svcvip_table *t, u8 family,
+			    const union nf_inet_addr *addr);
 int svcvip_state_backend_index(const struct svcvip_state *st, u8 family,
 			       const union nf_inet_addr *addr, __be16 port);
 

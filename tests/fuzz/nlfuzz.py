@@ -76,9 +76,8 @@ F_KIND, F_FAMILY, F_ADDR, F_PORT, F_RANGES = range(1, 6)
 B_FAMILY, B_ADDR, B_PORT, B_WEIGHT, B_FLAGS, B_STATS = range(1, 7)
 C_FAMILY, C_ADDR, C_PREFIXLEN = range(1, 4)
 (G_CLUSTER, G_MASQ, G_NODEPORT, G_LOCAL, G_AFFMAX, G_MAXSVC, G_MAXFE,
- G_MAXBE) = range(1, 9)
-G_PACKET = 11           # SVCVIP_CONFIG_A_PACKET_STATS
-G_SEED, G_MAGLEV = 10, 12       # 9 and 11: other keys
+ G_MAXBE, G_SVCCIDR) = range(1, 10)
+G_SEED, G_PACKET, G_MAGLEV = 10, 11, 12
 (L_PROTOCOL, L_FAMILY, L_SRC_ADDR, L_SRC_PORT, L_DST_ADDR, L_DST_PORT,
  L_VERDICT, L_REASON, L_MASQ) = range(1, 10)
 KIND_CLUSTERIP, KIND_EXTERNALIP, KIND_LB, KIND_NODEPORT = range(1, 5)
@@ -117,7 +116,7 @@ TOP_OK = {
 # the highest attribute type of each nest kind (unknown = max + 1)
 NEST_MAX = {"top": A_MAX, "service": S_STATS, "svcref": S_NAME,
             "frontend": F_RANGES, "backend": B_STATS, "cidr": C_PREFIXLEN,
-            "config": G_PACKET, "lookup": L_MASQ}
+            "config": G_MAGLEV, "lookup": L_MASQ}
 
 # (nest kind, attribute) -> (kind, valid values, invalid values); invalid
 # values the policy or the parser refuse whatever the rest of the message.
@@ -168,7 +167,7 @@ KNOWN = {
     "cidr": {C_FAMILY: "l", C_ADDR: "l", C_PREFIXLEN: "l"},
     "config": {G_CLUSTER: "n", G_MASQ: "l", G_NODEPORT: "n", G_LOCAL: "n",
                G_AFFMAX: "l", G_MAXSVC: "l", G_MAXFE: "l", G_MAXBE: "l",
-               G_PACKET: "l", G_SEED: "l", G_MAGLEV: "l"},
+               G_SVCCIDR: "n", G_PACKET: "l", G_SEED: "l", G_MAGLEV: "l"},
     "lookup": {L_PROTOCOL: "l", L_FAMILY: "l", L_SRC_ADDR: "l",
                L_SRC_PORT: "l", L_DST_ADDR: "l", L_DST_PORT: "l"},
 }
@@ -423,7 +422,7 @@ class Gen:
     def config(self, maximal=False):
         r = self.r
         kids = []
-        for t in (G_CLUSTER, G_NODEPORT, G_LOCAL):
+        for t in (G_CLUSTER, G_NODEPORT, G_LOCAL, G_SVCCIDR):
             if maximal or r.random() < 0.3:
                 kids.append(self.cidr_list(t, 1 if maximal else None))
         if maximal or r.random() < 0.3:
@@ -565,7 +564,8 @@ class Gen:
             ents = [self.cidr(fam) for _ in range(n)]
             if r.random() < 0.5:
                 m = Msg(SET_CONFIG, [nest(A_CONFIG, "config", [
-                    nest(r.choice((G_CLUSTER, G_NODEPORT, G_LOCAL)),
+                    nest(r.choice((G_CLUSTER, G_NODEPORT, G_LOCAL,
+                                   G_SVCCIDR)),
                          "list:cidr", ents)])])
             else:
                 fe = self.frontend(A_FRONTEND, KIND_LB)

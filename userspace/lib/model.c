@@ -359,9 +359,11 @@ int svc_config_copy(struct svc_config *dst, const struct svc_config *src)
 	memset(&dst->cluster_cidrs, 0, sizeof(dst->cluster_cidrs));
 	memset(&dst->nodeport_cidrs, 0, sizeof(dst->nodeport_cidrs));
 	memset(&dst->local_cidrs, 0, sizeof(dst->local_cidrs));
+	memset(&dst->service_cidrs, 0, sizeof(dst->service_cidrs));
 	if (svc_cidrs_copy(&dst->cluster_cidrs, &src->cluster_cidrs) ||
 	    svc_cidrs_copy(&dst->nodeport_cidrs, &src->nodeport_cidrs) ||
-	    svc_cidrs_copy(&dst->local_cidrs, &src->local_cidrs)) {
+	    svc_cidrs_copy(&dst->local_cidrs, &src->local_cidrs) ||
+	    svc_cidrs_copy(&dst->service_cidrs, &src->service_cidrs)) {
 		svc_config_free(dst);
 		return -ENOMEM;
 	}
@@ -373,6 +375,7 @@ void svc_config_free(struct svc_config *c)
 	svc_cidrs_free(&c->cluster_cidrs);
 	svc_cidrs_free(&c->nodeport_cidrs);
 	svc_cidrs_free(&c->local_cidrs);
+	svc_cidrs_free(&c->service_cidrs);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -397,6 +400,9 @@ int svc_config_merge(struct svc_config *dst, const struct svc_config *src)
 		return -ENOMEM;
 	if ((src->has & SVC_CFG_HAS_LOCAL_CIDRS) &&
 	    merge_cidrs(&dst->local_cidrs, &src->local_cidrs))
+		return -ENOMEM;
+	if ((src->has & SVC_CFG_HAS_SERVICE_CIDRS) &&
+	    merge_cidrs(&dst->service_cidrs, &src->service_cidrs))
 		return -ENOMEM;
 	if (src->has & SVC_CFG_HAS_MASQUERADE_ALL)
 		dst->masquerade_all = src->masquerade_all;

@@ -118,6 +118,7 @@ struct svc_service {
 #define SVC_CFG_HAS_MAX_SERVICES	(1U << 5)
 #define SVC_CFG_HAS_MAX_FRONTENDS	(1U << 6)
 #define SVC_CFG_HAS_MAX_BACKENDS	(1U << 7)
+#define SVC_CFG_HAS_SERVICE_CIDRS	(1U << 8)
 #define SVC_CFG_HAS_PACKET_STATS	(1U << 10)
 #define SVC_CFG_HAS_HASH_SEED		(1U << 9)
 #define SVC_CFG_HAS_MAGLEV_TABLE_SIZE	(1U << 11)
@@ -127,6 +128,7 @@ struct svc_config {
 	struct svc_cidrs cluster_cidrs;
 	struct svc_cidrs nodeport_cidrs;	/* empty: all local addresses */
 	struct svc_cidrs local_cidrs;		/* empty: use cluster_cidrs */
+	struct svc_cidrs service_cidrs;		/* empty: none (no drop) */
 	uint8_t masquerade_all;
 	uint32_t affinity_max;
 	uint32_t max_services;
@@ -142,6 +144,8 @@ struct svc_info {
 	char version[64];
 	uint32_t abi_version;
 	uint32_t services, frontends, backends;
+	uint64_t generation;	/* changes with every table/config change */
+	bool has_generation;	/* (older modules lack it) */
 };
 
 /* A table of services, keyed by name (with a hash index). */

@@ -275,6 +275,9 @@ int svc_msg_put_config(struct nlmsghdr *nlh, size_t buflen, const struct svc_con
 	if ((c->has & SVC_CFG_HAS_LOCAL_CIDRS) &&
 	    put_cidrs(nlh, lim, SVCVIP_CONFIG_A_LOCAL_CIDRS, &c->local_cidrs))
 		goto fail;
+	if ((c->has & SVC_CFG_HAS_SERVICE_CIDRS) &&
+	    put_cidrs(nlh, lim, SVCVIP_CONFIG_A_SERVICE_CIDRS, &c->service_cidrs))
+		goto fail;
 	if ((c->has & SVC_CFG_HAS_AFFINITY_MAX) &&
 	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_AFFINITY_MAX, c->affinity_max))
 		goto fail;
@@ -632,6 +635,7 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 		[SVCVIP_CONFIG_A_MAX_SERVICES] = MNL_TYPE_U32,
 		[SVCVIP_CONFIG_A_MAX_FRONTENDS] = MNL_TYPE_U32,
 		[SVCVIP_CONFIG_A_MAX_BACKENDS] = MNL_TYPE_U32,
+		[SVCVIP_CONFIG_A_SERVICE_CIDRS] = MNL_TYPE_NESTED,
 		[SVCVIP_CONFIG_A_PACKET_STATS] = MNL_TYPE_U8,
 		[SVCVIP_CONFIG_A_HASH_SEED] = MNL_TYPE_BINARY,
 		[SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE] = MNL_TYPE_U32,
@@ -658,6 +662,12 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 		err = err ? err : svc_msg_parse_cidrs(tb[SVCVIP_CONFIG_A_LOCAL_CIDRS],
 						      &c->local_cidrs);
 		c->has |= SVC_CFG_HAS_LOCAL_CIDRS;
+	}
+	if (tb[SVCVIP_CONFIG_A_SERVICE_CIDRS]) {
+		svc_cidrs_free(&c->service_cidrs);
+		err = err ? err : svc_msg_parse_cidrs(tb[SVCVIP_CONFIG_A_SERVICE_CIDRS],
+						      &c->service_cidrs);
+		c->has |= SVC_CFG_HAS_SERVICE_CIDRS;
 	}
 #define GET(field, attr, bit, getter)					\
 	if (tb[attr]) {							\
@@ -698,6 +708,7 @@ int svc_msg_parse_info(const struct nlattr *nest, struct svc_info *info)
 		[SVCVIP_INFO_A_SERVICES] = MNL_TYPE_U32,
 		[SVCVIP_INFO_A_FRONTENDS] = MNL_TYPE_U32,
 		[SVCVIP_INFO_A_BACKENDS] = MNL_TYPE_U32,
+		[SVCVIP_INFO_A_GENERATION] = MNL_TYPE_U64,
 	};
 	const struct nlattr *tb[SVCVIP_INFO_A_MAX + 1];
 
@@ -715,6 +726,10 @@ int svc_msg_parse_info(const struct nlattr *nest, struct svc_info *info)
 		info->frontends = mnl_attr_get_u32(tb[SVCVIP_INFO_A_FRONTENDS]);
 	if (tb[SVCVIP_INFO_A_BACKENDS])
 		info->backends = mnl_attr_get_u32(tb[SVCVIP_INFO_A_BACKENDS]);
+	if (tb[SVCVIP_INFO_A_GENERATION]) {
+		info->generation = mnl_attr_get_u64(tb[SVCVIP_INFO_A_GENERATION]);
+		info->has_generation = true;
+	}
 	return 0;
 }
 

@@ -235,6 +235,11 @@ void svc_print_config_settings(FILE *f, const struct svc_config *c)
 		svc_print_cidrs(f, &c->local_cidrs, "none");
 		sep = " ";
 	}
+	if (c->has & SVC_CFG_HAS_SERVICE_CIDRS) {
+		fprintf(f, "%sservice-cidrs ", sep);
+		svc_print_cidrs(f, &c->service_cidrs, "none");
+		sep = " ";
+	}
 	if (c->has & SVC_CFG_HAS_AFFINITY_MAX) {
 		fprintf(f, "%saffinity-max %u", sep, c->affinity_max);
 		sep = " ";
@@ -300,6 +305,11 @@ void svc_print_config(FILE *f, const struct svc_config *c)
 	if (c->has & SVC_CFG_HAS_LOCAL_CIDRS) {
 		fputs("local-cidrs ", f);
 		svc_print_cidrs(f, &c->local_cidrs, "none");
+		fputc('\n', f);
+	}
+	if (c->has & SVC_CFG_HAS_SERVICE_CIDRS) {
+		fputs("service-cidrs ", f);
+		svc_print_cidrs(f, &c->service_cidrs, "none");
 		fputc('\n', f);
 	}
 	if (c->has & SVC_CFG_HAS_AFFINITY_MAX)
@@ -617,6 +627,8 @@ json_object *svc_json_config(const struct svc_config *c)
 		json_object_object_add(o, "nodeport_addresses", json_cidrs(&c->nodeport_cidrs));
 	if (c->has & SVC_CFG_HAS_LOCAL_CIDRS)
 		json_object_object_add(o, "local_cidrs", json_cidrs(&c->local_cidrs));
+	if (c->has & SVC_CFG_HAS_SERVICE_CIDRS)
+		json_object_object_add(o, "service_cidrs", json_cidrs(&c->service_cidrs));
 	if (c->has & SVC_CFG_HAS_AFFINITY_MAX)
 		json_object_object_add(o, "affinity_max", json_object_new_int64(c->affinity_max));
 	if (c->has & SVC_CFG_HAS_MAX_SERVICES)
@@ -651,6 +663,9 @@ json_object *svc_json_info(const struct svc_info *info)
 	json_object_object_add(o, "services", json_object_new_int64(info->services));
 	json_object_object_add(o, "frontends", json_object_new_int64(info->frontends));
 	json_object_object_add(o, "backends", json_object_new_int64(info->backends));
+	if (info->has_generation)
+		json_object_object_add(o, "generation",
+				       json_object_new_uint64(info->generation));
 	return o;
 }
 

@@ -326,6 +326,8 @@ static const struct word reasons[] = {
 	{ "no-local-backends", SVCVIP_REASON_NO_LOCAL_BACKENDS },
 	{ "source-range", SVCVIP_REASON_SOURCE_RANGE },
 	{ "not-local-address", SVCVIP_REASON_NOT_LOCAL_ADDRESS },
+	{ "cluster-ip-port", SVCVIP_REASON_CLUSTER_IP_PORT },
+	{ "service-cidr", SVCVIP_REASON_SERVICE_CIDR },
 	{ NULL, 0 }
 };
 static const struct word masqs[] = {

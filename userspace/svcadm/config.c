@@ -15,6 +15,7 @@ static const struct {
 	{ "cluster-cidrs", SVC_CFG_HAS_CLUSTER_CIDRS, "none" },
 	{ "nodeport-addresses", SVC_CFG_HAS_NODEPORT_CIDRS, "all" },
 	{ "local-cidrs", SVC_CFG_HAS_LOCAL_CIDRS, "none" },
+	{ "service-cidrs", SVC_CFG_HAS_SERVICE_CIDRS, "none" },
 };
 
 static const struct {
@@ -66,6 +67,8 @@ static struct svc_cidrs *list_of(struct svc_config *c, uint32_t bit)
 		return &c->cluster_cidrs;
 	case SVC_CFG_HAS_NODEPORT_CIDRS:
 		return &c->nodeport_cidrs;
+	case SVC_CFG_HAS_SERVICE_CIDRS:
+		return &c->service_cidrs;
 	default:
 		return &c->local_cidrs;
 	}

@@ -69,6 +69,7 @@ const struct command commands[] = {
 { "config", cmd_config, config_parse,
 "svcadm config set [cluster-cidrs CIDR[,CIDR...]|none] [masquerade-all on|off]\n"
 "               [nodeport-addresses CIDR[,CIDR...]|all] [local-cidrs CIDR[,...]|none]\n"
+"               [service-cidrs CIDR[,...]|none]\n"
 "               [affinity-max N] [max-services N] [max-frontends N] [max-backends N]\n"
 "               [packet-stats on|off]\n"
 "               [hash-seed HEX] [maglev-table-size N]\n"
@@ -82,6 +83,10 @@ const struct command commands[] = {
 "                      (all: on every local address).\n"
 "  local-cidrs         sources that are pods of this node (none: use\n"
 "                      cluster-cidrs).\n"
+"  service-cidrs       the service IP ranges: a new connection to an address\n"
+"                      in them that no frontend uses is dropped (none: no\n"
+"                      such drop). A cluster IP on a port or protocol none\n"
+"                      of its frontends uses is always rejected.\n"
 "  affinity-max        client affinity entries in the namespace.\n"
 "  max-services, max-frontends (per namespace), max-backends (per service)\n"
 "                      limits; a limit below the current count is refused.\n"

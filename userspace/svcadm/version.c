@@ -40,6 +40,9 @@ int cmd_version(struct ctx *c, int argc, char **argv)
 			printf("svcvip module %s (abi %u)\n", info.version, info.abi_version);
 			printf("services %u frontends %u backends %u\n", info.services,
 			       info.frontends, info.backends);
+			if (info.has_generation)
+				printf("generation %llu\n",
+				       (unsigned long long)info.generation);
 		}
 	} else {	/* JSON either way: the module's part only when loaded */
 		o = r ? json_object_new_object() : svc_json_info(&info);

@@ -114,7 +114,9 @@
  *        SVCVIP_INFO_A_SERVICES, _FRONTENDS, _BACKENDS: NLA_U32, counts in
  *                                                      the caller's netns
  *        SVCVIP_INFO_A_GENERATION: NLA_U64, changes with every change to
- *               the netns's table or config (a cheap drift check)
+ *               the netns's table or config (a cheap drift check); it
+ *               only grows and never repeats within the netns's life,
+ *               reads leave it alone (SVCVIP_INFO_A_PAD pads it)
  *
  * SVCVIP_CMD_NEW_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME and PROTOCOL
  *        required, the other settings optional (defaults above), and
@@ -305,6 +307,7 @@ enum svcvip_info_attr {
 	SVCVIP_INFO_A_FRONTENDS,
 	SVCVIP_INFO_A_BACKENDS,
 	SVCVIP_INFO_A_GENERATION,
+	SVCVIP_INFO_A_PAD,
 	__SVCVIP_INFO_A_MAX
 };
 #define SVCVIP_INFO_A_MAX (__SVCVIP_INFO_A_MAX - 1)
@@ -464,6 +467,12 @@ enum svcvip_reason {
 	SVCVIP_REASON_NO_LOCAL_BACKENDS, /* policy local, none local: drop */
 	SVCVIP_REASON_SOURCE_RANGE,	/* source outside LB source ranges */
 	SVCVIP_REASON_NOT_LOCAL_ADDRESS, /* NodePort on a non-node address */
+	SVCVIP_REASON_CLUSTER_IP_PORT,	/* a cluster IP, on a port or protocol
+					 * none of its frontends uses: reject
+					 */
+	SVCVIP_REASON_SERVICE_CIDR,	/* an address in the service CIDRs that
+					 * no frontend uses: drop
+					 */
 	__SVCVIP_REASON_MAX
 };
 #define SVCVIP_REASON_MAX (__SVCVIP_REASON_MAX - 1)

@@ -141,6 +141,12 @@ raw=(
 'NEW_SERVICE ["payload","0c00028008000100"] ## EINVAL'
 'DEL_SERVICE [[2,"nest",[[1,"str","nosuch"]]]] ## no such service'
 'GET_INFO [[1,"u8",1]] ## EINVAL'
+'--dump GET_SERVICE [[2,"nest",[]]] ## service name missing'
+'--dump GET_SERVICE [[2,"nest",[[1,"str",""]]]] ## service name is empty'
+'--dump GET_SERVICE [[2,"nest",[[1,"str","x"],[1,"str","y"]]]] ## duplicate attribute'
+'--dump GET_SERVICE [[2,"nest",[[1,"str","nosuch"]]]] ## no such service'
+'--dump GET_STATS [[2,"nest",[]]] ## service name missing'
+'--dump GET_STATS [[2,"nest",[[1,"str","a b"]]]] ## printable ASCII'
 'FLUSH [[2,"nest",[]]] ## EINVAL'
 )
 batch=$(mktemp)

@@ -48,7 +48,7 @@ backend set web 10.244.0.11:8080 weight 0 terminating
 service set web proto tcp scheduler rr affinity clientip timeout 60 internal-policy cluster external-policy cluster
 backend del web 10.244.0.11:8080
 frontend del web nodeport 30080
-config set cluster-cidrs 10.244.0.0/16 masquerade-all on nodeport-addresses all local-cidrs none affinity-max 65536 max-services 262144 max-frontends 1048576 max-backends 10000 packet-stats off hash-seed 75657370656d6f736d6f646e61726f64 maglev-table-size 65521
+config set cluster-cidrs 10.244.0.0/16 masquerade-all on nodeport-addresses all local-cidrs none service-cidrs none affinity-max 65536 max-services 262144 max-frontends 1048576 max-backends 10000 packet-stats off hash-seed 75657370656d6f736d6f646e61726f64 maglev-table-size 65521
 service replace web proto udp scheduler maglev internal-policy cluster external-policy cluster
 service del web
 flush'
