@@ -26,7 +26,11 @@ C=/sys/fs/cgroup
 if ! grep -q "^[^ ]* $C cgroup2 " /proc/mounts; then
 	mount -t cgroup2 none "$C" || die "mount cgroup2"
 fi
-grep -qw memory "$C/cgroup.controllers" || die "no memory controller"
+# the debug kernel is built without CONFIG_MEMCG: nothing to charge to
+if ! grep -qw memory "$C/cgroup.controllers"; then
+	pass "memory cgroup limits # SKIP this kernel has no memory controller (CONFIG_MEMCG)"
+	exit 0
+fi
 echo +memory > "$C/cgroup.subtree_control" || die "enable memory controller"
 G=$C/svcvip-limits
 rmdir "$G" 2>/dev/null
