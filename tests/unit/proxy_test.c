@@ -553,6 +553,13 @@ static const struct cat_case cat_cases[] = {
 	  "10.0.0.0:80 10.0.0.1:80", NULL, true },
 	{ "no cluster endpoints for iTP:Local internal-only service", NULL, true, false, false,
 	  { R("10.0.0.0:80", NULL), RL("10.0.0.1:80", NULL) }, NULL, "10.0.0.1:80", true },
+	/* nftables proxier_test.go TestTerminatingEndpointsTrafficPolicyLocal
+	 * "ready endpoints exist", as categories */
+	{ "TestTerminatingEndpointsTrafficPolicyLocal ready endpoints exist", NULL,
+	  false, true, true,
+	  { RL("10.0.1.1:80", NULL), RL("10.0.1.2:80", NULL), ST("10.0.1.3:80", true),
+	    { "10.0.1.4:80", NULL, false, false, true, true }, R("10.0.1.5:80", NULL) },
+	  "10.0.1.1:80 10.0.1.2:80 10.0.1.5:80", "10.0.1.1:80 10.0.1.2:80", true },
 };
 
 static void split(struct k8s_strs *s, const char *list)
@@ -1904,6 +1911,54 @@ static void topology_hints_kernel_mapping(void **state)
 	world_free(w);
 }
 
+/* TestCategorizeEndpoints "internalTrafficPolicy: Local, topology ignored
+ * for Local endpoints" through proxy.c: an externally reachable ITP Local
+ * port still uses (hint-filtered) cluster endpoints */
+static void itp_local_topology_kernel_mapping(void **state)
+{
+	struct world *w = world_new();
+
+	(void)state;
+	set_zone(w, "zone-a");
+	svc(w, "{" META("ns1", "svc1") ",'spec':{'type':'NodePort','internalTrafficPolicy':"
+	    "'Local','clusterIP':'172.30.0.41','ports':[{'name':'p80','port':80,"
+	    "'protocol':'TCP','nodePort':8080}]}}");
+	slice(w, "{" SLICE_META("ns1", "svc1", 1) ",'addressType':'IPv4','ports':["
+	      PORT("p80", 80, "TCP") "],'endpoints':["
+	      "{'addresses':['10.1.2.3'],'nodeName':'test-node','hints':{'forZones':[{'name':'zone-a'}]}},"
+	      "{'addresses':['10.1.2.4'],'nodeName':'test-node','hints':{'forZones':[{'name':'zone-b'}]}},"
+	      "{'addresses':['10.1.2.5'],'nodeName':'n5','hints':{'forZones':[{'name':'zone-c'}]}},"
+	      "{'addresses':['10.1.2.6'],'nodeName':'n6','hints':{'forZones':[{'name':'zone-a'}]}}]}");
+	build(w);
+	assert_string_equal(bes(w, "ns1/svc1:p80"),
+			    "10.1.2.3:80 L, 10.1.2.4:80 L, 10.1.2.5:80 w0, 10.1.2.6:80");
+	/* cluster IP: the local set */
+	FLOW(w, TCP, "10.0.0.9", "172.30.0.41", 80, "10.1.2.3:80, 10.1.2.4:80", false);
+	/* NodePort (ETP Cluster): kube-proxy's cluster set {3, 6}, plus the
+	 * hint-excluded local 4 (proxy.h gap 1) */
+	FLOW(w, TCP, "203.0.113.2", "192.168.0.2", 8080, "10.1.2.3:80, 10.1.2.4:80, 10.1.2.6:80",
+	     true);
+	world_free(w);
+}
+
+/* TestCategorizeEndpoints "externalTrafficPolicy ignored if not externally
+ * accessible" through proxy.c: no external policy, no no-local count */
+static void etp_not_accessible_kernel_mapping(void **state)
+{
+	struct world *w = world_new();
+
+	(void)state;
+	svc(w, "{" META("ns1", "svc1") ",'spec':{'externalTrafficPolicy':'Local',"
+	    "'clusterIP':'172.30.0.41','ports':[{'name':'p80','port':80,'protocol':'TCP'}]}}");
+	slice(w, "{" SLICE_META("ns1", "svc1", 1) ",'addressType':'IPv4','ports':["
+	      PORT("p80", 80, "TCP") "],'endpoints':[" EPN("10.0.0.0") "]}");
+	build(w);
+	assert_int_equal(svc_service_external_policy(find(w, "ns1/svc1:p80")),
+			 SVCVIP_POLICY_CLUSTER);
+	assert_int_equal(w->info[0].no_local_external[PROXY_V4], 0);
+	world_free(w);
+}
+
 /* topology.go topologyModeFromHints: node hints (PreferSameNode) win over
  * zone hints when every ready endpoint has one and one names this node */
 static void topology_node_hints(void **state)
@@ -2081,6 +2136,8 @@ int main(void)
 	T("GetNodeHostIPs", config_node_host_ips);
 	T("TestCategorizeEndpoints kernel mapping", topology_hints_kernel_mapping);
 	T("topologyModeFromHints PreferSameNode", topology_node_hints);
+	T("TestCategorizeEndpoints kernel mapping", itp_local_topology_kernel_mapping);
+	T("TestCategorizeEndpoints kernel mapping", etp_not_accessible_kernel_mapping);
 	T("kubectl fixtures", kubectl_fixtures_end_to_end);
 	T("proxy_build_service", build_service_all_or_nothing);
 	assert_true(n <= sizeof(tests) / sizeof(tests[0]));
