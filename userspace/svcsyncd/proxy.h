@@ -47,6 +47,12 @@
  *     loopback, as kube-proxy does, for the source-range rule).
  *  4. Duplicate EndpointSlice endpoints are resolved in slice order (the
  *     caller passes slices sorted by name); kube-proxy iterates a map.
+ *  5. The kernel takes at most 64 CIDRs per source-range list; a Service
+ *     with more (ranges plus its LB IPs) is passed through and refused by
+ *     the kernel (svc_sync reports it), where kube-proxy has no limit.
+ * Cost: merging is linear per endpoint with a linear duplicate search, so
+ * a service port of n endpoints costs O(n^2) comparisons (fine for
+ * hundreds; thousands of endpoints in one port would want a hash).
  */
 #ifndef SVCSYNCD_PROXY_H
 #define SVCSYNCD_PROXY_H
