@@ -818,7 +818,7 @@ static void esc_duplicate_ips_two_ports(void **state)
 	gen_slice(w, "svc1", "ns1", 1, 1, 2, 999, 999, hosts, 2, p80, 1);
 	gen_slice(w, "svc1", "ns1", 2, 1, 2, 999, 999, hosts, 2, p8080, 1);
 	assert_string_equal(port_eps(w, "host1", "port-0"),
-			    "10.0.1.1:80 R S, 10.0.1.2:80 L R S, 10.0.1.1:8080 R S, "
+			    "10.0.1.1:80 R S, 10.0.1.1:8080 R S, 10.0.1.2:80 L R S, "
 			    "10.0.1.2:8080 L R S");
 	/* and all four become backends of the one service port */
 	build(w);

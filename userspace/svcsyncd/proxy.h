@@ -50,9 +50,6 @@
  *  5. The kernel takes at most 64 CIDRs per source-range list; a Service
  *     with more (ranges plus its LB IPs) is passed through and refused by
  *     the kernel (svc_sync reports it), where kube-proxy has no limit.
- * Cost: merging is linear per endpoint with a linear duplicate search, so
- * a service port of n endpoints costs O(n^2) comparisons (fine for
- * hundreds; thousands of endpoints in one port would want a hash).
  */
 #ifndef SVCSYNCD_PROXY_H
 #define SVCSYNCD_PROXY_H
@@ -157,8 +154,8 @@ struct proxy_endpoint {
  * The endpoints of service port sp in family (AF_INET/AF_INET6), merged
  * from the slices as EndpointSliceCache does (port joined by name and
  * protocol, addresses[0], key IP:port, a non-terminating duplicate replaces
- * a terminating one, else the first wins). *out is malloc'ed (NULL when
- * none); -ENOMEM leaves it NULL.
+ * a terminating one, else the first wins), sorted by IP:port, in
+ * O(n log n). *out is malloc'ed (NULL when none); -ENOMEM leaves it NULL.
  */
 int proxy_port_endpoints(const struct proxy_options *o, const struct k8s_service *svc,
 			 const struct k8s_service_port *sp, uint16_t family,

@@ -29,28 +29,65 @@ static bool slice_belongs(const struct k8s_service *svc, const struct k8s_endpoi
 	       str_eq(es->meta.namespace, svc->meta.namespace);
 }
 
-static struct proxy_endpoint *find_endpoint(struct proxy_endpoint *v, size_t n,
-					    const struct proxy_endpoint *key)
-{
-	size_t i, len = svc_addr_len(key->family);
+/* Sort key: the endpoint key (family, address, port), then arrival order. */
+struct ep_slot {
+	struct proxy_endpoint ep;
+	size_t order;
+};
 
-	for (i = 0; i < n; i++)
-		if (v[i].port == key->port && v[i].family == key->family &&
-		    !memcmp(v[i].addr.b, key->addr.b, len))
-			return &v[i];
-	return NULL;
+static int slot_cmp(const void *pa, const void *pb)
+{
+	const struct ep_slot *a = pa, *b = pb;
+	int r;
+
+	if (a->ep.family != b->ep.family)
+		return a->ep.family < b->ep.family ? -1 : 1;
+	r = memcmp(a->ep.addr.b, b->ep.addr.b, svc_addr_len(a->ep.family));
+	if (r)
+		return r;
+	if (a->ep.port != b->ep.port)
+		return a->ep.port < b->ep.port ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static bool same_key(const struct proxy_endpoint *a, const struct proxy_endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr.b, b->addr.b, svc_addr_len(a->family));
+}
+
+/*
+ * One endpoint per IP:port. addEndpoints keeps the first copy and lets a
+ * non-terminating copy replace a terminating one: the first non-terminating
+ * copy if there is one, else the first. Sorted, so O(n log n).
+ */
+static size_t dedup(struct ep_slot *v, size_t n, struct proxy_endpoint *out)
+{
+	size_t i = 0, j, k = 0;
+
+	qsort(v, n, sizeof(*v), slot_cmp);
+	while (i < n) {
+		size_t pick = i;
+
+		for (j = i; j < n && same_key(&v[j].ep, &v[i].ep); j++)
+			if (v[pick].ep.terminating && !v[j].ep.terminating)
+				pick = j;
+		out[k++] = v[pick].ep;
+		i = j;
+	}
+	return k;
 }
 
 /* Adds the endpoints of one slice port (number port) to *v. */
 static int add_slice_endpoints(const struct proxy_options *o, const struct k8s_endpoint_slice *es,
-			       uint16_t family, uint16_t port, struct proxy_endpoint **v,
+			       uint16_t family, uint16_t port, struct ep_slot **v,
 			       size_t *n, size_t *cap)
 {
 	size_t i;
 
 	for (i = 0; i < es->n_endpoints; i++) {
 		const struct k8s_endpoint *e = &es->endpoints[i];
-		struct proxy_endpoint ep = { 0 }, *old;
+		struct proxy_endpoint ep = { 0 };
 
 		if (!e->addresses.n ||
 		    proxy_parse_ip(e->addresses.v[0], &ep.family, &ep.addr) ||
@@ -63,23 +100,18 @@ static int add_slice_endpoints(const struct proxy_options *o, const struct k8s_e
 		ep.local = o->node_name && *o->node_name && str_eq(e->node_name, o->node_name);
 		ep.zone_hints = &e->hint_zones;
 		ep.node_hints = &e->hint_nodes;
-		old = find_endpoint(*v, *n, &ep);
-		if (old) {
-			/* a non-terminating copy replaces a terminating one */
-			if (old->terminating && !ep.terminating)
-				*old = ep;
-			continue;
-		}
 		if (*n == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 8;
-			struct proxy_endpoint *nv = realloc(*v, ncap * sizeof(*nv));
+			struct ep_slot *nv = realloc(*v, ncap * sizeof(*nv));
 
 			if (!nv)
 				return -ENOMEM;
 			*v = nv;
 			*cap = ncap;
 		}
-		(*v)[(*n)++] = ep;
+		(*v)[*n].ep = ep;
+		(*v)[*n].order = *n;
+		(*n)++;
 	}
 	return 0;
 }
@@ -89,7 +121,8 @@ int proxy_port_endpoints(const struct proxy_options *o, const struct k8s_service
 			 const struct k8s_endpoint_slice *const *slices, size_t n_slices,
 			 struct proxy_endpoint **out, size_t *n_out)
 {
-	struct proxy_endpoint *v = NULL;
+	struct ep_slot *v = NULL;
+	struct proxy_endpoint *res;
 	size_t n = 0, cap = 0, i, j;
 	int ret;
 
@@ -115,8 +148,16 @@ int proxy_port_endpoints(const struct proxy_options *o, const struct k8s_service
 			}
 		}
 	}
-	*out = v;
-	*n_out = n;
+	if (!n)
+		return 0;
+	res = malloc(n * sizeof(*res));
+	if (!res) {
+		free(v);
+		return -ENOMEM;
+	}
+	*n_out = dedup(v, n, res);
+	*out = res;
+	free(v);
 	return 0;
 }
 
