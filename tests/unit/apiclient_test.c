@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 #include <json-c/json.h>
 
@@ -518,14 +520,17 @@ static void dropped_resumes(void **state)
 	/* the connection drops in the middle of the second event */
 	add_resp("resourceVersion=5", "200 OK", EV("ADDED", "b", "6")
 		 "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"c\",", CUT);
-	add_resp("resourceVersion=6", "200 OK", EV("ADDED", "c", "7"), HANG);
+	/* a response that ends properly but inside an event is cut too */
+	add_resp("resourceVersion=6", "200 OK", EV("ADDED", "c", "7") "{\"type\":\"ADDED\",", 0);
+	add_resp("resourceVersion=7", "200 OK", "", HANG);
 	c = client(NULL, 5000);
 	r = kube_reflector_add(c, "/api/v1/services", NULL, NULL, &rec_ops, &rec);
-	run_to_request(c, 3, &rec);
-	run_to_op(c, &rec, "up c/7");
+	run_to_request(c, 4, &rec);
+	assert_true(run_until(c, watching, r));
 	/* no partial object, no relist */
 	assert_string_equal(rec.ops, "begin;up a/5;end;up b/6;up c/7;");
-	assert_int_equal(kube_reflector_stats(r)->errors, 1);
+	assert_int_equal(kube_reflector_stats(r)->errors, 2);
+	assert_contains(kube_reflector_stats(r)->last_error, "ended inside a JSON value");
 	assert_int_equal(kube_reflector_stats(r)->lists, 1);
 	assert_contains(logged, "W ");
 	kube_client_free(c);
@@ -682,6 +687,212 @@ static void wakeup_and_extra_fds(void **state)
 	kube_client_free(c);
 }
 
+
+/* ---- HTTPS: a Python server with certificates made by openssl ---- */
+
+static const char tls_server_py[] =
+	"import http.server, ssl, sys\n"
+	"d = sys.argv[1]\n"
+	"class H(http.server.BaseHTTPRequestHandler):\n"
+	"    protocol_version = 'HTTP/1.1'\n"
+	"    def do_GET(self):\n"
+	"        cn = dict(x[0] for x in self.connection.getpeercert()['subject'])['commonName']\n"
+	"        auth = self.headers.get('Authorization', '').replace(' ', '-')\n"
+	"        if 'watch=1' in self.path:\n"
+	"            b = b''\n"
+	"        else:\n"
+	"            b = ('{\"metadata\":{\"resourceVersion\":\"3\"},\"items\":[{\"metadata\":'\n"
+	"                 '{\"name\":\"%s.%s\",\"resourceVersion\":\"3\"}}]}' % (cn, auth)).encode()\n"
+	"        self.send_response(200)\n"
+	"        self.send_header('Content-Type', 'application/json')\n"
+	"        self.send_header('Content-Length', str(len(b)))\n"
+	"        self.end_headers()\n"
+	"        self.wfile.write(b)\n"
+	"    def log_message(self, *a):\n"
+	"        pass\n"
+	"ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+	"ctx.load_cert_chain(d + '/server.crt', d + '/server.key')\n"
+	"ctx.load_verify_locations(d + '/ca.crt')\n"
+	"ctx.verify_mode = ssl.CERT_REQUIRED\n"
+	"s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)\n"
+	"s.socket = ctx.wrap_socket(s.socket, server_side=True)\n"
+	"open(d + '/port.tmp', 'w').write(str(s.server_address[1]))\n"
+	"import os; os.rename(d + '/port.tmp', d + '/port')\n"
+	"s.serve_forever()\n";
+
+static const char make_certs_sh[] =
+	"set -e; cd \"$1\"; k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+	"openssl req -x509 $k -keyout ca.key -out ca.crt -subj /CN=test-ca -days 2\n"
+	"openssl req -x509 $k -keyout other.key -out other.crt -subj /CN=other-ca -days 2\n"
+	"for n in server node1; do\n"
+	"  openssl req $k -keyout $n.key -out $n.csr -subj /CN=$n\n"
+	"done\n"
+	"echo subjectAltName=DNS:kubernetes.default > san.ext\n"
+	"openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	"-out server.crt -days 2 -extfile san.ext\n"
+	"openssl x509 -req -in node1.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	"-out node1.crt -days 2\n";
+
+static struct {
+	char dir[64];
+	pid_t pid;
+	int port;
+} tls;
+
+static void read_blob(const char *name, struct kube_blob *b)
+{
+	char p[128];
+	FILE *f;
+	long n;
+
+	snprintf(p, sizeof(p), "%s/%s", tls.dir, name);
+	f = fopen(p, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	b->data = malloc((size_t)n);
+	assert_non_null(b->data);
+	assert_int_equal(fread(b->data, 1, (size_t)n, f), (size_t)n);
+	b->len = (size_t)n;
+	fclose(f);
+}
+
+static int tls_start(void **state)
+{
+	char cmd[256], port_file[128];
+	FILE *f;
+
+	(void)state;
+	if (system("command -v openssl >/dev/null && command -v python3 >/dev/null"))
+		return 0;	/* the test skips itself */
+	snprintf(tls.dir, sizeof(tls.dir), "/tmp/apiclient_tls.XXXXXX");
+	if (!mkdtemp(tls.dir))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "sh -c 'eval \"$MAKE_CERTS\"' sh %s 2>/dev/null", tls.dir);
+	setenv("MAKE_CERTS", make_certs_sh, 1);
+	if (system(cmd))
+		return -1;
+	tls.pid = fork();
+	if (tls.pid < 0)
+		return -1;
+	if (!tls.pid) {
+		execlp("python3", "python3", "-c", tls_server_py, tls.dir, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(port_file, sizeof(port_file), "%s/port", tls.dir);
+	for (int i = 0; i < 500 && !tls.port; i++) {
+		f = fopen(port_file, "r");
+		if (f) {
+			if (fscanf(f, "%d", &tls.port) != 1)
+				tls.port = 0;
+			fclose(f);
+		}
+		usleep(20000);
+	}
+	return tls.port ? 0 : -1;
+}
+
+static int tls_stop(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	if (tls.pid > 0) {
+		kill(tls.pid, SIGTERM);
+		waitpid(tls.pid, NULL, 0);
+	}
+	if (tls.dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tls.dir);
+		if (system(cmd))
+			return -1;
+	}
+	return 0;
+}
+
+/* LISTs once with cfg; "" when synced with an item named "CN.Bearer-TOKEN", else the error */
+static void tls_list(struct kube_api_config *cfg, struct rec *rec, char *err, size_t errlen)
+{
+	struct kube_client_opts o;
+	struct kube_client *c;
+	struct kube_reflector *r;
+	char server[64];
+	int64_t end = (int64_t)time(NULL) + 10;
+
+	snprintf(server, sizeof(server), "https://127.0.0.1:%d", tls.port);
+	cfg->server = server;
+	kube_client_opts_default(&o);
+	c = kube_client_new(cfg, &o, err, errlen);
+	assert_non_null(c);
+	r = kube_reflector_add(c, "/api/v1/services", NULL, NULL, &rec_ops, rec);
+	err[0] = '\0';
+	while (!kube_reflector_synced(r) && !kube_reflector_stats(r)->errors &&
+	       (int64_t)time(NULL) < end)
+		assert_int_equal(kube_client_run(c, NULL, 0, 50), 0);
+	if (!kube_reflector_synced(r))
+		snprintf(err, errlen, "%s", kube_reflector_stats(r)->last_error[0] ?
+			 kube_reflector_stats(r)->last_error : "timeout");
+	kube_client_free(c);
+	cfg->server = NULL;
+}
+
+static void https_blobs(void **state)
+{
+	struct kube_api_config cfg = { 0 };
+	struct rec rec = { "" };
+	char err[300];
+
+	(void)state;
+	if (!tls.port)
+		skip();
+	logged[0] = '\0';
+	read_blob("ca.crt", &cfg.ca);
+	read_blob("node1.crt", &cfg.cert);
+	read_blob("node1.key", &cfg.key);
+	cfg.token = (char *)"t0k";
+	/* the certificate names kubernetes.default, the URL 127.0.0.1 */
+	cfg.tls_server_name = (char *)"kubernetes.default";
+	tls_list(&cfg, &rec, err, sizeof(err));
+	assert_string_equal(err, "");
+	assert_string_equal(rec.ops, "begin;up node1.Bearer-t0k/3;end;");
+
+	cfg.tls_server_name = NULL;
+	tls_list(&cfg, &rec, err, sizeof(err));
+	assert_contains(err, "LIST: SSL: no alternative certificate subject name matches");
+
+	/* insecure-skip-tls-verify: no CA, no name check */
+	rec.ops[0] = '\0';
+	free(cfg.ca.data);
+	cfg.ca.data = NULL;
+	cfg.insecure = true;
+	tls_list(&cfg, &rec, err, sizeof(err));
+	assert_string_equal(err, "");
+	assert_string_equal(rec.ops, "begin;up node1.Bearer-t0k/3;end;");
+
+	/* the system's CAs do not vouch for the test CA */
+	cfg.insecure = false;
+	cfg.tls_server_name = (char *)"kubernetes.default";
+	tls_list(&cfg, &rec, err, sizeof(err));
+	assert_contains(err, "LIST: SSL certificate problem");
+
+	/* a CA that did not sign the server's certificate */
+	read_blob("other.crt", &cfg.ca);
+	tls_list(&cfg, &rec, err, sizeof(err));
+	assert_contains(err, "LIST: SSL certificate problem");
+
+	/* no client certificate: the server refuses the handshake */
+	free(cfg.ca.data);
+	read_blob("ca.crt", &cfg.ca);
+	free(cfg.cert.data);
+	free(cfg.key.data);
+	cfg.cert.data = cfg.key.data = NULL;
+	rec.ops[0] = '\0';
+	tls_list(&cfg, &rec, err, sizeof(err));
+	assert_string_not_equal(err, "");
+	assert_string_equal(rec.ops, "");
+	free(cfg.ca.data);
+}
+
 /* ---- jsonstream alone ---- */
 
 static int count_value(struct json_object *o, void *data)
@@ -739,6 +950,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(not_found_is_a_state, server_start, server_stop),
 		cmocka_unit_test_setup_teardown(token_reread_on_401, server_start, server_stop),
 		cmocka_unit_test_setup_teardown(wakeup_and_extra_fds, server_start, server_stop),
+		cmocka_unit_test_setup_teardown(https_blobs, tls_start, tls_stop),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
