@@ -148,7 +148,8 @@ static void *conn_main(void *arg)
 		if (getenv("APICLIENT_TEST_LOG")) {
 			fprintf(stderr, "server: no response for %s among:\n", target);
 			for (i = 0; i < srv.nresp; i++)
-				fprintf(stderr, "  %s used %d\n", srv.resp[i].match, srv.resp[i].used);
+				fprintf(stderr, "  %s used %d\n", srv.resp[i].match,
+					srv.resp[i].used);
 		}
 		send_all(fd, "HTTP/1.1 599 No Script\r\nContent-Length: 0\r\n\r\n", 45);
 		goto out;
@@ -270,7 +271,8 @@ static void rec_add(struct rec *r, const char *what, struct json_object *obj)
 	}
 	if (obj)
 		snprintf(r->ops + len, sizeof(r->ops) - len, "%s %s/%s;", what,
-			 n ? json_object_get_string(n) : "?", rv ? json_object_get_string(rv) : "?");
+			 n ? json_object_get_string(n) : "?",
+			 rv ? json_object_get_string(rv) : "?");
 	else
 		snprintf(r->ops + len, sizeof(r->ops) - len, "%s;", what);
 }
@@ -412,9 +414,8 @@ static void pages_then_watch(void **state)
 	add_resp("continue=c2", "200 OK", PAGE("10", ",\"continue\":\"\"", SVC("e", "7")), 0);
 	add_resp("watch=1", "200 OK", EV("MODIFIED", "a", "11"), HANG);
 	c = client(NULL, 5000);
-	r = kube_reflector_add(c, "/api/v1/services",
-			       "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless",
-			       NULL, &rec_ops, &rec);
+	r = kube_reflector_add(c, "/api/v1/services", "!service.kubernetes.io/service-proxy-name,"
+			       "!service.kubernetes.io/headless", NULL, &rec_ops, &rec);
 	assert_non_null(r);
 	assert_false(kube_reflector_synced(r));
 	run_to_request(c, 4, &rec);
@@ -701,8 +702,9 @@ static const char tls_server_py[] =
 	"        if 'watch=1' in self.path:\n"
 	"            b = b''\n"
 	"        else:\n"
-	"            b = ('{\"metadata\":{\"resourceVersion\":\"3\"},\"items\":[{\"metadata\":'\n"
-	"                 '{\"name\":\"%s.%s\",\"resourceVersion\":\"3\"}}]}' % (cn, auth)).encode()\n"
+	"            b = ('{\"metadata\":{\"resourceVersion\":\"3\"},\"items\":[{'\n"
+	"                 '\"metadata\":{\"name\":\"%s.%s\",\"resourceVersion\":\"3\"}}]}'\n"
+	"                 % (cn, auth)).encode()\n"
 	"        self.send_response(200)\n"
 	"        self.send_header('Content-Type', 'application/json')\n"
 	"        self.send_header('Content-Length', str(len(b)))\n"
@@ -900,7 +902,8 @@ static int count_value(struct json_object *o, void *data)
 	char *out = data;
 	size_t len = strlen(out);
 
-	snprintf(out + len, 256 - len, "%s|", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	snprintf(out + len, 256 - len, "%s|",
+		 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	return 0;
 }
 

@@ -377,8 +377,9 @@ void kube_reflector_next(struct kube_reflector *r, enum kube_outcome out, const 
 			svc_log(SVC_LOG_INFO, "apiclient: %s: LIST: continue token expired (410), "
 				"listing again", r->path);
 		else
-			svc_log(SVC_LOG_INFO, "apiclient: %s: watch: resourceVersion %s gone (410), "
-				"relisting", r->path, kube_reflector_resource_version(r));
+			svc_log(SVC_LOG_INFO,
+				"apiclient: %s: watch: resourceVersion %s gone (410), relisting",
+				r->path, kube_reflector_resource_version(r));
 		r->need_list = true;
 		kube_set_str(&r->list_continue, NULL);
 		r->next_ms = now;
