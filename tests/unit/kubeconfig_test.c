@@ -216,6 +216,8 @@ static void user_and_cluster_errors(void **state)
 		     "    token: t\n", -EINVAL, "certificate-authority-data: not base64");
 	expect_error("    server: https://a:1\n    certificate-authority: nothere.crt\n",
 		     "    token: t\n", -ENOENT, "cluster certificate-authority: ");
+	expect_error("    server: https://a:1\n", "    token: \"abc\\r\\nX-Evil: 1\"\n", -EINVAL,
+		     "user \"u1\": a control character in the token");
 	expect_error("    server: https://a:1\n", "    client-certificate-data: Q0VSVA==\n",
 		     -EINVAL, "user \"u1\" has a client certificate without a client key");
 	expect_error("    server: https://a:1\n"
@@ -273,6 +275,10 @@ static void in_cluster(void **state)
 	write_file("token", "");
 	assert_int_equal(kube_config_in_cluster(dir, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "empty token"));
+
+	write_file("token", "abc\ndef\n");
+	assert_int_equal(kube_config_in_cluster(dir, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "a control character in the token"));
 
 	write_file("token", "eyJhbGciOi.sa\n");
 	write_file("ca.crt", CA_PEM);
