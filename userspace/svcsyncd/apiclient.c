@@ -149,12 +149,13 @@ struct kube_client *kube_client_new(const struct kube_api_config *cfg,
 	struct kube_client *c;
 	curl_version_info_data *v;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		set_err(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* reference-counted; kube_client_free() releases it */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (opts)
 		c->o = *opts;
 	else
