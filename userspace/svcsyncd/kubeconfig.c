@@ -29,6 +29,15 @@ struct kc_load {
 static int errf(char *err, size_t errlen, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* a token goes into an HTTP header: no line breaks, no control characters */
+static bool token_ok(const char *t)
+{
+	for (; *t; t++)
+		if ((unsigned char)*t < 0x20 || *t == 0x7f)
+			return false;
+	return true;
+}
+
 static int errf(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
 	va_list ap;
@@ -357,7 +366,12 @@ static int load_user(struct kc_load *l, const char *name, struct kube_api_config
 			    "kubeconfig %s: user \"%s\" has a client %s without a client %s",
 			    l->path, name, c->cert.data ? "certificate" : "key",
 			    c->cert.data ? "key" : "certificate");
-	ret = set_str(&c->token, map_str(l, u, "token"));
+	v = map_str(l, u, "token");
+	if (v && !token_ok(v))
+		return errf(l->err, l->errlen, -EINVAL,
+			    "kubeconfig %s: user \"%s\": a control character in the token",
+			    l->path, name);
+	ret = set_str(&c->token, v);
 	if (ret < 0)
 		return ret;
 	v = map_str(l, u, "tokenFile");
@@ -558,6 +572,10 @@ int kube_token_read(const char *file, char **out, char *err, size_t errlen)
 	t = trim(b.data);
 	if (!*t) {
 		ret = errf(err, errlen, -EINVAL, "%s: empty token", file);
+		goto out;
+	}
+	if (!token_ok(t)) {
+		ret = errf(err, errlen, -EINVAL, "%s: a control character in the token", file);
 		goto out;
 	}
 	*out = strdup(t);
