@@ -177,6 +177,24 @@ static void cert_data_and_master(void **state)
 	kube_api_config_free(&c);
 }
 
+/* JSON is YAML too: some tools write kubeconfigs in it; contexts may name no user */
+static void json_kubeconfig(void **state)
+{
+	struct kube_api_config c;
+
+	(void)state;
+	write_file("config", "{\"apiVersion\":\"v1\",\"current-context\":\"j\",\"contexts\":"
+		   "[{\"name\":\"j\",\"context\":{\"cluster\":\"jc\"}}],\"clusters\":"
+		   "[{\"name\":\"jc\",\"cluster\":{\"server\":\"https://[::1]:6443\","
+		   "\"insecure-skip-tls-verify\":true}}]}\n");
+	assert_int_equal(kube_config_load(path, NULL, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.server, "https://[::1]:6443");
+	assert_true(c.insecure);
+	assert_null(c.token);
+	assert_null(c.cert.data);
+	kube_api_config_free(&c);
+}
+
 static void expect_error(const char *cluster, const char *user, int ret, const char *text)
 {
 	struct kube_api_config c;
@@ -326,6 +344,7 @@ int main(void)
 		cmocka_unit_test(token_and_ca_data),
 		cmocka_unit_test(relative_files),
 		cmocka_unit_test(cert_data_and_master),
+		cmocka_unit_test(json_kubeconfig),
 		cmocka_unit_test(exec_and_auth_provider),
 		cmocka_unit_test(user_and_cluster_errors),
 		cmocka_unit_test(missing_names),
