@@ -67,6 +67,7 @@ static struct {
 	char target[MAX_CONN][512];
 	char auth[MAX_CONN][128];
 	char agent[MAX_CONN][128];
+	int64_t when[MAX_CONN];		/* CLOCK_MONOTONIC ms */
 	int nreq;
 } srv = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -74,6 +75,14 @@ static void add_resp(const char *match, const char *status, const char *body, un
 {
 	assert_true(srv.nresp < MAX_RESP);
 	srv.resp[srv.nresp++] = (struct resp){ match, status, body, flags, false };
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void send_all(int fd, const char *p, size_t n)
@@ -134,6 +143,7 @@ static void *conn_main(void *arg)
 		snprintf(srv.target[srv.nreq], sizeof(srv.target[0]), "%s", target);
 		header_value(req, "\r\nAuthorization: ", srv.auth[srv.nreq], sizeof(srv.auth[0]));
 		header_value(req, "\r\nUser-Agent: ", srv.agent[srv.nreq], sizeof(srv.agent[0]));
+		srv.when[srv.nreq] = mono_ms();
 		srv.nreq++;
 	}
 	for (i = 0; i < srv.nresp; i++) {
@@ -662,6 +672,47 @@ static void token_reread_on_401(void **state)
 	unlink(tf);
 }
 
+static void backoff_doubles(void **state)
+{
+	struct rec rec = { "" };
+	struct kube_client_opts o;
+	struct kube_api_config cfg = { 0 };
+	struct kube_client *c;
+	struct kube_reflector *r;
+	char server[64], err[256];
+	int64_t gap[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		add_resp("limit=", "503 Service Unavailable", "", 0);
+	add_resp("limit=", "200 OK", PAGE("5", "", ""), 0);
+	add_resp("watch=1", "200 OK", "", HANG);
+	snprintf(server, sizeof(server), "http://127.0.0.1:%d", srv.port);
+	cfg.server = server;
+	kube_client_opts_default(&o);
+	o.backoff_initial_ms = 100;
+	o.backoff_max_ms = 400;
+	c = kube_client_new(&cfg, &o, err, sizeof(err));
+	assert_non_null(c);
+	r = kube_reflector_add(c, "/api/v1/services", NULL, NULL, &rec_ops, &rec);
+	logged[0] = '\0';
+	svc_log_set_sink(log_sink, NULL);
+	run_to_request(c, 5, &rec);
+	assert_int_equal(kube_reflector_stats(r)->errors, 4);
+	assert_string_equal(kube_reflector_stats(r)->last_error, "LIST: HTTP 503");
+	assert_contains(logged, "LIST: HTTP 503; retry in");
+	/* each delay is jittered within [d/2, d) of 100, 200, 400, 400 ms */
+	for (int i = 0; i < 4; i++)
+		gap[i] = srv.when[i + 1] - srv.when[i];
+	assert_true(gap[0] >= 50);
+	assert_true(gap[1] >= 100);
+	assert_true(gap[2] >= 200);
+	assert_true(gap[3] >= 200);
+	assert_true(run_until(c, watching, r));
+	assert_int_equal(kube_reflector_stats(r)->failures, 0);
+	kube_client_free(c);
+}
+
 static void wakeup_and_extra_fds(void **state)
 {
 	struct kube_client *c;
@@ -952,6 +1003,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(silent_watch_times_out, server_start, server_stop),
 		cmocka_unit_test_setup_teardown(not_found_is_a_state, server_start, server_stop),
 		cmocka_unit_test_setup_teardown(token_reread_on_401, server_start, server_stop),
+		cmocka_unit_test_setup_teardown(backoff_doubles, server_start, server_stop),
 		cmocka_unit_test_setup_teardown(wakeup_and_extra_fds, server_start, server_stop),
 		cmocka_unit_test_setup_teardown(https_blobs, tls_start, tls_stop),
 	};
