@@ -557,12 +557,16 @@ static void malformed_reconnects(void **state)
 	add_resp("limit=2", "200 OK", PAGE("5", "", SVC("a", "5")), 0);
 	add_resp("resourceVersion=5", "200 OK", EV("ADDED", "b", "6")
 		 "{\"type\":\"ADDED\",\"object\":{\"metadata\":{]}}\n" EV("ADDED", "c", "7"), HANG);
+	/* a line cut short, then a whole one: together they would parse */
+	add_resp("resourceVersion=6", "200 OK", "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":"
+		 "{\"name\":\n" EV("ADDED", "c", "7") "}}\n", HANG);
 	add_resp("resourceVersion=6", "200 OK", "", HANG);
 	c = client(NULL, 5000);
 	r = kube_reflector_add(c, "/api/v1/services", NULL, NULL, &rec_ops, &rec);
-	run_to_request(c, 3, &rec);
+	run_to_request(c, 4, &rec);
 	assert_string_equal(rec.ops, "begin;up a/5;end;up b/6;");
-	assert_int_equal(kube_reflector_stats(r)->errors, 1);
+	assert_int_equal(kube_reflector_stats(r)->errors, 2);
+	assert_contains(logged, "watch: malformed JSON: a line ended inside a value");
 	assert_contains(kube_reflector_stats(r)->last_error, "watch: malformed JSON");
 	assert_contains(logged, "apiclient: /api/v1/services: watch: malformed JSON");
 	kube_client_free(c);
@@ -968,26 +972,37 @@ static void jsonstream_any_split(void **state)
 	assert_non_null(s);
 	for (size_t cut = 0; cut <= sizeof(in) - 1; cut++) {
 		out[0] = '\0';
-		json_stream_reset(s, 0);
+		json_stream_reset(s, 0, false);
 		assert_int_equal(json_stream_feed(s, in, cut, count_value, out), 0);
 		assert_int_equal(json_stream_feed(s, in + cut, sizeof(in) - 1 - cut, count_value,
 						  out), 0);
 		assert_string_equal(out, "{\"a\":\"é\\n\"}|[1,{\"b\":null}]|\"s\"|42|{}|");
 		assert_false(json_stream_partial(s));
 	}
-	json_stream_reset(s, 0);
+	json_stream_reset(s, 0, false);
 	out[0] = '\0';
 	assert_int_equal(json_stream_feed(s, "{\"a\":1}\n{\"b\":", 13, count_value, out), 0);
 	assert_true(json_stream_partial(s));
 	assert_string_equal(out, "{\"a\":1}|");
 
-	json_stream_reset(s, 0);
+	json_stream_reset(s, 0, false);
 	assert_int_equal(json_stream_feed(s, "{\"a\":1,}", 8, count_value, out), -EBADMSG);
 	assert_contains(json_stream_error(s), "malformed JSON");
 
-	json_stream_reset(s, 10);
+	json_stream_reset(s, 10, false);
 	assert_int_equal(json_stream_feed(s, "{\"a\":\"0123456789\"}", 18, count_value, out),
 			 -EMSGSIZE);
+
+	/* one value per line: a cut line is malformed though the next would continue it */
+	json_stream_reset(s, 0, true);
+	out[0] = '\0';
+	assert_int_equal(json_stream_feed(s, "{\"a\":\n{\"b\":1}}\n", 15, count_value, out),
+			 -EBADMSG);
+	assert_string_equal(json_stream_error(s), "malformed JSON: a line ended inside a value");
+	json_stream_reset(s, 0, true);
+	for (size_t i = 0; i < sizeof(in) - 1; i++)	/* byte by byte, lines intact */
+		assert_int_equal(json_stream_feed(s, in + i, 1, count_value, out), 0);
+	assert_string_equal(out, "{\"a\":\"é\\n\"}|[1,{\"b\":null}]|\"s\"|42|{}|");
 	json_stream_free(s);
 }
 

@@ -216,7 +216,10 @@ int kube_request_start(struct kube_reflector *r)
 	if (curl_easy_setopt(easy, CURLOPT_URL, url) != CURLE_OK || set_tls(c, easy) < 0)
 		goto fail;
 	set_options(r, easy);
-	json_stream_reset(r->stream, q->kind == KUBE_REQ_WATCH ? c->o.max_event_bytes : 0);
+	if (q->kind == KUBE_REQ_WATCH)
+		json_stream_reset(r->stream, c->o.max_event_bytes, true);
+	else
+		json_stream_reset(r->stream, 0, false);
 	q->easy = easy;
 	q->started_ms = q->last_byte_ms = kube_now_ms();
 	if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {

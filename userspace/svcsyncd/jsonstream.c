@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <json-c/json.h>
 
 #include "jsonstream.h"
@@ -16,6 +17,7 @@ struct json_stream {
 	size_t max_value;
 	size_t value_bytes;	/* fed to the value being parsed */
 	bool partial;
+	bool lines;		/* one value per line */
 	char error[128];
 };
 
@@ -44,10 +46,11 @@ void json_stream_free(struct json_stream *s)
 	free(s);
 }
 
-void json_stream_reset(struct json_stream *s, size_t max_value)
+void json_stream_reset(struct json_stream *s, size_t max_value, bool one_per_line)
 {
 	json_tokener_reset(s->tok);
 	s->max_value = max_value;
+	s->lines = one_per_line;
 	s->value_bytes = 0;
 	s->partial = false;
 	s->error[0] = '\0';
@@ -73,8 +76,8 @@ static size_t skip_ws(const char *buf, size_t len)
 	return i;
 }
 
-int json_stream_feed(struct json_stream *s, const char *buf, size_t len, json_stream_fn fn,
-		     void *data)
+static int feed_segment(struct json_stream *s, const char *buf, size_t len, json_stream_fn fn,
+			void *data)
 {
 	while (len) {
 		struct json_object *obj;
@@ -126,6 +129,33 @@ int json_stream_feed(struct json_stream *s, const char *buf, size_t len, json_st
 		json_object_put(obj);
 		if (ret < 0)
 			return ret;
+	}
+	return 0;
+}
+
+int json_stream_feed(struct json_stream *s, const char *buf, size_t len, json_stream_fn fn,
+		     void *data)
+{
+	const char *nl;
+	size_t n;
+	int ret;
+
+	if (!s->lines)
+		return feed_segment(s, buf, len, fn, data);
+	while (len) {
+		/* a line with its newline: the value on it must be complete there */
+		nl = memchr(buf, '\n', len);
+		n = nl ? (size_t)(nl - buf) + 1 : len;
+		ret = feed_segment(s, buf, n, fn, data);
+		if (ret < 0)
+			return ret;
+		if (nl && s->partial) {
+			snprintf(s->error, sizeof(s->error),
+				 "malformed JSON: a line ended inside a value");
+			return -EBADMSG;
+		}
+		buf += n;
+		len -= n;
 	}
 	return 0;
 }

@@ -27,8 +27,11 @@ void json_stream_free(struct json_stream *s);
 /*
  * Forgets a partly parsed value (a new response begins). max_value: the
  * most bytes one value may take (a runaway stream), 0: no limit.
+ * one_per_line: a newline ends each value (a watch stream: the encoder
+ * escapes newlines inside values), so a line cut short is malformed even if
+ * what follows would continue it.
  */
-void json_stream_reset(struct json_stream *s, size_t max_value);
+void json_stream_reset(struct json_stream *s, size_t max_value, bool one_per_line);
 
 /*
  * Returns 0, -EBADMSG on malformed JSON, -EMSGSIZE when a value exceeds
