@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * httpserver: listening sockets, the HTTP thread and the libmicrohttpd glue.
+ *
+ * Why one thread with MHD in external epoll mode rather than MHD's internal polling thread:
+ * kube-proxy opens one health-check listener per healthCheckNodePort and node IP; with an
+ * MHD daemon (and thread) per listener that is a thread per LoadBalancer service. Here our
+ * own sockets are polled next to MHD's epoll fd, accepted connections are handed to one
+ * daemon with MHD_add_connection(), and a connection's local port says which server it is.
+ *
+ * Locking: s->lock guards the listener table and the health-check services. The daemon
+ * thread changes them (hc_sync) and bumps s->gen; the HTTP thread polls a copy and only
+ * accepts while holding the lock with an unchanged gen, so it never touches a closed fd.
+ * Request handlers run on the HTTP thread and take s->lock, then health's or metrics' lock.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "httpserver.h"
+
+enum role { ROLE_HEALTHZ, ROLE_METRICS, ROLE_HC };
+
+struct listener {
+	int fd;
+	uint16_t port;
+	enum role role;
+};
+
+struct hc_svc {
+	char *ns, *name;
+	uint16_t port;
+	uint32_t n;
+};
+
+struct hc_servers {
+	struct http_server *srv;
+	struct sockaddr_storage *ips;	/* port 0; the wildcard when none were given */
+	socklen_t *ip_len;
+	size_t n_ips;
+	struct hc_svc *svcs;
+	size_t n_svcs;
+};
+
+struct http_server {
+	struct http_server_config cfg;
+	pthread_mutex_t lock;
+	pthread_t thread;
+	bool started, stop;
+	int efd;			/* wakes the HTTP thread */
+	struct MHD_Daemon *mhd;
+	int mhd_fd;			/* MHD's epoll fd */
+	struct listener *lst;
+	size_t n_lst, cap_lst;
+	uint64_t gen;			/* bumped whenever a listener is closed or added */
+	int port[2];			/* healthz, metrics; -ENOENT when off */
+	struct hc_servers *hc;
+};
+
+static void logf_(struct http_server *s, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void logf_(struct http_server *s, int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s->cfg.log)
+		s->cfg.log(level, msg, s->cfg.log_data);
+	else
+		fprintf(stderr, "%c httpserver: %s\n", level < -1 ? 'E' : level < 0 ? 'W' : 'I',
+			msg);
+}
+
+int http_parse_bind(const char *flag, const char *value, struct sockaddr_storage *ss,
+		    socklen_t *len, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = value;
+	size_t hlen;
+	char *end;
+	unsigned long port;
+
+	memset(ss, 0, sizeof(*ss));
+	colon = value ? strrchr(value, ':') : NULL;
+	if (!colon || colon == value)
+		goto bad;
+	hlen = (size_t)(colon - value);
+	if (value[0] == '[') {		/* [IPv6]:port */
+		if (hlen < 3 || value[hlen - 1] != ']')
+			goto bad;
+		h = value + 1;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port > 65535 || colon[1] == '-' || colon[1] == '+')
+		goto bad;
+	if (value[0] != '[' && inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (value[0] == '[' &&
+	    inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+bad:
+	memset(ss, 0, sizeof(*ss));
+	snprintf(err, errlen, "%s %s: not IP:PORT or [IPv6]:PORT with a port from 0 to 65535",
+		 flag, value ? value : "(null)");
+	return -EINVAL;
+}
+
+static bool wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static int listen_on(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int one = 1, fd, err;
+
+	/* Go's net.Listen("tcp") on 0.0.0.0 or [::] takes both families: so does this */
+	if (wildcard(ss)) {
+		struct sockaddr_in6 any = {
+			.sin6_family = AF_INET6,
+			.sin6_port = ((const struct sockaddr_in *)ss)->sin_port,
+			.sin6_addr = IN6ADDR_ANY_INIT,
+		};
+		int zero = 0;
+
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+			    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+			    bind(fd, (struct sockaddr *)&any, sizeof(any)) || listen(fd, 128))
+				goto fail;
+			return fd;
+		}
+		if (errno != EAFNOSUPPORT || ss->ss_family != AF_INET)
+			return -errno;
+	}
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (const struct sockaddr *)ss, len) || listen(fd, 128))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* under s->lock */
+static int add_listener(struct http_server *s, int fd, enum role role)
+{
+	int port = local_port(fd);
+
+	if (port < 0)
+		return port;
+	if (s->n_lst == s->cap_lst) {
+		size_t cap = s->cap_lst ? 2 * s->cap_lst : 8;
+		struct listener *n = realloc(s->lst, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->lst = n;
+		s->cap_lst = cap;
+	}
+	s->lst[s->n_lst++] = (struct listener){ .fd = fd, .port = (uint16_t)port, .role = role };
+	s->gen++;
+	return port;
+}
+
+/* under s->lock: closes every listener of role on port */
+static void close_listeners(struct http_server *s, enum role role, uint16_t port)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < s->n_lst; i++) {
+		if (s->lst[i].role == role && s->lst[i].port == port) {
+			close(s->lst[i].fd);
+			continue;
+		}
+		s->lst[j++] = s->lst[i];
+	}
+	if (j != s->n_lst)
+		s->gen++;
+	s->n_lst = j;
+}
+
+static void wake(struct http_server *s)
+{
+	uint64_t one = 1;
+	ssize_t r = write(s->efd, &one, sizeof(one));
+
+	(void)r;			/* a full counter still wakes the thread */
+}
+
+/* ---- requests ---- */
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned int code, const char *type,
+			       const char *body, size_t len, const char *weight)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    (weight && MHD_add_response_header(r, "X-Load-Balancing-Endpoint-Weight",
+						weight) != MHD_YES)) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+#define TEXT "text/plain; charset=utf-8"
+#define JSON "application/json"
+
+/* http.NotFound, what Go's muxes answer for a path they don't serve */
+static enum MHD_Result not_found(struct MHD_Connection *c)
+{
+	static const char body[] = "404 page not found\n";
+
+	return respond(c, MHD_HTTP_NOT_FOUND, TEXT, body, sizeof(body) - 1, NULL);
+}
+
+static struct timespec now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t;
+}
+
+static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection *c,
+				    const char *url)
+{
+	bool healthz = !strcmp(url, "/healthz");
+	char body[1024];
+	int code;
+
+	if (!healthz && strcmp(url, "/livez"))
+		return not_found(c);
+	code = health_response(s->cfg.health, healthz, now(), body, sizeof(body));
+	if (code < 0)
+		return MHD_NO;
+	if (s->cfg.metrics)
+		metric_add(healthz ? s->cfg.metrics->healthz_total : s->cfg.metrics->livez_total,
+			   (const char *const[]){ code == 200 ? "200" : "503" }, 1);
+	return respond(c, (unsigned int)code, JSON, body, strlen(body), NULL);
+}
+
+/* Go: r.URL.Query()["verbose"] is present, with or without a value */
+static enum MHD_Result is_verbose(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (key && !strcmp(key, "verbose"))
+		*(bool *)cls = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c,
+				     const char *url)
+{
+	enum MHD_Result ret;
+	char *text;
+	size_t len;
+
+	if (!strcmp(url, "/metrics")) {
+		if (metrics_expose(s->cfg.metrics->reg, &text, &len))
+			return MHD_NO;
+		ret = respond(c, MHD_HTTP_OK, METRICS_CONTENT_TYPE, text, len, NULL);
+		free(text);
+		return ret;
+	}
+	/* k8s.io/apiserver healthz.InstallHandler with its default ping check */
+	if (!strcmp(url, "/healthz") || !strcmp(url, "/healthz/ping")) {
+		bool verbose = false;
+
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, is_verbose, &verbose);
+		if (!strcmp(url, "/healthz") && verbose) {
+			static const char v[] = "[+]ping ok\nhealthz check passed\n";
+
+			return respond(c, MHD_HTTP_OK, TEXT, v, sizeof(v) - 1, NULL);
+		}
+		return respond(c, MHD_HTTP_OK, TEXT, "ok", 2, NULL);
+	}
+	if (!strcmp(url, "/proxyMode"))
+		return respond(c, MHD_HTTP_OK, TEXT, "svcvip", 6, NULL);
+	return not_found(c);
+}
+
+/* under s->lock */
+static enum MHD_Result serve_hc(struct http_server *s, struct MHD_Connection *c, uint16_t port)
+{
+	struct hc_servers *hc = s->hc;
+	char body[1024], weight[16];
+	int code;
+
+	for (size_t i = 0; hc && i < hc->n_svcs; i++) {
+		struct hc_svc *v = &hc->svcs[i];
+
+		if (v->port != port)
+			continue;
+		code = health_hc_body(v->ns, v->name, v->n,
+				      health_proxy_healthy(s->cfg.health, now()), body,
+				      sizeof(body));
+		if (code < 0)
+			return MHD_NO;
+		snprintf(weight, sizeof(weight), "%u", v->n);
+		return respond(c, (unsigned int)code, JSON, body, strlen(body), weight);
+	}
+	return MHD_NO;			/* closed meanwhile: drop the connection, as Close() */
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **ctx)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	enum MHD_Result ret = MHD_NO;
+	int port;
+
+	(void)method;
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)ctx;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return MHD_NO;
+	port = local_port(ci->connect_fd);
+	if (port < 0)
+		return MHD_NO;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_lst; i++) {
+		if (s->lst[i].port != port)
+			continue;
+		if (s->lst[i].role == ROLE_HEALTHZ)
+			ret = serve_health(s, c, url);
+		else if (s->lst[i].role == ROLE_METRICS)
+			ret = serve_metrics(s, c, url);
+		else
+			ret = serve_hc(s, c, (uint16_t)port);
+		break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* ---- the HTTP thread ---- */
+
+static void accept_ready(struct http_server *s, struct pollfd *pfd, size_t n)
+{
+	struct { int fd; struct sockaddr_storage ss; socklen_t len; } got[32];
+	size_t ngot = 0;
+
+	for (size_t i = 0; i < n && ngot < 32; i++) {
+		if (!(pfd[i].revents & POLLIN))
+			continue;
+		while (ngot < 32) {
+			got[ngot].len = sizeof(got[ngot].ss);
+			got[ngot].fd = accept4(pfd[i].fd, (struct sockaddr *)&got[ngot].ss,
+					       &got[ngot].len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (got[ngot].fd < 0)
+				break;	/* EAGAIN, or a reset connection: poll again */
+			ngot++;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	/* MHD closes the socket itself when it cannot take it */
+	for (size_t i = 0; i < ngot; i++)
+		MHD_add_connection(s->mhd, got[i].fd, (struct sockaddr *)&got[i].ss, got[i].len);
+	pthread_mutex_lock(&s->lock);
+}
+
+static void *http_thread(void *arg)
+{
+	struct http_server *s = arg;
+	struct pollfd *pfd = NULL;
+	size_t cap = 0;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		MHD_UNSIGNED_LONG_LONG mhd_ms;
+		size_t n = s->n_lst + 2;
+		uint64_t gen = s->gen;
+		int timeout = -1;
+
+		if (n > cap) {
+			struct pollfd *p = realloc(pfd, n * sizeof(*p));
+
+			if (!p) {
+				/* keep serving what fits; retried on the next round */
+				n = cap;
+			} else {
+				pfd = p;
+				cap = n;
+			}
+		}
+		if (n < 2) {
+			pthread_mutex_unlock(&s->lock);
+			usleep(100000);
+			pthread_mutex_lock(&s->lock);
+			continue;
+		}
+		pfd[0] = (struct pollfd){ .fd = s->efd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = s->mhd_fd, .events = POLLIN };
+		for (size_t i = 2; i < n; i++)
+			pfd[i] = (struct pollfd){ .fd = s->lst[i - 2].fd, .events = POLLIN };
+		pthread_mutex_unlock(&s->lock);
+
+		if (MHD_get_timeout(s->mhd, &mhd_ms) == MHD_YES)
+			timeout = mhd_ms > 60000 ? 60000 : (int)mhd_ms;
+		if (poll(pfd, n, timeout) > 0 && (pfd[0].revents & POLLIN)) {
+			uint64_t v;
+			ssize_t r = read(s->efd, &v, sizeof(v));
+
+			(void)r;
+		}
+		pthread_mutex_lock(&s->lock);
+		if (s->gen == gen && !s->stop)
+			accept_ready(s, pfd + 2, n - 2);
+		pthread_mutex_unlock(&s->lock);
+		MHD_run(s->mhd);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(pfd);
+	return NULL;
+}
+
+static int start_one(struct http_server *s, const char *flag, const char *bind, enum role role,
+		     char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, port;
+
+	if (!bind || !*bind)
+		return 0;
+	if (http_parse_bind(flag, bind, &ss, &len, err, errlen))
+		return -EINVAL;
+	fd = listen_on(&ss, len);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s %s: %s", flag, bind, strerror(-fd));
+		return fd;
+	}
+	port = add_listener(s, fd, role);
+	if (port < 0) {
+		close(fd);
+		snprintf(err, errlen, "%s %s: %s", flag, bind, strerror(-port));
+		return port;
+	}
+	s->port[role] = port;
+	return 0;
+}
+
+int http_server_start(const struct http_server_config *cfg, struct http_server **out,
+		      char *err, size_t errlen)
+{
+	const union MHD_DaemonInfo *di;
+	struct http_server *s;
+	int ret = -ENOMEM;
+
+	snprintf(err, errlen, "out of memory");
+	if ((cfg->healthz_bind && *cfg->healthz_bind && !cfg->health) ||
+	    (cfg->metrics_bind && *cfg->metrics_bind && !cfg->metrics)) {
+		snprintf(err, errlen, "http server: a bind address without its state");
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	s->efd = -1;
+	s->port[0] = s->port[1] = -ENOENT;
+	if (pthread_mutex_init(&s->lock, NULL)) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->efd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	ret = start_one(s, "--healthz-bind-address", cfg->healthz_bind, ROLE_HEALTHZ, err,
+			errlen);
+	if (!ret)
+		ret = start_one(s, "--metrics-bind-address", cfg->metrics_bind, ROLE_METRICS,
+				err, errlen);
+	if (ret)
+		goto fail;
+	ret = -ENOMEM;
+	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+				  on_request, s,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024,
+				  MHD_OPTION_END);
+	di = s->mhd ? MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (!di) {
+		snprintf(err, errlen, "libmicrohttpd: cannot start a daemon");
+		goto fail;
+	}
+	s->mhd_fd = di->epoll_fd;
+	if (pthread_create(&s->thread, NULL, http_thread, s)) {
+		snprintf(err, errlen, "cannot start the HTTP thread");
+		goto fail;
+	}
+	s->started = true;
+	*out = s;
+	return 0;
+fail:
+	http_server_stop(s);
+	return ret;
+}
+
+int http_server_port(struct http_server *s, int metrics)
+{
+	int port;
+
+	pthread_mutex_lock(&s->lock);
+	port = s->port[metrics ? ROLE_METRICS : ROLE_HEALTHZ];
+	pthread_mutex_unlock(&s->lock);
+	return port;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	if (s->hc)
+		hc_servers_free(s->hc);
+	if (s->started) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_mutex_unlock(&s->lock);
+		wake(s);
+		pthread_join(s->thread, NULL);
+	}
+	if (s->mhd)
+		MHD_stop_daemon(s->mhd);
+	for (size_t i = 0; i < s->n_lst; i++)
+		close(s->lst[i].fd);
+	free(s->lst);
+	if (s->efd >= 0)
+		close(s->efd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* ---- health-check servers (kube-proxy's ServiceHealthServer) ---- */
+
+struct hc_servers *hc_servers_new(struct http_server *s, const char *const *node_ips,
+				  size_t n_ips)
+{
+	struct hc_servers *hc;
+	size_t n = n_ips ? n_ips : 1;
+
+	if (!s || !s->cfg.health || (n_ips && !node_ips)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	hc = calloc(1, sizeof(*hc));
+	if (!hc)
+		return NULL;
+	hc->srv = s;
+	hc->ips = calloc(n, sizeof(*hc->ips));
+	hc->ip_len = calloc(n, sizeof(*hc->ip_len));
+	if (!hc->ips || !hc->ip_len)
+		goto fail;
+	for (size_t i = 0; i < n_ips; i++) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&hc->ips[i];
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&hc->ips[i];
+
+		if (node_ips[i] && inet_pton(AF_INET, node_ips[i], &sin->sin_addr) == 1) {
+			sin->sin_family = AF_INET;
+			hc->ip_len[i] = sizeof(*sin);
+		} else if (node_ips[i] && inet_pton(AF_INET6, node_ips[i], &sin6->sin6_addr) == 1) {
+			sin6->sin6_family = AF_INET6;
+			hc->ip_len[i] = sizeof(*sin6);
+		} else {
+			errno = EINVAL;
+			goto fail;
+		}
+	}
+	if (!n_ips) {
+		/* kube-proxy listens on 0.0.0.0, which Go makes dual-stack: listen_on too */
+		hc->ips[0].ss_family = AF_INET;
+		hc->ip_len[0] = sizeof(struct sockaddr_in);
+	}
+	hc->n_ips = n;
+	pthread_mutex_lock(&s->lock);
+	if (s->hc) {
+		pthread_mutex_unlock(&s->lock);
+		errno = EBUSY;
+		goto fail;
+	}
+	s->hc = hc;
+	pthread_mutex_unlock(&s->lock);
+	return hc;
+fail:
+	free(hc->ips);
+	free(hc->ip_len);
+	free(hc);
+	return NULL;
+}
+
+static const struct hc_service *find_want(const struct hc_service *want, size_t n,
+					  const char *ns, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(want[i].ns, ns) && !strcmp(want[i].name, name))
+			return &want[i];
+	return NULL;
+}
+
+/* under s->lock: opens every node IP's listener for v, or none */
+static int hc_open(struct hc_servers *hc, const struct hc_service *w)
+{
+	struct http_server *s = hc->srv;
+	int fds[64];
+	size_t nfd = 0;
+	int err = 0;
+
+	if (hc->n_ips > sizeof(fds) / sizeof(fds[0]))
+		return -E2BIG;
+	for (size_t i = 0; i < hc->n_ips; i++) {
+		struct sockaddr_storage ss = hc->ips[i];
+
+		if (ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port = htons(w->port);
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons(w->port);
+		fds[nfd] = listen_on(&ss, hc->ip_len[i]);
+		if (fds[nfd] < 0) {
+			err = fds[nfd];
+			break;
+		}
+		nfd++;
+	}
+	for (size_t i = 0; i < nfd; i++) {
+		/* capacity was reserved by hc_sync: this cannot fail for memory */
+		if (err || add_listener(s, fds[i], ROLE_HC) < 0) {
+			err = err ? err : -ENOMEM;
+			close(fds[i]);
+		}
+	}
+	return err;
+}
+
+static int reserve(struct hc_servers *hc, size_t n)
+{
+	struct http_server *s = hc->srv;
+	size_t want_lst = s->n_lst + n * hc->n_ips;
+	struct hc_svc *v;
+
+	if (want_lst > s->cap_lst) {
+		struct listener *l = realloc(s->lst, want_lst * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		s->lst = l;
+		s->cap_lst = want_lst;
+	}
+	v = realloc(hc->svcs, (hc->n_svcs + n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	hc->svcs = v;
+	return 0;
+}
+
+int hc_sync(struct hc_servers *hc, const struct hc_service *want, size_t n)
+{
+	struct http_server *s;
+	int failed = 0;
+	size_t j = 0;
+
+	if (!hc || (n && !want))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!want[i].ns || !want[i].name)
+			return -EINVAL;
+	s = hc->srv;
+	pthread_mutex_lock(&s->lock);
+	if (reserve(hc, n)) {
+		pthread_mutex_unlock(&s->lock);
+		return -ENOMEM;
+	}
+	/* remove the ones not wanted any more, or wanted on another port */
+	for (size_t i = 0; i < hc->n_svcs; i++) {
+		struct hc_svc *v = &hc->svcs[i];
+		const struct hc_service *w = find_want(want, n, v->ns, v->name);
+
+		if (w && w->port == v->port) {
+			hc->svcs[j++] = *v;
+			continue;
+		}
+		logf_(s, 2, "closing healthcheck %s/%s port %u", v->ns, v->name, v->port);
+		close_listeners(s, ROLE_HC, v->port);
+		free(v->ns);
+		free(v->name);
+	}
+	hc->n_svcs = j;
+	/* add the new ones, update the counts of the others */
+	for (size_t i = 0; i < n; i++) {
+		const struct hc_service *w = &want[i];
+		struct hc_svc *v = NULL;
+		int err;
+
+		if (find_want(want, i, w->ns, w->name) != NULL)
+			continue;	/* the first of duplicates wins */
+		for (size_t k = 0; k < hc->n_svcs && !v; k++)
+			if (!strcmp(hc->svcs[k].ns, w->ns) && !strcmp(hc->svcs[k].name, w->name))
+				v = &hc->svcs[k];
+		if (v) {
+			v->n = w->local_endpoints;
+			continue;
+		}
+		v = &hc->svcs[hc->n_svcs];
+		v->ns = strdup(w->ns);
+		v->name = strdup(w->name);
+		v->port = w->port;
+		v->n = w->local_endpoints;
+		err = v->ns && v->name ? hc_open(hc, w) : -ENOMEM;
+		if (err) {
+			logf_(s, -2, "failed to start healthcheck %s/%s on port %u: %s", w->ns,
+			      w->name, w->port, strerror(-err));
+			free(v->ns);
+			free(v->name);
+			failed++;
+			continue;
+		}
+		logf_(s, 2, "opening healthcheck %s/%s port %u", w->ns, w->name, w->port);
+		hc->n_svcs++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	wake(s);
+	return failed;
+}
+
+void hc_servers_free(struct hc_servers *hc)
+{
+	struct http_server *s;
+
+	if (!hc)
+		return;
+	s = hc->srv;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < hc->n_svcs; i++) {
+		close_listeners(s, ROLE_HC, hc->svcs[i].port);
+		free(hc->svcs[i].ns);
+		free(hc->svcs[i].name);
+	}
+	s->hc = NULL;
+	pthread_mutex_unlock(&s->lock);
+	wake(s);
+	free(hc->svcs);
+	free(hc->ips);
+	free(hc->ip_len);
+	free(hc);
+}
