@@ -258,6 +258,28 @@ static void healthz_livez(void **state)
 		assert_header(&r, "x-content-type-options: nosniff");
 		assert_string_equal(r.body, "404 page not found\n");
 	}
+	/* Go's ServeMux redirects an unclean path to its clean form */
+	static const char *const unclean[][2] = {
+		{ "//healthz", "/healthz" }, { "/x/../livez", "/livez" },
+		{ "/healthz/.", "/healthz" }, { "/a//b/", "/a/b/" }, { "/..", "/" },
+	};
+	for (size_t i = 0; i < sizeof(unclean) / sizeof(unclean[0]); i++) {
+		char loc[128], body[128];
+
+		assert_int_equal(request(f.hport, "GET", unclean[i][0], &r), 0);
+		assert_int_equal(r.status, 301);
+		snprintf(loc, sizeof(loc), "location: %s", unclean[i][1]);
+		assert_header(&r, loc);
+		assert_header(&r, "content-type: text/html; charset=utf-8");
+		snprintf(body, sizeof(body), "<a href=\"%s\">Moved Permanently</a>.\n\n",
+			 unclean[i][1]);
+		assert_string_equal(r.body, body);
+	}
+	assert_int_equal(request(f.hport, "POST", "//livez", &r), 0);
+	assert_int_equal(r.status, 301);
+	assert_header(&r, "location: /livez");
+	assert_null(strstr(r.head, "content-type"));
+	assert_string_equal(r.body, "");
 	/* HEAD: headers only */
 	assert_int_equal(request(f.hport, "HEAD", "/livez", &r), 0);
 	assert_int_equal(r.status, 503);

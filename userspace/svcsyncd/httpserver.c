@@ -281,13 +281,82 @@ static struct timespec now(void)
 	return t;
 }
 
+/* Go's cleanPath (net/http): path.Clean of a rooted path, a trailing slash kept */
+static int clean_path(const char *in, char *out, size_t size)
+{
+	size_t len = 0, inlen = strlen(in);
+	const char *p = in;
+
+	if (inlen + 2 > size)
+		return -ENAMETOOLONG;
+	while (*p) {
+		const char *seg = p + strspn(p, "/");
+		size_t n = strcspn(seg, "/");
+
+		p = seg + n;
+		if (!n || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;	/* the slash before the dropped segment */
+			continue;
+		}
+		out[len++] = '/';
+		memcpy(out + len, seg, n);
+		len += n;
+	}
+	if (!len || (inlen && in[inlen - 1] == '/'))
+		out[len++] = '/';
+	out[len] = '\0';
+	return 0;
+}
+
+/* Go's ServeMux sends an unclean path to its clean form (http.Redirect, 301) */
+static enum MHD_Result redirect(struct MHD_Connection *c, const char *method, const char *to)
+{
+	static const char fmt[] = "<a href=\"%s\">Moved Permanently</a>.\n\n";
+	bool get = !strcmp(method, "GET");
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char body[512];
+	int n = 0;
+
+	if (get) {
+		for (const char *p = to; *p; p++)
+			if (strchr("<>&'\"", *p))
+				return not_found(c);	/* html escaping: not worth it here */
+		n = snprintf(body, sizeof(body), fmt, to);
+		if (n < 0 || (size_t)n >= sizeof(body))
+			return MHD_NO;
+	}
+	r = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, to) != MHD_YES ||
+	    ((get || !strcmp(method, "HEAD")) &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				     "text/html; charset=utf-8") != MHD_YES)) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, MHD_HTTP_MOVED_PERMANENTLY, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection *c,
-				    const char *url)
+				    const char *method, const char *url)
 {
 	bool healthz = !strcmp(url, "/healthz");
 	char body[1024];
 	int code;
 
+	if (clean_path(url, body, sizeof(body)))
+		return not_found(c);
+	if (strcmp(body, url))
+		return redirect(c, method, body);
 	if (!healthz && strcmp(url, "/livez"))
 		return not_found(c);
 	code = health_response(s->cfg.health, healthz, now(), body, sizeof(body));
@@ -373,7 +442,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	enum MHD_Result ret = MHD_NO;
 	int port;
 
-	(void)method;
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
@@ -389,7 +457,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (s->lst[i].port != port)
 			continue;
 		if (s->lst[i].role == ROLE_HEALTHZ)
-			ret = serve_health(s, c, url);
+			ret = serve_health(s, c, method, url);
 		else if (s->lst[i].role == ROLE_METRICS)
 			ret = serve_metrics(s, c, url);
 		else
