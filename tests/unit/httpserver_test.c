@@ -149,27 +149,35 @@ static void parse_bind(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(http_parse_bind("--x", "0.0.0.0:10256", &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(http_parse_bind("--x", "0.0.0.0:10256", 7, &ss, &len, err, sizeof(err)),
+			 0);
 	assert_int_equal(ss.ss_family, AF_INET);
 	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 10256);
-	assert_int_equal(http_parse_bind("--x", "[::]:10256", &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(http_parse_bind("--x", "[::]:10256", 7, &ss, &len, err, sizeof(err)), 0);
 	assert_int_equal(ss.ss_family, AF_INET6);
 	assert_int_equal(len, sizeof(struct sockaddr_in6));
-	assert_int_equal(http_parse_bind("--x", "[fd00::2]:0", &ss, &len, err, sizeof(err)), 0);
-	assert_int_equal(http_parse_bind("--x", "127.0.0.1:65535", &ss, &len, err, sizeof(err)),
+	assert_int_equal(http_parse_bind("--x", "[fd00::2]:0", 7, &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(http_parse_bind("--x", "127.0.0.1:65535", 7, &ss, &len, err, sizeof(err)),
 			 0);
+	/* kube-proxy's IPPortVar takes a bare IP; AppendPortIfNeeded adds the default port */
+	assert_int_equal(http_parse_bind("--x", "10.0.0.1", 7, &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 7);
+	assert_int_equal(http_parse_bind("--x", "::", 7, &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 7);
 	static const char *const bad[] = {
-		"127.0.0.1", "127.0.0.1:", ":10256", "127.0.0.1:65536", "127.0.0.1:-1",
-		"::1:10256", "[127.0.0.1]:1", "[::1]10256", "localhost:10256", "1.2.3:80",
-		"127.0.0.1:1x", "[]:1", "",
+		"127.0.0.1:", ":10256", "127.0.0.1:65536", "127.0.0.1:-1", "::1:10256",
+		"[127.0.0.1]:1", "[::1]10256", "localhost:10256", "1.2.3:80", "127.0.0.1:1x",
+		"[]:1", "[::1]", "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(http_parse_bind("--metrics-bind-address", bad[i], &ss, &len, err,
+		assert_int_equal(http_parse_bind("--metrics-bind-address", bad[i], 7, &ss, &len, err,
 						 sizeof(err)), -EINVAL);
 		assert_true(!strncmp(err, "--metrics-bind-address ", 23));
 	}
-	assert_string_equal(err, "--metrics-bind-address : not IP:PORT or [IPv6]:PORT with a "
-			    "port from 0 to 65535");
+	assert_string_equal(err, "--metrics-bind-address : not IP, IP:PORT or [IPv6]:PORT with "
+			    "a port from 0 to 65535");
 }
 
 struct fixture {
@@ -354,7 +362,7 @@ static void bind_errors(void **state)
 	cfg.healthz_bind = "127.0.0.1:0";
 	cfg.metrics_bind = "1.2.3:80";
 	assert_int_equal(http_server_start(&cfg, &s, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "--metrics-bind-address 1.2.3:80: not IP:PORT or [IPv6]:PORT "
+	assert_string_equal(err, "--metrics-bind-address 1.2.3:80: not IP, IP:PORT or [IPv6]:PORT "
 			    "with a port from 0 to 65535");
 	/* a port someone else listens on */
 	cfg.metrics_bind = "127.0.0.1:0";

@@ -85,8 +85,29 @@ static void logf_(struct http_server *s, int level, const char *fmt, ...)
 			msg);
 }
 
-int http_parse_bind(const char *flag, const char *value, struct sockaddr_storage *ss,
-		    socklen_t *len, char *err, size_t errlen)
+static bool bare_ip(const char *value, uint16_t port, struct sockaddr_storage *ss,
+		    socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	if (inet_pton(AF_INET, value, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+		return true;
+	}
+	if (inet_pton(AF_INET6, value, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+		return true;
+	}
+	return false;
+}
+
+int http_parse_bind(const char *flag, const char *value, uint16_t default_port,
+		    struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon, *h = value;
@@ -95,6 +116,9 @@ int http_parse_bind(const char *flag, const char *value, struct sockaddr_storage
 	unsigned long port;
 
 	memset(ss, 0, sizeof(*ss));
+	/* "Both IP and IP:port are valid": a bare IP gets the flag's default port */
+	if (value && bare_ip(value, default_port, ss, len))
+		return 0;
 	colon = value ? strrchr(value, ':') : NULL;
 	if (!colon || colon == value)
 		goto bad;
@@ -132,7 +156,7 @@ int http_parse_bind(const char *flag, const char *value, struct sockaddr_storage
 	}
 bad:
 	memset(ss, 0, sizeof(*ss));
-	snprintf(err, errlen, "%s %s: not IP:PORT or [IPv6]:PORT with a port from 0 to 65535",
+	snprintf(err, errlen, "%s %s: not IP, IP:PORT or [IPv6]:PORT with a port from 0 to 65535",
 		 flag, value ? value : "(null)");
 	return -EINVAL;
 }
@@ -550,8 +574,8 @@ static void *http_thread(void *arg)
 	return NULL;
 }
 
-static int start_one(struct http_server *s, const char *flag, const char *bind, enum role role,
-		     char *err, size_t errlen)
+static int start_one(struct http_server *s, const char *flag, const char *bind,
+		     uint16_t default_port, enum role role, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -559,7 +583,7 @@ static int start_one(struct http_server *s, const char *flag, const char *bind, 
 
 	if (!bind || !*bind)
 		return 0;
-	if (http_parse_bind(flag, bind, &ss, &len, err, errlen))
+	if (http_parse_bind(flag, bind, default_port, &ss, &len, err, errlen))
 		return -EINVAL;
 	fd = listen_on(&ss, len);
 	if (fd < 0) {
@@ -605,11 +629,11 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	ret = start_one(s, "--healthz-bind-address", cfg->healthz_bind, ROLE_HEALTHZ, err,
-			errlen);
+	ret = start_one(s, "--healthz-bind-address", cfg->healthz_bind, 10256, ROLE_HEALTHZ,
+			err, errlen);
 	if (!ret)
-		ret = start_one(s, "--metrics-bind-address", cfg->metrics_bind, ROLE_METRICS,
-				err, errlen);
+		ret = start_one(s, "--metrics-bind-address", cfg->metrics_bind, 10249,
+				ROLE_METRICS, err, errlen);
 	if (ret)
 		goto fail;
 	ret = -ENOMEM;

@@ -29,8 +29,8 @@
 typedef void (*http_log_fn)(int level, const char *msg, void *data);
 
 struct http_server_config {
-	const char *healthz_bind;	/* "IP:PORT", "[IPv6]:PORT"; NULL or "" = none */
-	const char *metrics_bind;	/* same; port 0 = any free port (tests) */
+	const char *healthz_bind;	/* "IP:PORT", "[IPv6]:PORT", "IP" (:10256); NULL/"" = none */
+	const char *metrics_bind;	/* same, "IP" means :10249; port 0 = any free port (tests) */
 	struct health *health;		/* required with healthz_bind or health-check servers */
 	struct svcsyncd_metrics *metrics; /* required with metrics_bind; counts healthz/livez */
 	http_log_fn log;		/* NULL: one line on stderr */
@@ -40,9 +40,12 @@ struct http_server_config {
 struct http_server;
 struct hc_servers;
 
-/* Parses flag's value "IP:PORT" / "[IPv6]:PORT"; on error -EINVAL and err names the flag. */
-int http_parse_bind(const char *flag, const char *value, struct sockaddr_storage *ss,
-		    socklen_t *len, char *err, size_t errlen);
+/*
+ * Parses flag's value as kube-proxy's IPPortVar + AppendPortIfNeeded: "IP:PORT", "[IPv6]:PORT",
+ * or a bare IP taking default_port; on error -EINVAL and err names the flag and the value.
+ */
+int http_parse_bind(const char *flag, const char *value, uint16_t default_port,
+		    struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errlen);
 /* Binds both servers and starts the HTTP thread; 0 or -errno with err "FLAG VALUE: reason". */
 int http_server_start(const struct http_server_config *cfg, struct http_server **out,
 		      char *err, size_t errlen);
