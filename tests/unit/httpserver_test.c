@@ -30,29 +30,27 @@ struct reply {
 	char body[16384];
 };
 
-static int connect_to(int family, int port)
+static int connect_to(const char *ip, int port)
 {
 	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	socklen_t len;
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd;
 
-	if (fd < 0)
-		return -1;
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons((uint16_t)port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		len = sizeof(*sin);
 	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
+		assert_int_equal(inet_pton(AF_INET6, ip, &sin6->sin6_addr), 1);
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)port);
-		sin6->sin6_addr = in6addr_loopback;
 		len = sizeof(*sin6);
 	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
 	if (connect(fd, (struct sockaddr *)&ss, len)) {
 		close(fd);
 		return -1;
@@ -61,12 +59,13 @@ static int connect_to(int family, int port)
 }
 
 /* one HTTP/1.1 request, Connection: close; -1 if the connection fails */
-static int request6(int family, int port, const char *method, const char *path, struct reply *r)
+static int request_to(const char *ip, int port, const char *method, const char *path,
+		      struct reply *r)
 {
 	char req[512], buf[sizeof(r->head) + sizeof(r->body)];
 	size_t got = 0;
 	char *sep, *line;
-	int fd = connect_to(family, port);
+	int fd = connect_to(ip, port);
 
 	memset(r, 0, sizeof(*r));
 	if (fd < 0)
@@ -107,7 +106,7 @@ static int request6(int family, int port, const char *method, const char *path, 
 
 static int request(int port, const char *method, const char *path, struct reply *r)
 {
-	return request6(AF_INET, port, method, path, r);
+	return request_to("127.0.0.1", port, method, path, r);
 }
 
 static void assert_header(const struct reply *r, const char *name_value)
@@ -511,12 +510,38 @@ static void hc_all_addresses(void **state)
 	assert_int_equal(request(f.hport, "GET", "/livez", &r), 0);
 	assert_int_equal(r.status, 200);
 	if (v6) {
-		assert_int_equal(request6(AF_INET6, p, "GET", "/", &r), 0);
+		assert_int_equal(request_to("::1", p, "GET", "/", &r), 0);
 		assert_int_equal(r.status, 200);
-		assert_int_equal(request6(AF_INET6, f.hport, "GET", "/livez", &r), 0);
+		assert_int_equal(request_to("::1", f.hport, "GET", "/livez", &r), 0);
 		assert_int_equal(r.status, 200);
 	}
 	/* http_server_stop() closes what is still open */
+	fixture_stop(&f);
+}
+
+/* a connection is routed by its local address and port: a health-check server on
+ * 127.0.0.2:P next to the metrics server on 127.0.0.1:P */
+static void same_port_other_address(void **state)
+{
+	struct fixture f;
+	struct hc_servers *hc;
+	struct reply r;
+
+	(void)state;
+	fixture_start(&f, NULL, "127.0.0.1:0");
+	hc = hc_servers_new(f.s, (const char *const[]){ "127.0.0.2" }, 1);
+	assert_non_null(hc);
+	assert_int_equal(hc_sync(hc, (struct hc_service[]){ { "n", "s", (uint16_t)f.mport, 4 } },
+				 1), 0);
+	assert_int_equal(request_to("127.0.0.2", f.mport, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_header(&r, "x-load-balancing-endpoint-weight: 4");
+	assert_non_null(strstr(r.body, "\"localEndpoints\": 4"));
+	assert_int_equal(request_to("127.0.0.1", f.mport, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_header(&r, "content-type: text/plain; version=0.0.4; charset=utf-8");
+	hc_servers_free(hc);
+	assert_int_equal(request_to("127.0.0.2", f.mport, "GET", "/", &r), -1);
 	fixture_stop(&f);
 }
 
@@ -529,6 +554,7 @@ int main(void)
 		cmocka_unit_test(bind_errors),
 		cmocka_unit_test(hc_servers),
 		cmocka_unit_test(hc_all_addresses),
+		cmocka_unit_test(same_port_other_address),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

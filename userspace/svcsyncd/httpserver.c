@@ -31,9 +31,18 @@
 
 enum role { ROLE_HEALTHZ, ROLE_METRICS, ROLE_HC };
 
+/* a socket's local address, an IPv4-mapped IPv6 address as IPv4 */
+struct endpoint {
+	int family;
+	uint8_t addr[16];
+	uint16_t port;
+	bool any;
+};
+
 struct listener {
 	int fd;
 	uint16_t port;
+	struct endpoint ep;
 	enum role role;
 };
 
@@ -205,22 +214,49 @@ fail:
 	return err;
 }
 
-static int local_port(int fd)
+static int local_endpoint(int fd, struct endpoint *ep)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
+	memset(ep, 0, sizeof(*ep));
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		return -errno;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		ep->family = AF_INET;
+		memcpy(ep->addr, &sin->sin_addr, 4);
+		ep->port = ntohs(sin->sin_port);
+		ep->any = sin->sin_addr.s_addr == htonl(INADDR_ANY);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		ep->port = ntohs(sin6->sin6_port);
+		ep->any = IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			ep->family = AF_INET;
+			memcpy(ep->addr, &sin6->sin6_addr.s6_addr[12], 4);
+		} else {
+			ep->family = AF_INET6;
+			memcpy(ep->addr, &sin6->sin6_addr, 16);
+		}
+	}
+	return ep->port;
+}
+
+/* a connection belongs to the listener on its port and address (or on all addresses) */
+static bool endpoint_match(const struct endpoint *l, const struct endpoint *c)
+{
+	return l->port == c->port &&
+	       (l->any || (l->family == c->family && !memcmp(l->addr, c->addr, 16)));
 }
 
 /* under s->lock */
 static int add_listener(struct http_server *s, int fd, enum role role)
 {
-	int port = local_port(fd);
+	struct endpoint ep;
+	int port = local_endpoint(fd, &ep);
 
 	if (port < 0)
 		return port;
@@ -233,7 +269,9 @@ static int add_listener(struct http_server *s, int fd, enum role role)
 		s->lst = n;
 		s->cap_lst = cap;
 	}
-	s->lst[s->n_lst++] = (struct listener){ .fd = fd, .port = (uint16_t)port, .role = role };
+	s->lst[s->n_lst++] = (struct listener){
+		.fd = fd, .port = (uint16_t)port, .ep = ep, .role = role,
+	};
 	s->gen++;
 	return port;
 }
@@ -464,7 +502,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
 	enum MHD_Result ret = MHD_NO;
-	int port;
+	struct endpoint ep;
 
 	(void)version;
 	(void)upload_data;
@@ -473,19 +511,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return MHD_NO;
-	port = local_port(ci->connect_fd);
-	if (port < 0)
+	if (local_endpoint(ci->connect_fd, &ep) < 0)
 		return MHD_NO;
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->n_lst; i++) {
-		if (s->lst[i].port != port)
+		if (!endpoint_match(&s->lst[i].ep, &ep))
 			continue;
 		if (s->lst[i].role == ROLE_HEALTHZ)
 			ret = serve_health(s, c, method, url);
 		else if (s->lst[i].role == ROLE_METRICS)
 			ret = serve_metrics(s, c, url);
 		else
-			ret = serve_hc(s, c, (uint16_t)port);
+			ret = serve_hc(s, c, ep.port);
 		break;
 	}
 	pthread_mutex_unlock(&s->lock);
