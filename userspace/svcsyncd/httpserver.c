@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * httpserver: listening sockets, the HTTP thread and the libmicrohttpd glue.
+ * httpserver: the HTTP thread, the libmicrohttpd glue and the answers of each server
+ * (addresses and sockets: httpaddr.c; health-check servers: hcserver.c).
  *
  * Why one thread with MHD in external epoll mode rather than MHD's internal polling thread:
  * kube-proxy opens one health-check listener per healthCheckNodePort and node IP; with an
@@ -27,59 +28,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "httpserver.h"
+#include "httpserver_int.h"
 
-enum role { ROLE_HEALTHZ, ROLE_METRICS, ROLE_HC };
-
-/* a socket's local address, an IPv4-mapped IPv6 address as IPv4 */
-struct endpoint {
-	int family;
-	uint8_t addr[16];
-	uint16_t port;
-	bool any;
-};
-
-struct listener {
-	int fd;
-	uint16_t port;
-	struct endpoint ep;
-	enum role role;
-};
-
-struct hc_svc {
-	char *ns, *name;
-	uint16_t port;
-	uint32_t n;
-};
-
-struct hc_servers {
-	struct http_server *srv;
-	struct sockaddr_storage *ips;	/* port 0; the wildcard when none were given */
-	socklen_t *ip_len;
-	size_t n_ips;
-	struct hc_svc *svcs;
-	size_t n_svcs;
-};
-
-struct http_server {
-	struct http_server_config cfg;
-	pthread_mutex_t lock;
-	pthread_t thread;
-	bool started, stop;
-	int efd;			/* wakes the HTTP thread */
-	struct MHD_Daemon *mhd;
-	int mhd_fd;			/* MHD's epoll fd */
-	struct listener *lst;
-	size_t n_lst, cap_lst;
-	uint64_t gen;			/* bumped whenever a listener is closed or added */
-	int port[2];			/* healthz, metrics; -ENOENT when off */
-	struct hc_servers *hc;
-};
-
-static void logf_(struct http_server *s, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void logf_(struct http_server *s, int level, const char *fmt, ...)
+void http_log(struct http_server *s, int level, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -89,174 +40,16 @@ static void logf_(struct http_server *s, int level, const char *fmt, ...)
 	va_end(ap);
 	if (s->cfg.log)
 		s->cfg.log(level, msg, s->cfg.log_data);
-	else
+	else if (level <= 0)		/* no verbosity without the daemon's log */
 		fprintf(stderr, "%c httpserver: %s\n", level < -1 ? 'E' : level < 0 ? 'W' : 'I',
 			msg);
 }
 
-static bool bare_ip(const char *value, uint16_t port, struct sockaddr_storage *ss,
-		    socklen_t *len)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	if (inet_pton(AF_INET, value, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		*len = sizeof(*sin);
-		return true;
-	}
-	if (inet_pton(AF_INET6, value, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		*len = sizeof(*sin6);
-		return true;
-	}
-	return false;
-}
-
-int http_parse_bind(const char *flag, const char *value, uint16_t default_port,
-		    struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errlen)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *h = value;
-	size_t hlen;
-	char *end;
-	unsigned long port;
-
-	memset(ss, 0, sizeof(*ss));
-	/* "Both IP and IP:port are valid": a bare IP gets the flag's default port */
-	if (value && bare_ip(value, default_port, ss, len))
-		return 0;
-	colon = value ? strrchr(value, ':') : NULL;
-	if (!colon || colon == value)
-		goto bad;
-	hlen = (size_t)(colon - value);
-	if (value[0] == '[') {		/* [IPv6]:port */
-		if (hlen < 3 || value[hlen - 1] != ']')
-			goto bad;
-		h = value + 1;
-		hlen -= 2;
-	}
-	if (hlen >= sizeof(host))
-		goto bad;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || port > 65535 || colon[1] == '-' || colon[1] == '+')
-		goto bad;
-	if (value[0] != '[' && inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		*len = sizeof(*sin);
-		return 0;
-	}
-	if (value[0] == '[' &&
-	    inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*sin6);
-		return 0;
-	}
-bad:
-	memset(ss, 0, sizeof(*ss));
-	snprintf(err, errlen, "%s %s: not IP, IP:PORT or [IPv6]:PORT with a port from 0 to 65535",
-		 flag, value ? value : "(null)");
-	return -EINVAL;
-}
-
-static bool wildcard(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
-	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-}
-
-static int listen_on(const struct sockaddr_storage *ss, socklen_t len)
-{
-	int one = 1, fd, err;
-
-	/* Go's net.Listen("tcp") on 0.0.0.0 or [::] takes both families: so does this */
-	if (wildcard(ss)) {
-		struct sockaddr_in6 any = {
-			.sin6_family = AF_INET6,
-			.sin6_port = ((const struct sockaddr_in *)ss)->sin_port,
-			.sin6_addr = IN6ADDR_ANY_INIT,
-		};
-		int zero = 0;
-
-		fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd >= 0) {
-			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-			    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
-			    bind(fd, (struct sockaddr *)&any, sizeof(any)) || listen(fd, 128))
-				goto fail;
-			return fd;
-		}
-		if (errno != EAFNOSUPPORT || ss->ss_family != AF_INET)
-			return -errno;
-	}
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (const struct sockaddr *)ss, len) || listen(fd, 128))
-		goto fail;
-	return fd;
-fail:
-	err = -errno;
-	close(fd);
-	return err;
-}
-
-static int local_endpoint(int fd, struct endpoint *ep)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	memset(ep, 0, sizeof(*ep));
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return -errno;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		ep->family = AF_INET;
-		memcpy(ep->addr, &sin->sin_addr, 4);
-		ep->port = ntohs(sin->sin_port);
-		ep->any = sin->sin_addr.s_addr == htonl(INADDR_ANY);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		ep->port = ntohs(sin6->sin6_port);
-		ep->any = IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			ep->family = AF_INET;
-			memcpy(ep->addr, &sin6->sin6_addr.s6_addr[12], 4);
-		} else {
-			ep->family = AF_INET6;
-			memcpy(ep->addr, &sin6->sin6_addr, 16);
-		}
-	}
-	return ep->port;
-}
-
-/* a connection belongs to the listener on its port and address (or on all addresses) */
-static bool endpoint_match(const struct endpoint *l, const struct endpoint *c)
-{
-	return l->port == c->port &&
-	       (l->any || (l->family == c->family && !memcmp(l->addr, c->addr, 16)));
-}
-
 /* under s->lock */
-static int add_listener(struct http_server *s, int fd, enum role role)
+int http_add_listener(struct http_server *s, int fd, enum role role)
 {
 	struct endpoint ep;
-	int port = local_endpoint(fd, &ep);
+	int port = http_local_endpoint(fd, &ep);
 
 	if (port < 0)
 		return port;
@@ -277,7 +70,7 @@ static int add_listener(struct http_server *s, int fd, enum role role)
 }
 
 /* under s->lock: closes every listener of role on port */
-static void close_listeners(struct http_server *s, enum role role, uint16_t port)
+void http_close_listeners(struct http_server *s, enum role role, uint16_t port)
 {
 	size_t j = 0;
 
@@ -293,7 +86,7 @@ static void close_listeners(struct http_server *s, enum role role, uint16_t port
 	s->n_lst = j;
 }
 
-static void wake(struct http_server *s)
+void http_wake(struct http_server *s)
 {
 	uint64_t one = 1;
 	ssize_t r = write(s->efd, &one, sizeof(one));
@@ -511,11 +304,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return MHD_NO;
-	if (local_endpoint(ci->connect_fd, &ep) < 0)
+	if (http_local_endpoint(ci->connect_fd, &ep) < 0)
 		return MHD_NO;
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->n_lst; i++) {
-		if (!endpoint_match(&s->lst[i].ep, &ep))
+		if (!http_endpoint_match(&s->lst[i].ep, &ep))
 			continue;
 		if (s->lst[i].role == ROLE_HEALTHZ)
 			ret = serve_health(s, c, method, url);
@@ -622,12 +415,12 @@ static int start_one(struct http_server *s, const char *flag, const char *bind,
 		return 0;
 	if (http_parse_bind(flag, bind, default_port, &ss, &len, err, errlen))
 		return -EINVAL;
-	fd = listen_on(&ss, len);
+	fd = http_listen(&ss, len);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s %s: %s", flag, bind, strerror(-fd));
 		return fd;
 	}
-	port = add_listener(s, fd, role);
+	port = http_add_listener(s, fd, role);
 	if (port < 0) {
 		close(fd);
 		snprintf(err, errlen, "%s %s: %s", flag, bind, strerror(-port));
@@ -717,7 +510,7 @@ void http_server_stop(struct http_server *s)
 		pthread_mutex_lock(&s->lock);
 		s->stop = true;
 		pthread_mutex_unlock(&s->lock);
-		wake(s);
+		http_wake(s);
 		pthread_join(s->thread, NULL);
 	}
 	if (s->mhd)
@@ -731,214 +524,3 @@ void http_server_stop(struct http_server *s)
 	free(s);
 }
 
-/* ---- health-check servers (kube-proxy's ServiceHealthServer) ---- */
-
-struct hc_servers *hc_servers_new(struct http_server *s, const char *const *node_ips,
-				  size_t n_ips)
-{
-	struct hc_servers *hc;
-	size_t n = n_ips ? n_ips : 1;
-
-	if (!s || !s->cfg.health || (n_ips && !node_ips)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	hc = calloc(1, sizeof(*hc));
-	if (!hc)
-		return NULL;
-	hc->srv = s;
-	hc->ips = calloc(n, sizeof(*hc->ips));
-	hc->ip_len = calloc(n, sizeof(*hc->ip_len));
-	if (!hc->ips || !hc->ip_len)
-		goto fail;
-	for (size_t i = 0; i < n_ips; i++) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&hc->ips[i];
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&hc->ips[i];
-
-		if (node_ips[i] && inet_pton(AF_INET, node_ips[i], &sin->sin_addr) == 1) {
-			sin->sin_family = AF_INET;
-			hc->ip_len[i] = sizeof(*sin);
-		} else if (node_ips[i] && inet_pton(AF_INET6, node_ips[i], &sin6->sin6_addr) == 1) {
-			sin6->sin6_family = AF_INET6;
-			hc->ip_len[i] = sizeof(*sin6);
-		} else {
-			errno = EINVAL;
-			goto fail;
-		}
-	}
-	if (!n_ips) {
-		/* kube-proxy listens on 0.0.0.0, which Go makes dual-stack: listen_on too */
-		hc->ips[0].ss_family = AF_INET;
-		hc->ip_len[0] = sizeof(struct sockaddr_in);
-	}
-	hc->n_ips = n;
-	pthread_mutex_lock(&s->lock);
-	if (s->hc) {
-		pthread_mutex_unlock(&s->lock);
-		errno = EBUSY;
-		goto fail;
-	}
-	s->hc = hc;
-	pthread_mutex_unlock(&s->lock);
-	return hc;
-fail:
-	free(hc->ips);
-	free(hc->ip_len);
-	free(hc);
-	return NULL;
-}
-
-static const struct hc_service *find_want(const struct hc_service *want, size_t n,
-					  const char *ns, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(want[i].ns, ns) && !strcmp(want[i].name, name))
-			return &want[i];
-	return NULL;
-}
-
-/* under s->lock: opens every node IP's listener for v, or none */
-static int hc_open(struct hc_servers *hc, const struct hc_service *w)
-{
-	struct http_server *s = hc->srv;
-	int fds[64];
-	size_t nfd = 0;
-	int err = 0;
-
-	if (hc->n_ips > sizeof(fds) / sizeof(fds[0]))
-		return -E2BIG;
-	for (size_t i = 0; i < hc->n_ips; i++) {
-		struct sockaddr_storage ss = hc->ips[i];
-
-		if (ss.ss_family == AF_INET)
-			((struct sockaddr_in *)&ss)->sin_port = htons(w->port);
-		else
-			((struct sockaddr_in6 *)&ss)->sin6_port = htons(w->port);
-		fds[nfd] = listen_on(&ss, hc->ip_len[i]);
-		if (fds[nfd] < 0) {
-			err = fds[nfd];
-			break;
-		}
-		nfd++;
-	}
-	for (size_t i = 0; i < nfd; i++) {
-		/* capacity was reserved by hc_sync: this cannot fail for memory */
-		if (err || add_listener(s, fds[i], ROLE_HC) < 0) {
-			err = err ? err : -ENOMEM;
-			close(fds[i]);
-		}
-	}
-	return err;
-}
-
-static int reserve(struct hc_servers *hc, size_t n)
-{
-	struct http_server *s = hc->srv;
-	size_t want_lst = s->n_lst + n * hc->n_ips;
-	struct hc_svc *v;
-
-	if (want_lst > s->cap_lst) {
-		struct listener *l = realloc(s->lst, want_lst * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		s->lst = l;
-		s->cap_lst = want_lst;
-	}
-	v = realloc(hc->svcs, (hc->n_svcs + n + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	hc->svcs = v;
-	return 0;
-}
-
-int hc_sync(struct hc_servers *hc, const struct hc_service *want, size_t n)
-{
-	struct http_server *s;
-	int failed = 0;
-	size_t j = 0;
-
-	if (!hc || (n && !want))
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!want[i].ns || !want[i].name)
-			return -EINVAL;
-	s = hc->srv;
-	pthread_mutex_lock(&s->lock);
-	if (reserve(hc, n)) {
-		pthread_mutex_unlock(&s->lock);
-		return -ENOMEM;
-	}
-	/* remove the ones not wanted any more, or wanted on another port */
-	for (size_t i = 0; i < hc->n_svcs; i++) {
-		struct hc_svc *v = &hc->svcs[i];
-		const struct hc_service *w = find_want(want, n, v->ns, v->name);
-
-		if (w && w->port == v->port) {
-			hc->svcs[j++] = *v;
-			continue;
-		}
-		logf_(s, 2, "closing healthcheck %s/%s port %u", v->ns, v->name, v->port);
-		close_listeners(s, ROLE_HC, v->port);
-		free(v->ns);
-		free(v->name);
-	}
-	hc->n_svcs = j;
-	/* add the new ones, update the counts of the others */
-	for (size_t i = 0; i < n; i++) {
-		const struct hc_service *w = &want[i];
-		struct hc_svc *v = NULL;
-		int err;
-
-		if (find_want(want, i, w->ns, w->name) != NULL)
-			continue;	/* the first of duplicates wins */
-		for (size_t k = 0; k < hc->n_svcs && !v; k++)
-			if (!strcmp(hc->svcs[k].ns, w->ns) && !strcmp(hc->svcs[k].name, w->name))
-				v = &hc->svcs[k];
-		if (v) {
-			v->n = w->local_endpoints;
-			continue;
-		}
-		v = &hc->svcs[hc->n_svcs];
-		v->ns = strdup(w->ns);
-		v->name = strdup(w->name);
-		v->port = w->port;
-		v->n = w->local_endpoints;
-		err = v->ns && v->name ? hc_open(hc, w) : -ENOMEM;
-		if (err) {
-			logf_(s, -2, "failed to start healthcheck %s/%s on port %u: %s", w->ns,
-			      w->name, w->port, strerror(-err));
-			free(v->ns);
-			free(v->name);
-			failed++;
-			continue;
-		}
-		logf_(s, 2, "opening healthcheck %s/%s port %u", w->ns, w->name, w->port);
-		hc->n_svcs++;
-	}
-	pthread_mutex_unlock(&s->lock);
-	wake(s);
-	return failed;
-}
-
-void hc_servers_free(struct hc_servers *hc)
-{
-	struct http_server *s;
-
-	if (!hc)
-		return;
-	s = hc->srv;
-	pthread_mutex_lock(&s->lock);
-	for (size_t i = 0; i < hc->n_svcs; i++) {
-		close_listeners(s, ROLE_HC, hc->svcs[i].port);
-		free(hc->svcs[i].ns);
-		free(hc->svcs[i].name);
-	}
-	s->hc = NULL;
-	pthread_mutex_unlock(&s->lock);
-	wake(s);
-	free(hc->svcs);
-	free(hc->ips);
-	free(hc->ip_len);
-	free(hc);
-}
