@@ -201,13 +201,15 @@ static void unhealthy_bodies(void **state)
 			    "\"currentTime\":\"2023-11-14T22:13:32Z\",\"nodeEligible\":true,"
 			    "\"healthy\":false,\"status\":{"
 			    "\"IPv4\":{\"lastUpdated\":\"2023-11-14T22:13:21Z\",\"healthy\":false},"
-			    "\"IPv6\":{\"lastUpdated\":\"2023-11-14T22:13:20.5Z\",\"healthy\":true}}}");
+			    "\"IPv6\":{\"lastUpdated\":\"2023-11-14T22:13:20.5Z\","
+			    "\"healthy\":true}}}");
 	assert_int_equal(health_response(h, false, clk, buf, sizeof(buf)), 503);
 	assert_string_equal(buf, "{\"lastUpdated\":\"2023-11-14T22:13:21Z\","
 			    "\"currentTime\":\"2023-11-14T22:13:32Z\","
 			    "\"healthy\":false,\"status\":{"
 			    "\"IPv4\":{\"lastUpdated\":\"2023-11-14T22:13:21Z\",\"healthy\":false},"
-			    "\"IPv6\":{\"lastUpdated\":\"2023-11-14T22:13:20.5Z\",\"healthy\":true}}}");
+			    "\"IPv6\":{\"lastUpdated\":\"2023-11-14T22:13:20.5Z\","
+			    "\"healthy\":true}}}");
 	/* healthy again: lastUpdated is "now", the families keep their own */
 	health_updated(h, AF_INET, clk);
 	step(1);
@@ -215,7 +217,8 @@ static void unhealthy_bodies(void **state)
 	assert_string_equal(buf, "{\"lastUpdated\":\"2023-11-14T22:13:33Z\","
 			    "\"currentTime\":\"2023-11-14T22:13:33Z\",\"healthy\":true,\"status\":{"
 			    "\"IPv4\":{\"lastUpdated\":\"2023-11-14T22:13:32Z\",\"healthy\":true},"
-			    "\"IPv6\":{\"lastUpdated\":\"2023-11-14T22:13:20.5Z\",\"healthy\":true}}}");
+			    "\"IPv6\":{\"lastUpdated\":\"2023-11-14T22:13:20.5Z\","
+			    "\"healthy\":true}}}");
 	health_free(h);
 }
 

@@ -171,8 +171,8 @@ static void parse_bind(void **state)
 		"[]:1", "[::1]", "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(http_parse_bind("--metrics-bind-address", bad[i], 7, &ss, &len, err,
-						 sizeof(err)), -EINVAL);
+		assert_int_equal(http_parse_bind("--metrics-bind-address", bad[i], 7, &ss, &len,
+						 err, sizeof(err)), -EINVAL);
 		assert_true(!strncmp(err, "--metrics-bind-address ", 23));
 	}
 	assert_string_equal(err, "--metrics-bind-address : not IP, IP:PORT or [IPv6]:PORT with "
@@ -227,7 +227,8 @@ static void healthz_livez(void **state)
 	assert_header(&r, "content-type: application/json");
 	assert_header(&r, "x-content-type-options: nosniff");
 	mask_times(r.body);
-	assert_string_equal(r.body, "{\"lastUpdated\":\"T\",\"currentTime\":\"T\",\"healthy\":true}");
+	assert_string_equal(r.body,
+			    "{\"lastUpdated\":\"T\",\"currentTime\":\"T\",\"healthy\":true}");
 
 	/* the Node is not known yet */
 	assert_int_equal(request(f.hport, "GET", "/healthz", &r), 0);
@@ -251,7 +252,8 @@ static void healthz_livez(void **state)
 	assert_int_equal(request(f.hport, "GET", "/livez", &r), 0);
 	assert_int_equal(r.status, 503);
 	mask_times(r.body);
-	assert_string_equal(r.body, "{\"lastUpdated\":\"T\",\"currentTime\":\"T\",\"healthy\":false,"
+	assert_string_equal(r.body, "{\"lastUpdated\":\"T\",\"currentTime\":\"T\","
+			    "\"healthy\":false,"
 			    "\"status\":{\"IPv4\":{\"lastUpdated\":\"T\",\"healthy\":false}}}");
 	assert_int_equal(request(f.hport, "GET", "/healthz", &r), 0);
 	assert_int_equal(r.status, 503);
@@ -389,7 +391,9 @@ static void bind_errors(void **state)
 
 static int free_port(void)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
 
@@ -496,7 +500,9 @@ static void hc_all_addresses(void **state)
 
 	(void)state;
 	if (fd6 >= 0) {
-		struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		struct sockaddr_in6 a = {
+			.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+		};
 
 		v6 = !bind(fd6, (struct sockaddr *)&a, sizeof(a));
 		close(fd6);

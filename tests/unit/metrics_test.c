@@ -224,26 +224,27 @@ static void svcsyncd_set(void **state)
 	assert_int_equal(metric_add(m.healthz_total, V("503"), 1), 0);
 	assert_int_equal(metric_add(m.watch_events, V("services", "ADDED"), 1), 0);
 	assert_int_equal(metrics_expose(m.reg, &text, &len), 0);
+#define SPR "kubeproxy_sync_proxy_rules_duration_seconds"
+#define NPD "kubeproxy_network_programming_duration_seconds"
 	assert_non_null(strstr(text,
-		"# HELP kubeproxy_sync_proxy_rules_duration_seconds [ALPHA] SyncProxyRules latency "
-		"in seconds\n# TYPE kubeproxy_sync_proxy_rules_duration_seconds histogram\n"
-		"kubeproxy_sync_proxy_rules_duration_seconds_bucket{ip_family=\"IPv4\",le=\"0.001\"} 0\n"
-		"kubeproxy_sync_proxy_rules_duration_seconds_bucket{ip_family=\"IPv4\",le=\"0.002\"} 0\n"
-		"kubeproxy_sync_proxy_rules_duration_seconds_bucket{ip_family=\"IPv4\",le=\"0.004\"} 1\n"));
+		"# HELP " SPR " [ALPHA] SyncProxyRules latency in seconds\n"
+		"# TYPE " SPR " histogram\n"
+		SPR "_bucket{ip_family=\"IPv4\",le=\"0.001\"} 0\n"
+		SPR "_bucket{ip_family=\"IPv4\",le=\"0.002\"} 0\n"
+		SPR "_bucket{ip_family=\"IPv4\",le=\"0.004\"} 1\n"));
 	assert_non_null(strstr(text,
-		"kubeproxy_sync_proxy_rules_duration_seconds_bucket{ip_family=\"IPv4\",le=\"16.384\"} 1\n"
-		"kubeproxy_sync_proxy_rules_duration_seconds_bucket{ip_family=\"IPv4\",le=\"+Inf\"} 1\n"
-		"kubeproxy_sync_proxy_rules_duration_seconds_sum{ip_family=\"IPv4\"} 0.003\n"
-		"kubeproxy_sync_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"} 1\n"));
+		SPR "_bucket{ip_family=\"IPv4\",le=\"16.384\"} 1\n"
+		SPR "_bucket{ip_family=\"IPv4\",le=\"+Inf\"} 1\n"
+		SPR "_sum{ip_family=\"IPv4\"} 0.003\n"
+		SPR "_count{ip_family=\"IPv4\"} 1\n"));
 	/* MergeBuckets' leading 0, then 0.25 .. 300: 81 buckets and +Inf */
-	assert_non_null(strstr(text, "# TYPE kubeproxy_network_programming_duration_seconds "
-		"histogram\nkubeproxy_network_programming_duration_seconds_bucket{ip_family=\"IPv6\","
-		"le=\"0\"} 0\nkubeproxy_network_programming_duration_seconds_bucket{ip_family=\"IPv6\","
-		"le=\"0.25\"} 0\nkubeproxy_network_programming_duration_seconds_bucket{ip_family="
-		"\"IPv6\",le=\"0.5\"} 1\nkubeproxy_network_programming_duration_seconds_bucket{"
-		"ip_family=\"IPv6\",le=\"1\"} 1\n"));
-	assert_non_null(strstr(text, "le=\"115\"} 1\nkubeproxy_network_programming_duration_seconds"
-		"_bucket{ip_family=\"IPv6\",le=\"120\"} 1\n"));
+	assert_non_null(strstr(text, "# TYPE " NPD " histogram\n"
+		NPD "_bucket{ip_family=\"IPv6\",le=\"0\"} 0\n"
+		NPD "_bucket{ip_family=\"IPv6\",le=\"0.25\"} 0\n"
+		NPD "_bucket{ip_family=\"IPv6\",le=\"0.5\"} 1\n"
+		NPD "_bucket{ip_family=\"IPv6\",le=\"1\"} 1\n"));
+	assert_non_null(strstr(text, "le=\"115\"} 1\n"
+		NPD "_bucket{ip_family=\"IPv6\",le=\"120\"} 1\n"));
 	assert_non_null(strstr(text, "le=\"300\"} 1\nkubeproxy_network_programming_duration_seconds"
 		"_bucket{ip_family=\"IPv6\",le=\"+Inf\"} 1\n"));
 	assert_non_null(strstr(text, "# HELP kubeproxy_sync_proxy_rules_last_timestamp_seconds "

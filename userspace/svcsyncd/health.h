@@ -23,9 +23,9 @@ void health_free(struct health *h);
 int health_queued(struct health *h, int family, struct timespec now);
 /* family's table was programmed at now: clears its queued update. -EAFNOSUPPORT */
 int health_updated(struct health *h, int family, struct timespec now);
-/* The Node: eligible iff known, not being deleted and not tainted ToBeDeletedByClusterAutoscaler. */
+/* The Node: eligible iff known, not being deleted, not tainted ToBeDeletedByClusterAutoscaler. */
 void health_set_node(struct health *h, bool known, bool deleting, bool tainted_to_be_deleted);
-/* kube-proxy's Health().Healthy: no family's queued update older than the timeout (node ignored). */
+/* kube-proxy's Health().Healthy: no queued update older than the timeout (node ignored). */
 bool health_proxy_healthy(struct health *h, struct timespec now);
 /*
  * The /healthz (healthz=true) or /livez response at now: JSON written to buf (NUL-terminated,
@@ -34,7 +34,8 @@ bool health_proxy_healthy(struct health *h, struct timespec now);
 int health_response(struct health *h, bool healthz, struct timespec now, char *buf, size_t size);
 /*
  * A healthCheckNodePort body for service ns/name with n ready local endpoints, as kube-proxy's
- * hcHandler writes it; returns the HTTP code (200 iff n > 0 and proxy_healthy, else 503) or -ENOSPC.
+ * hcHandler writes it; returns the HTTP code (200 iff n > 0 and proxy_healthy, else 503)
+ * or -ENOSPC.
  */
 int health_hc_body(const char *ns, const char *name, uint32_t n, bool proxy_healthy, char *buf,
 		   size_t size);

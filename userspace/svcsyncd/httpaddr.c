@@ -66,7 +66,8 @@ int http_parse_bind(const char *flag, const char *value, uint16_t default_port,
 	port = strtoul(colon + 1, &end, 10);
 	if (!colon[1] || *end || errno || port > 65535 || colon[1] == '-' || colon[1] == '+')
 		goto bad;
-	if (value[0] != '[' && inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+	if (value[0] != '[' &&
+	    inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
 		sin->sin_family = AF_INET;

@@ -29,8 +29,8 @@
 typedef void (*http_log_fn)(int level, const char *msg, void *data);
 
 struct http_server_config {
-	const char *healthz_bind;	/* "IP:PORT", "[IPv6]:PORT", "IP" (:10256); NULL/"" = none */
-	const char *metrics_bind;	/* same, "IP" means :10249; port 0 = any free port (tests) */
+	const char *healthz_bind;	/* "IP:PORT", "[IPv6]:PORT", "IP" (:10256); ""=none */
+	const char *metrics_bind;	/* same, "IP" means :10249; port 0 = any (tests) */
 	struct health *health;		/* required with healthz_bind or health-check servers */
 	struct svcsyncd_metrics *metrics; /* required with metrics_bind; counts healthz/livez */
 	http_log_fn log;		/* NULL: one line on stderr */

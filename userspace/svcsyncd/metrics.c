@@ -22,7 +22,7 @@ static const char *const type_name[] = { "counter", "gauge", "histogram" };
 struct series {
 	char **values;			/* in declaration order */
 	double value;			/* counter, gauge */
-	uint64_t *counts;		/* histogram: per bucket, not cumulative; [nbuckets] = +Inf */
+	uint64_t *counts;		/* histogram, per bucket (not cumulative), +Inf last */
 	double sum;
 	uint64_t count;
 };

@@ -94,7 +94,8 @@ int svcsyncd_metrics_init(struct svcsyncd_metrics *m)
 	m->livez_total = metrics_counter(r, KP "proxy_livez_total",
 		ALPHA "Cumulative proxy livez HTTP status", code, 1);
 	m->event_to_kernel = metrics_histogram(r, "svcsyncd_event_to_kernel_seconds",
-		"Time from a watch event's arrival to the kernel acknowledging the change it caused",
+		"Time from a watch event's arrival to the kernel acknowledging the change it "
+		"caused",
 		NULL, 0, ms, sizeof(ms) / sizeof(ms[0]));
 	m->kernel_requests = metrics_counter(r, "svcsyncd_kernel_requests_total",
 		"Requests sent to the svcvip module, by operation", op, 1);
