@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -551,6 +553,53 @@ static void same_port_other_address(void **state)
 	fixture_stop(&f);
 }
 
+struct poller {
+	int port;
+	atomic_int stop;
+	atomic_int ok;
+};
+
+static void *poll_livez(void *arg)
+{
+	struct poller *p = arg;
+	struct reply r;
+
+	while (!p->stop)
+		if (!request(p->port, "GET", "/livez", &r) && r.status == 200)
+			p->ok++;
+	return NULL;
+}
+
+/* hc_sync moving a server back and forth while the HTTP thread is busy elsewhere */
+static void hc_churn(void **state)
+{
+	struct fixture f;
+	struct hc_servers *hc;
+	struct poller pl = { 0 };
+	pthread_t t;
+	int port[2] = { free_port(), free_port() };
+
+	(void)state;
+	fixture_start(&f, "127.0.0.1:0", NULL);
+	hc = hc_servers_new(f.s, (const char *const[]){ "127.0.0.1" }, 1);
+	assert_non_null(hc);
+	pl.port = f.hport;
+	assert_int_equal(pthread_create(&t, NULL, poll_livez, &pl), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		struct hc_service w = { "ns", "svc", (uint16_t)port[i & 1], i };
+		struct reply r;
+
+		assert_int_equal(hc_sync(hc, &w, 1), 0);
+		hc_expect(port[i & 1], i ? 200 : 503, "ns", "svc", i, true);
+		assert_int_equal(request(port[!(i & 1)], "GET", "/", &r), -1);
+	}
+	pl.stop = 1;
+	pthread_join(t, NULL);
+	assert_true(pl.ok > 0);
+	hc_servers_free(hc);
+	fixture_stop(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +610,7 @@ int main(void)
 		cmocka_unit_test(hc_servers),
 		cmocka_unit_test(hc_all_addresses),
 		cmocka_unit_test(same_port_other_address),
+		cmocka_unit_test(hc_churn),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
