@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "metrics.h"
@@ -195,6 +197,30 @@ static void svcsyncd_set(void **state)
 		"rules Service changes\n"
 		"# TYPE kubeproxy_sync_proxy_rules_service_changes_total counter\n"
 		"kubeproxy_sync_proxy_rules_service_changes_total 0\n"
+		"# HELP process_cpu_seconds_total Total user and system CPU time spent in "
+		"seconds.\n"
+		"# TYPE process_cpu_seconds_total counter\n"
+		"process_cpu_seconds_total 0\n"
+		"# HELP process_max_fds Maximum number of open file descriptors.\n"
+		"# TYPE process_max_fds gauge\n"
+		"process_max_fds 0\n"
+		"# HELP process_open_fds Number of open file descriptors.\n"
+		"# TYPE process_open_fds gauge\n"
+		"process_open_fds 0\n"
+		"# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+		"# TYPE process_resident_memory_bytes gauge\n"
+		"process_resident_memory_bytes 0\n"
+		"# HELP process_start_time_seconds Start time of the process since unix epoch in "
+		"seconds.\n"
+		"# TYPE process_start_time_seconds gauge\n"
+		"process_start_time_seconds 0\n"
+		"# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+		"# TYPE process_virtual_memory_bytes gauge\n"
+		"process_virtual_memory_bytes 0\n"
+		"# HELP process_virtual_memory_max_bytes Maximum amount of virtual memory available "
+		"in bytes.\n"
+		"# TYPE process_virtual_memory_max_bytes gauge\n"
+		"process_virtual_memory_max_bytes 0\n"
 		"# HELP svcsyncd_event_to_kernel_seconds Time from a watch event's arrival to the "
 		"kernel acknowledging the change it caused\n"
 		"# TYPE svcsyncd_event_to_kernel_seconds histogram\n"
@@ -268,6 +294,40 @@ static void svcsyncd_set(void **state)
 	assert_null(m.reg);
 }
 
+/* client_golang's process collector, from /proc/self */
+static void process_metrics(void **state)
+{
+	struct svcsyncd_metrics m;
+	struct timespec now;
+	double v, cpu;
+	int fds;
+
+	(void)state;
+	assert_int_equal(svcsyncd_metrics_init(&m), 0);
+	fds = dup(0);
+	assert_true(fds >= 0);
+	svcsyncd_metrics_collect(&m);
+	clock_gettime(CLOCK_REALTIME, &now);
+	assert_int_equal(metric_get(m.proc_rss, NULL, &v), 0);
+	assert_true(v > 1 << 20);
+	assert_int_equal(metric_get(m.proc_vmem, NULL, &v), 0);
+	assert_true(v > 1 << 20);
+	assert_int_equal(metric_get(m.proc_open_fds, NULL, &v), 0);
+	assert_true(v >= 4);		/* stdin, stdout, stderr, the dup */
+	assert_int_equal(metric_get(m.proc_max_fds, NULL, &v), 0);
+	assert_true(v >= 64);
+	assert_int_equal(metric_get(m.proc_start, NULL, &v), 0);
+	assert_true(v > (double)now.tv_sec - 600 && v <= (double)now.tv_sec + 1);
+	assert_int_equal(metric_get(m.proc_cpu, NULL, &cpu), 0);
+	for (volatile unsigned long i = 0; i < 300000000UL; i++)
+		;			/* burn some CPU: the counter only goes up */
+	svcsyncd_metrics_collect(&m);
+	assert_int_equal(metric_get(m.proc_cpu, NULL, &v), 0);
+	assert_true(v > cpu);
+	close(fds);
+	svcsyncd_metrics_free(&m);
+}
+
 static void *bump(void *arg)
 {
 	struct metric *c = arg;
@@ -312,6 +372,7 @@ int main(void)
 		cmocka_unit_test(unlabelled_histogram),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(svcsyncd_set),
+		cmocka_unit_test(process_metrics),
 		cmocka_unit_test(concurrent),
 	};
 

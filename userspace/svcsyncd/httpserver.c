@@ -242,6 +242,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	size_t len;
 
 	if (!strcmp(url, "/metrics")) {
+		svcsyncd_metrics_collect(s->cfg.metrics);
 		if (metrics_expose(s->cfg.metrics->reg, &text, &len))
 			return MHD_NO;
 		ret = respond(c, MHD_HTTP_OK, METRICS_CONTENT_TYPE, text, len, NULL);

@@ -66,10 +66,15 @@ struct svcsyncd_metrics {
 	struct metric *kernel_requests;		/* counter {op} */
 	struct metric *watch_events;		/* counter {resource, type} */
 	struct metric *relists;			/* counter {resource} */
+	/* client_golang's process collector, refreshed by svcsyncd_metrics_collect() */
+	struct metric *proc_cpu, *proc_open_fds, *proc_max_fds, *proc_vmem, *proc_vmem_max;
+	struct metric *proc_rss, *proc_start;
 };
 
 /* Creates the registry and declares every metric above. 0 or -ENOMEM (m left zeroed). */
 int svcsyncd_metrics_init(struct svcsyncd_metrics *m);
+/* Reads /proc/self into the process_* metrics (the HTTP thread calls it before /metrics). */
+void svcsyncd_metrics_collect(struct svcsyncd_metrics *m);
 /* Frees the registry (m zeroed). */
 void svcsyncd_metrics_free(struct svcsyncd_metrics *m);
 

@@ -5,8 +5,12 @@
  * release's metrics reference (ip_family on the per-proxier ones); component-base
  * prefixes an ALPHA metric's help with "[ALPHA] ", so these do too.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "metrics.h"
 
@@ -105,6 +109,25 @@ int svcsyncd_metrics_init(struct svcsyncd_metrics *m)
 	m->relists = metrics_counter(r, "svcsyncd_relists_total",
 		"LISTs of a resource: the first one, after 410 Gone and after a broken watch",
 		res, 1);
+	m->proc_cpu = metrics_counter(r, "process_cpu_seconds_total",
+		"Total user and system CPU time spent in seconds.", NULL, 0);
+	m->proc_open_fds = metrics_gauge(r, "process_open_fds",
+		"Number of open file descriptors.", NULL, 0);
+	m->proc_max_fds = metrics_gauge(r, "process_max_fds",
+		"Maximum number of open file descriptors.", NULL, 0);
+	m->proc_vmem = metrics_gauge(r, "process_virtual_memory_bytes",
+		"Virtual memory size in bytes.", NULL, 0);
+	m->proc_vmem_max = metrics_gauge(r, "process_virtual_memory_max_bytes",
+		"Maximum amount of virtual memory available in bytes.", NULL, 0);
+	m->proc_rss = metrics_gauge(r, "process_resident_memory_bytes",
+		"Resident memory size in bytes.", NULL, 0);
+	m->proc_start = metrics_gauge(r, "process_start_time_seconds",
+		"Start time of the process since unix epoch in seconds.", NULL, 0);
+	if (!m->proc_cpu || !m->proc_open_fds || !m->proc_max_fds || !m->proc_vmem ||
+	    !m->proc_vmem_max || !m->proc_rss || !m->proc_start) {
+		svcsyncd_metrics_free(m);
+		return -ENOMEM;
+	}
 	if (!m->sync_duration || !m->sync_full_duration || !m->sync_partial_duration ||
 	    !m->network_programming || !m->last_timestamp || !m->last_queued_timestamp ||
 	    !m->no_local_endpoints || !m->endpoint_changes_total ||
@@ -115,6 +138,73 @@ int svcsyncd_metrics_init(struct svcsyncd_metrics *m)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* procfs's "unlimited" is the largest uint64, as client_golang shows it */
+static double limit(rlim_t v)
+{
+	return v == RLIM_INFINITY ? 18446744073709551615.0 : (double)v;
+}
+
+static long long boot_time(void)
+{
+	char line[256];
+	long long bt = 0;
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %lld", &bt) == 1)
+			break;
+	fclose(f);
+	return bt;
+}
+
+void svcsyncd_metrics_collect(struct svcsyncd_metrics *m)
+{
+	unsigned long long utime, stime, start, vsize;
+	long long rss;
+	double hz = (double)sysconf(_SC_CLK_TCK), cpu, old = 0;
+	char buf[1024], *p;
+	struct rlimit rl;
+	struct dirent *d;
+	size_t n;
+	DIR *dir;
+	FILE *f;
+	int fds = 0;
+
+	f = fopen("/proc/self/stat", "re");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		/* the fields after the command, which may hold spaces: state is field 3 */
+		p = strrchr(buf, ')');
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+				"%*d %*d %*d %*d %*d %*d %llu %llu %lld", &utime, &stime, &start,
+				&vsize, &rss) == 5 && hz > 0) {
+			cpu = (double)(utime + stime) / hz;
+			metric_get(m->proc_cpu, NULL, &old);
+			if (cpu > old)
+				metric_add(m->proc_cpu, NULL, cpu - old);
+			metric_set(m->proc_vmem, NULL, (double)vsize);
+			metric_set(m->proc_rss, NULL, (double)rss * (double)sysconf(_SC_PAGESIZE));
+			metric_set(m->proc_start, NULL, (double)start / hz + (double)boot_time());
+		}
+	}
+	dir = opendir("/proc/self/fd");
+	if (dir) {
+		while ((d = readdir(dir)) != NULL)
+			if (d->d_name[0] != '.')
+				fds++;
+		closedir(dir);
+		metric_set(m->proc_open_fds, NULL, fds - 1);	/* not the directory's own */
+	}
+	if (!getrlimit(RLIMIT_NOFILE, &rl))
+		metric_set(m->proc_max_fds, NULL, limit(rl.rlim_cur));
+	if (!getrlimit(RLIMIT_AS, &rl))
+		metric_set(m->proc_vmem_max, NULL, limit(rl.rlim_cur));
 }
 
 void svcsyncd_metrics_free(struct svcsyncd_metrics *m)
