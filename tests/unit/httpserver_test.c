@@ -553,6 +553,39 @@ static void same_port_other_address(void **state)
 	fixture_stop(&f);
 }
 
+/* a port handed from one service to another in one sync (closes come first), and
+ * duplicate wants (the first wins) */
+static void hc_handover_and_duplicates(void **state)
+{
+	struct fixture f;
+	struct hc_servers *hc;
+	struct reply r;
+	int p1 = free_port(), p2 = free_port(), p3 = free_port();
+
+	(void)state;
+	fixture_start(&f, NULL, NULL);
+	hc = hc_servers_new(f.s, (const char *const[]){ "127.0.0.1" }, 1);
+	assert_non_null(hc);
+	/* b/b sorts before z/z: without closing first, b/b's bind would fail */
+	assert_int_equal(hc_sync(hc, (struct hc_service[]){ { "z", "z", (uint16_t)p1, 1 } }, 1),
+			 0);
+	hc_expect(p1, 200, "z", "z", 1, true);
+	assert_int_equal(hc_sync(hc, (struct hc_service[]){ { "b", "b", (uint16_t)p1, 2 } }, 1),
+			 0);
+	hc_expect(p1, 200, "b", "b", 2, true);
+	assert_int_equal(hc_sync(hc, (struct hc_service[]){
+		{ "x", "y", (uint16_t)p2, 1 }, { "b", "b", (uint16_t)p1, 3 },
+		{ "x", "y", (uint16_t)p3, 5 },
+	}, 3), 0);
+	hc_expect(p2, 200, "x", "y", 1, true);
+	hc_expect(p1, 200, "b", "b", 3, true);
+	assert_int_equal(request(p3, "GET", "/", &r), -1);
+	hc_servers_free(hc);
+	assert_int_equal(request(p1, "GET", "/", &r), -1);
+	assert_int_equal(request(p2, "GET", "/", &r), -1);
+	fixture_stop(&f);
+}
+
 struct poller {
 	int port;
 	atomic_int stop;
@@ -610,6 +643,7 @@ int main(void)
 		cmocka_unit_test(hc_servers),
 		cmocka_unit_test(hc_all_addresses),
 		cmocka_unit_test(same_port_other_address),
+		cmocka_unit_test(hc_handover_and_duplicates),
 		cmocka_unit_test(hc_churn),
 	};
 

@@ -68,13 +68,22 @@ fail:
 	return NULL;
 }
 
-static const struct hc_service *find_want(const struct hc_service *want, size_t n,
-					  const char *ns, const char *name)
+/* services are kept sorted by namespace/name, wants are sorted the same way */
+static int cmp_nsn(const char *ns1, const char *n1, const char *ns2, const char *n2)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(want[i].ns, ns) && !strcmp(want[i].name, name))
-			return &want[i];
-	return NULL;
+	int c = strcmp(ns1, ns2);
+
+	return c ? c : strcmp(n1, n2);
+}
+
+static int cmp_want(const void *a, const void *b)
+{
+	const struct hc_service *x = *(const struct hc_service *const *)a;
+	const struct hc_service *y = *(const struct hc_service *const *)b;
+	int c = cmp_nsn(x->ns, x->name, y->ns, y->name);
+
+	/* among duplicates the first in want[] comes first, and wins */
+	return c ? c : (x > y) - (x < y);
 }
 
 /* under s->lock: opens every node IP's listener for v, or none */
@@ -111,94 +120,131 @@ static int hc_open(struct hc_servers *hc, const struct hc_service *w)
 	return err;
 }
 
+/* under s->lock: room for the listeners of n more services, so that adding them cannot
+ * fail for memory */
 static int reserve(struct hc_servers *hc, size_t n)
 {
 	struct http_server *s = hc->srv;
 	size_t want_lst = s->n_lst + n * hc->n_ips;
-	struct hc_svc *v;
+	struct listener *l;
 
-	if (want_lst > s->cap_lst) {
-		struct listener *l = realloc(s->lst, want_lst * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		s->lst = l;
-		s->cap_lst = want_lst;
-	}
-	v = realloc(hc->svcs, (hc->n_svcs + n + 1) * sizeof(*v));
-	if (!v)
+	if (want_lst <= s->cap_lst)
+		return 0;
+	l = realloc(s->lst, want_lst * sizeof(*l));
+	if (!l)
 		return -ENOMEM;
-	hc->svcs = v;
+	s->lst = l;
+	s->cap_lst = want_lst;
+	return 0;
+}
+
+/* under s->lock: a new service v, in place; 0 or -errno (v then freed) */
+static int hc_add(struct hc_servers *hc, struct hc_svc *v, const struct hc_service *w)
+{
+	int err;
+
+	v->ns = strdup(w->ns);
+	v->name = strdup(w->name);
+	v->port = w->port;
+	v->n = w->local_endpoints;
+	err = v->ns && v->name ? hc_open(hc, w) : -ENOMEM;
+	if (err) {
+		http_log(hc->srv, -2, "failed to start healthcheck %s/%s on port %u: %s", w->ns,
+			 w->name, w->port, strerror(-err));
+		free(v->ns);
+		free(v->name);
+		return err;
+	}
+	http_log(hc->srv, 2, "opening healthcheck %s/%s port %u", w->ns, w->name, w->port);
 	return 0;
 }
 
 int hc_sync(struct hc_servers *hc, const struct hc_service *want, size_t n)
 {
+	const struct hc_service **sorted = NULL;
+	struct hc_svc *out = NULL;
+	uint8_t *closing = NULL;
 	struct http_server *s;
+	size_t i, j, k, nout = 0, nsorted = 0;
 	int failed = 0;
-	size_t j = 0;
 
 	if (!hc || (n && !want))
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		if (!want[i].ns || !want[i].name)
 			return -EINVAL;
+	sorted = calloc(n ? n : 1, sizeof(*sorted));
+	closing = calloc(65536 / 8, 1);
+	if (!sorted || !closing)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		sorted[i] = &want[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_want);
+	for (i = 0; i < n; i++)		/* drop duplicates: the first wins */
+		if (!nsorted || cmp_nsn(sorted[nsorted - 1]->ns, sorted[nsorted - 1]->name,
+					sorted[i]->ns, sorted[i]->name))
+			sorted[nsorted++] = sorted[i];
+
 	s = hc->srv;
 	pthread_mutex_lock(&s->lock);
-	if (reserve(hc, n)) {
+	out = calloc(hc->n_svcs + nsorted + 1, sizeof(*out));
+	if (!out || reserve(hc, nsorted)) {
 		pthread_mutex_unlock(&s->lock);
-		return -ENOMEM;
+		goto nomem;
 	}
-	/* remove the ones not wanted any more, or wanted on another port */
-	for (size_t i = 0; i < hc->n_svcs; i++) {
+	/* first close what is not wanted any more, or wanted on another port (kube-proxy's
+	 * order: a port can move from one service to another in one sync) */
+	for (i = 0, j = 0, k = 0; i < hc->n_svcs; i++) {
 		struct hc_svc *v = &hc->svcs[i];
-		const struct hc_service *w = find_want(want, n, v->ns, v->name);
+		int c = 1;
 
-		if (w && w->port == v->port) {
-			hc->svcs[j++] = *v;
+		while (j < nsorted &&
+		       (c = cmp_nsn(sorted[j]->ns, sorted[j]->name, v->ns, v->name)) < 0)
+			j++;
+		if (j < nsorted && !c && sorted[j]->port == v->port) {
+			hc->svcs[k++] = *v;
 			continue;
 		}
 		http_log(s, 2, "closing healthcheck %s/%s port %u", v->ns, v->name, v->port);
-		http_close_listeners(s, ROLE_HC, v->port);
+		closing[v->port / 8] |= (uint8_t)(1u << (v->port % 8));
 		free(v->ns);
 		free(v->name);
 	}
-	hc->n_svcs = j;
-	/* add the new ones, update the counts of the others */
-	for (size_t i = 0; i < n; i++) {
-		const struct hc_service *w = &want[i];
-		struct hc_svc *v = NULL;
-		int err;
+	hc->n_svcs = k;
+	http_close_ports(s, ROLE_HC, closing);
+	/* then merge: update the counts of the others, open the new ones */
+	for (i = 0, j = 0; j < nsorted; j++) {
+		const struct hc_service *w = sorted[j];
+		int c = -1;
 
-		if (find_want(want, i, w->ns, w->name) != NULL)
-			continue;	/* the first of duplicates wins */
-		for (size_t k = 0; k < hc->n_svcs && !v; k++)
-			if (!strcmp(hc->svcs[k].ns, w->ns) && !strcmp(hc->svcs[k].name, w->name))
-				v = &hc->svcs[k];
-		if (v) {
-			v->n = w->local_endpoints;
+		while (i < hc->n_svcs &&
+		       (c = cmp_nsn(hc->svcs[i].ns, hc->svcs[i].name, w->ns, w->name)) < 0)
+			out[nout++] = hc->svcs[i++];
+		if (i < hc->n_svcs && !c) {
+			hc->svcs[i].n = w->local_endpoints;
+			out[nout++] = hc->svcs[i++];
 			continue;
 		}
-		v = &hc->svcs[hc->n_svcs];
-		v->ns = strdup(w->ns);
-		v->name = strdup(w->name);
-		v->port = w->port;
-		v->n = w->local_endpoints;
-		err = v->ns && v->name ? hc_open(hc, w) : -ENOMEM;
-		if (err) {
-			http_log(s, -2, "failed to start healthcheck %s/%s on port %u: %s", w->ns,
-			      w->name, w->port, strerror(-err));
-			free(v->ns);
-			free(v->name);
+		if (hc_add(hc, &out[nout], w))
 			failed++;
-			continue;
-		}
-		http_log(s, 2, "opening healthcheck %s/%s port %u", w->ns, w->name, w->port);
-		hc->n_svcs++;
+		else
+			nout++;
 	}
+	while (i < hc->n_svcs)
+		out[nout++] = hc->svcs[i++];
+	free(hc->svcs);
+	hc->svcs = out;
+	hc->n_svcs = nout;
 	pthread_mutex_unlock(&s->lock);
 	http_wake(s);
+	free(sorted);
+	free(closing);
 	return failed;
+nomem:
+	free(out);
+	free(sorted);
+	free(closing);
+	return -ENOMEM;
 }
 
 void hc_servers_free(struct hc_servers *hc)
@@ -209,8 +255,8 @@ void hc_servers_free(struct hc_servers *hc)
 		return;
 	s = hc->srv;
 	pthread_mutex_lock(&s->lock);
+	http_close_ports(s, ROLE_HC, NULL);	/* every health-check listener is ours */
 	for (size_t i = 0; i < hc->n_svcs; i++) {
-		http_close_listeners(s, ROLE_HC, hc->svcs[i].port);
 		free(hc->svcs[i].ns);
 		free(hc->svcs[i].name);
 	}

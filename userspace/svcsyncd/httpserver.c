@@ -69,17 +69,22 @@ int http_add_listener(struct http_server *s, int fd, enum role role)
 	return port;
 }
 
-/* under s->lock: closes every listener of role on port */
-void http_close_listeners(struct http_server *s, enum role role, uint16_t port)
+/* under s->lock */
+void http_close_ports(struct http_server *s, enum role role, const uint8_t *ports)
 {
 	size_t j = 0;
 
 	for (size_t i = 0; i < s->n_lst; i++) {
-		if (s->lst[i].role == role && s->lst[i].port == port) {
-			close(s->lst[i].fd);
+		struct listener *l = &s->lst[i];
+
+		if (l->role == role && (!ports || (ports[l->port / 8] & (1u << (l->port % 8))))) {
+			/* the HTTP thread's poll() may still hold the socket: shutdown() takes
+			 * it out of LISTEN now, so the port can be bound again at once */
+			shutdown(l->fd, SHUT_RDWR);
+			close(l->fd);
 			continue;
 		}
-		s->lst[j++] = s->lst[i];
+		s->lst[j++] = *l;
 	}
 	if (j != s->n_lst)
 		s->gen++;

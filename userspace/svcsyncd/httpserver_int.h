@@ -69,8 +69,9 @@ int http_local_endpoint(int fd, struct endpoint *ep);
 bool http_endpoint_match(const struct endpoint *l, const struct endpoint *c);
 /* Under s->lock: serves fd for role from now on; port or -errno (fd left open). */
 int http_add_listener(struct http_server *s, int fd, enum role role);
-/* Under s->lock: closes every listener of role on port. */
-void http_close_listeners(struct http_server *s, enum role role, uint16_t port);
+/* Under s->lock: closes every listener of role whose port is set in ports[65536 / 8]
+ * (NULL: all of them), in one pass over the table. */
+void http_close_ports(struct http_server *s, enum role role, const uint8_t *ports);
 /* Makes the HTTP thread poll the new listener set. */
 void http_wake(struct http_server *s);
 
