@@ -7,7 +7,8 @@
  * kube-proxy opens one health-check listener per healthCheckNodePort and node IP; with an
  * MHD daemon (and thread) per listener that is a thread per LoadBalancer service. Here our
  * own sockets are polled next to MHD's epoll fd, accepted connections are handed to one
- * daemon with MHD_add_connection(), and a connection's local port says which server it is.
+ * daemon with MHD_add_connection(), and a connection's local address and port say which
+ * server it is.
  *
  * Locking: s->lock guards the listener table and the health-check services. The daemon
  * thread changes them (hc_sync) and bumps s->gen; the HTTP thread polls a copy and only

@@ -51,7 +51,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 		      char *err, size_t errlen);
 /* The port the health (metrics=0) or metrics (metrics=1) server is bound to, or -ENOENT. */
 int http_server_port(struct http_server *s, int metrics);
-/* Stops the thread, closes every socket (health-check servers too) and frees s (NULL ok). */
+/* Stops the thread, closes every socket and frees s, and an hc_servers still on it (NULL ok). */
 void http_server_stop(struct http_server *s);
 
 /* One wanted health-check server: a LoadBalancer service with ETP Local. */
@@ -62,7 +62,7 @@ struct hc_service {
 	uint32_t local_endpoints;	/* distinct ready local endpoint IPs */
 };
 
-/* Health-check servers on s, listening on node_ips (numeric); n_ips 0 = all addresses. */
+/* Health-check servers on s, on node_ips (numeric); n_ips 0 = all. NULL: EINVAL/EBUSY/ENOMEM. */
 struct hc_servers *hc_servers_new(struct http_server *s, const char *const *node_ips,
 				  size_t n_ips);
 /*
@@ -71,7 +71,7 @@ struct hc_servers *hc_servers_new(struct http_server *s, const char *const *node
  * kube-proxy). Returns how many services could not listen, or -errno (nothing changed).
  */
 int hc_sync(struct hc_servers *hc, const struct hc_service *want, size_t n);
-/* Closes every health-check server (NULL ok). Call before http_server_stop(). */
+/* Closes every health-check server and frees hc (NULL ok); not after http_server_stop(). */
 void hc_servers_free(struct hc_servers *hc);
 
 #endif
