@@ -10,7 +10,6 @@ demand through /_fake/.  Standard library only.  See README.md.
 
 import argparse
 import base64
-import copy
 import datetime
 import ipaddress
 import json
@@ -96,8 +95,20 @@ def qbool(q, name):
     return q.get(name) in ('1', 't', 'T', 'true', 'TRUE', 'True')
 
 
+ENCODER = json.JSONEncoder(separators=(',', ':'), check_circular=False, ensure_ascii=True)
+
+
 def dumps(obj):
-    return json.dumps(obj, separators=(',', ':')).encode()
+    return ENCODER.encode(obj).encode()
+
+
+def jcopy(o):
+    """Deep copy of a JSON tree (much cheaper than copy.deepcopy)."""
+    if isinstance(o, dict):
+        return {k: jcopy(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [jcopy(v) for v in o]
+    return o
 
 
 # ---- selectors ----
@@ -272,8 +283,8 @@ class Store:
         for f in ('deletionTimestamp', 'selfLink', 'managedFields'):
             m.pop(f, None)
 
-    def create(self, res, ns, obj, dry_run=False):
-        obj = self._normalise(res, ns, obj)
+    def create(self, res, ns, obj, dry_run=False, owned=False):
+        obj = self._normalise(res, ns, obj, owned)
         with self.cond:
             m = obj['metadata']
             if not m.get('name'):
@@ -299,8 +310,8 @@ class Store:
             self._commit('ADDED', res.name, key, obj, None)
             return obj
 
-    def replace(self, res, ns, name, obj, force=False, dry_run=False):
-        obj = self._normalise(res, ns, obj)
+    def replace(self, res, ns, name, obj, force=False, dry_run=False, owned=False):
+        obj = self._normalise(res, ns, obj, owned)
         with self.cond:
             key = self.key(ns, name)
             if obj['metadata'].get('name', name) != name:
@@ -343,7 +354,7 @@ class Store:
                 raise not_found(res, name)
             if dry_run:
                 return cur[0]
-            obj = copy.deepcopy(cur[0])
+            obj = jcopy(cur[0])
             self._commit('DELETED', res.name, key, obj, cur[0])
             return obj
 
@@ -355,14 +366,15 @@ class Store:
             return cur
 
     def apply(self, obj):
-        """Create or replace (no resourceVersion check): the control API's apply."""
+        """Create or replace (no resourceVersion check): the control API's apply.
+        obj becomes the store's (the caller parsed it and lets it go)."""
         res = kind_resource(obj)
         ns = obj.get('metadata', {}).get('namespace', 'default') if res.namespaced else None
         name = obj.get('metadata', {}).get('name')
         with self.cond:
             if name and self.key(ns, name) in self.objs[res.name]:
-                return 'MODIFIED', self.replace(res, ns, name, obj, force=True)
-            return 'ADDED', self.create(res, ns, obj)
+                return 'MODIFIED', self.replace(res, ns, name, obj, force=True, owned=True)
+            return 'ADDED', self.create(res, ns, obj, owned=True)
 
     def load(self, objs):
         """Make the store hold exactly objs (namespaces aside): deletes what is not listed."""
@@ -377,16 +389,17 @@ class Store:
                 if rname == 'namespaces':
                     continue
                 for key in [k for k in objs_r if (rname, k) not in want]:
-                    obj = copy.deepcopy(objs_r[key][0])
+                    obj = jcopy(objs_r[key][0])
                     self._commit('DELETED', rname, key, obj, objs_r[key][0])
             for o in objs:
                 self.apply(o)
 
     # -- object shaping --
-    def _normalise(self, res, ns, obj):
+    def _normalise(self, res, ns, obj, owned):
         if not isinstance(obj, dict):
             raise ApiError(400, 'BadRequest', 'the body of the request is not a JSON object')
-        obj = copy.deepcopy(obj)
+        if not owned:
+            obj = jcopy(obj)
         kind, av = obj.get('kind'), obj.get('apiVersion')
         if (kind and kind != res.kind) or (av and av != res.api_version):
             raise ApiError(400, 'BadRequest', 'the API version in the data (%s) does not match '
@@ -576,7 +589,7 @@ def merge_patch(target, patch):
 
 
 def json_patch(doc, ops):
-    doc = copy.deepcopy(doc)
+    doc = jcopy(doc)
 
     def walk(path):
         parts = [p.replace('~1', '/').replace('~0', '~') for p in path.split('/')[1:]]
@@ -781,10 +794,10 @@ class Handler(BaseHTTPRequestHandler):
             if res.namespaced and ns is None:
                 raise ApiError(404, 'NotFound', 'the server could not find the requested '
                                'resource')
-            obj = st.create(res, ns, body, dry_run=dry)
+            obj = st.create(res, ns, body, dry_run=dry, owned=True)
             return self.send_body(201, obj)
         if method == 'PUT' and name is not None:
-            obj = st.replace(res, ns, name, body, dry_run=dry)
+            obj = st.replace(res, ns, name, body, dry_run=dry, owned=True)
             return self.send_body(200, obj)
         if method == 'PATCH' and name is not None:
             ctype = (self.headers.get('Content-Type') or '').split(';')[0].strip()

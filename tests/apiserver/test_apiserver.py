@@ -175,11 +175,19 @@ def write_kubeconfig(path, server):
                 '  context:\n    cluster: c\n    user: u\ncurrent-context: c\n' % server)
 
 
+def on_alarm(signum, frame):
+    raise TimeoutError('test_apiserver.py took more than 120 s')
+
+
 def main():
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(120)
     tmp = tempfile.mkdtemp(prefix='apiserver-test.')
     servers = []
     try:
         run_all(tmp, servers)
+    except Exception:
+        tap(False, 'the test run itself', traceback.format_exc())
     finally:
         for s in servers:
             s.stop()
