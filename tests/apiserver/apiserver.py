@@ -624,12 +624,133 @@ def json_patch(doc, ops):
     return doc
 
 
+# ---- server-side printing (kubectl asks for as=Table) ----
+
+def human_age(ts):
+    """k8s.io/apimachinery duration.HumanDuration of the time since ts."""
+    if not ts:
+        return '<unknown>'
+    try:
+        t = datetime.datetime.strptime(ts, '%Y-%m-%dT%H:%M:%SZ').replace(
+            tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return '<unknown>'
+    d = (datetime.datetime.now(datetime.timezone.utc) - t).total_seconds()
+    sec = int(d)
+    if d < -1:
+        return '<invalid>'
+    if sec < 0:
+        return '0s'
+    if sec < 120:
+        return '%ds' % sec
+    m, h, dd = sec // 60, sec // 3600, sec // 86400
+    if m < 10:
+        return '%dm%ds' % (m, sec % 60) if sec % 60 else '%dm' % m
+    if h < 3:
+        return '%dm' % m
+    if h < 8:
+        return '%dh%dm' % (h, m % 60) if m % 60 else '%dh' % h
+    if h < 48:
+        return '%dh' % h
+    if h < 192:
+        return '%dd%dh' % (dd, h % 24) if h % 24 else '%dd' % dd
+    if dd < 365 * 2:
+        return '%dd' % dd
+    return '%dy' % (dd // 365)
+
+
+def col(name, priority=0, fmt=''):
+    return {'name': name, 'type': 'string', 'format': fmt, 'description': name,
+            'priority': priority}
+
+
+def svc_row(o):
+    sp, stt = o.get('spec', {}), o.get('status', {})
+    typ = sp.get('type', 'ClusterIP')
+    ext = list(sp.get('externalIPs') or [])
+    if typ == 'LoadBalancer':
+        lb = [i.get('ip') or i.get('hostname') for i in
+              (stt.get('loadBalancer') or {}).get('ingress') or []]
+        ext = (lb + ext) or ['<pending>']
+    elif typ == 'ExternalName':
+        ext = [sp.get('externalName', '')]
+    ports = ['%s%s/%s' % (p.get('port'), ':%s' % p['nodePort'] if p.get('nodePort') else '',
+                          p.get('protocol', 'TCP')) for p in sp.get('ports') or []]
+    sel = ','.join('%s=%s' % kv for kv in sorted((sp.get('selector') or {}).items()))
+    return [typ, sp.get('clusterIP') or '<none>', ','.join(ext) or '<none>',
+            ','.join(ports) or '<none>', human_age(o['metadata'].get('creationTimestamp')),
+            sel or '<none>']
+
+
+def eps_row(o):
+    ports = ','.join(str(p.get('port')) for p in o.get('ports') or []) or '<unset>'
+    addrs = [a for e in o.get('endpoints') or [] for a in e.get('addresses') or []]
+    shown = ','.join(addrs[:3]) + (' + %d more...' % (len(addrs) - 3) if len(addrs) > 3 else '')
+    return [o.get('addressType', ''), ports, shown or '<unset>',
+            human_age(o['metadata'].get('creationTimestamp'))]
+
+
+def node_row(o):
+    stt = o.get('status', {})
+    ready = [c for c in stt.get('conditions') or [] if c.get('type') == 'Ready']
+    status = 'Ready' if ready and ready[0].get('status') == 'True' else 'NotReady'
+    roles = sorted(k.split('/', 1)[1] for k in o['metadata'].get('labels') or {}
+                   if k.startswith('node-role.kubernetes.io/'))
+    addr = {a.get('type'): a.get('address') for a in reversed(stt.get('addresses') or [])}
+    info = stt.get('nodeInfo') or {}
+    return [status, ','.join(roles) or '<none>',
+            human_age(o['metadata'].get('creationTimestamp')), info.get('kubeletVersion', ''),
+            addr.get('InternalIP', '<none>'), addr.get('ExternalIP', '<none>'),
+            info.get('osImage', '<unknown>'), info.get('kernelVersion', '<unknown>'),
+            info.get('containerRuntimeVersion', '<unknown>')]
+
+
+TABLES = {
+    'services': ([col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'),
+                  col('Age'), col('Selector', 1)], svc_row),
+    'endpointslices': ([col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
+                       eps_row),
+    'nodes': ([col('Status'), col('Roles'), col('Age'), col('Version'), col('Internal-IP', 1),
+               col('External-IP', 1), col('OS-Image', 1), col('Kernel-Version', 1),
+               col('Container-Runtime', 1)], node_row),
+    'namespaces': ([col('Status'), col('Age')], lambda o: [
+        (o.get('status') or {}).get('phase', 'Active'),
+        human_age(o['metadata'].get('creationTimestamp'))]),
+    'servicecidrs': ([col('CIDRs'), col('Age')], lambda o: [
+        ','.join((o.get('spec') or {}).get('cidrs') or []),
+        human_age(o['metadata'].get('creationTimestamp'))]),
+}
+
+
+def wants_table(handler):
+    if handler.server.opts.no_table:
+        return False
+    return any('as=Table' in a and 'g=meta.k8s.io' in a
+               for a in (handler.headers.get('Accept') or '').split(','))
+
+
+def table(res, objs, meta, include):
+    cols, row = TABLES[res.name]
+    rows = []
+    for o in objs:
+        r = {'cells': [o['metadata']['name']] + row(o)}
+        if include == 'Object':
+            r['object'] = o
+        elif include != 'None':
+            r['object'] = {'kind': 'PartialObjectMetadata', 'apiVersion': 'meta.k8s.io/v1',
+                           'metadata': o['metadata']}
+        rows.append(r)
+    return {'kind': 'Table', 'apiVersion': 'meta.k8s.io/v1', 'metadata': meta,
+            'columnDefinitions': [col('Name', 0, 'name')] + cols, 'rows': rows}
+
+
 # ---- HTTP ----
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'fake-kube-apiserver'
     sys_version = ''
+    table = None        # (resource, includeObject) when a watch answers as=Table
 
     def log_message(self, fmt, *args):
         if self.server.opts.verbose:
@@ -789,6 +910,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.list(res, ns, q)
         if method == 'GET':
             obj, enc = st.get(res, ns, name)
+            if wants_table(self):
+                return self.send_body(200, table(res, [obj], {'resourceVersion': obj[
+                    'metadata']['resourceVersion']}, q.get('includeObject')))
             return self.send_body(200, enc)
         if method == 'POST' and name is None:
             if res.namespaced and ns is None:
@@ -901,7 +1025,7 @@ class Handler(BaseHTTPRequestHandler):
             if limit and len(items) == limit:
                 i -= 1
                 break
-            items.append(enc)
+            items.append((obj, enc))
         if limit and i < len(snap) and snap[i][0].startswith(prefix) and len(items) == limit:
             nxt = continue_token(rv, snap[i - 1][0] + '\x00')
             if not q.get('labelSelector') and not q.get('fieldSelector'):
@@ -911,15 +1035,19 @@ class Handler(BaseHTTPRequestHandler):
             meta['continue'] = nxt
             if remaining:
                 meta['remainingItemCount'] = remaining
+        if wants_table(self):
+            return self.send_body(200, table(res, [o for o, _ in items], meta,
+                                             q.get('includeObject')))
         head = dumps({'kind': res.kind + 'List', 'apiVersion': res.api_version,
                       'metadata': meta})[:-1]
-        body = head + b',"items":[' + b','.join(items) + b']}'
+        body = head + b',"items":[' + b','.join(e for _, e in items) + b']}'
         self.send_body(200, body)
 
     # -- watch --
     def watch(self, res, ns, q):
         st, opts = self.store, self.server.opts
         match = self.filters(res, ns, q)
+        self.table = (res, q.get('includeObject')) if wants_table(self) else None
         bookmarks = qbool(q, 'allowWatchBookmarks')
         timeout = float(q.get('timeoutSeconds') or opts.watch_timeout)
         deadline = time.monotonic() + timeout
@@ -1058,6 +1186,9 @@ class Handler(BaseHTTPRequestHandler):
             m['annotations'] = dict(m.get('annotations') or {})
             m['annotations'][SENT_AT] = '%.6f' % time.time()
             enc = dumps(obj)
+        if self.table is not None:
+            enc = dumps(table(self.table[0], [obj], {'resourceVersion': obj['metadata'][
+                'resourceVersion']}, self.table[1]))
         self.send_chunk(b'{"type":"' + typ.encode() + b'","object":' + enc + b'}\n')
 
     def send_event_error(self, code, reason, message):
@@ -1280,6 +1411,8 @@ def main():
                     'it or a client certificate)')
     ap.add_argument('--no-servicecidrs', action='store_true',
                     help='do not serve networking.k8s.io/v1 (an older cluster)')
+    ap.add_argument('--no-table', action='store_true',
+                    help='never answer as=Table (plain JSON lists, like a server without it)')
     ap.add_argument('--history', type=int, default=100000,
                     help='watch events kept for replay (older resourceVersions get 410)')
     ap.add_argument('--bookmark-interval', type=float, default=60.0, help='seconds')

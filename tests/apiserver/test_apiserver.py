@@ -218,7 +218,8 @@ def run_all(tmp, servers):
                     'https://127.0.0.1:%d' % tls_port, '--token', TOKEN, '--node', 'node1'],
                    check=True, stdout=subprocess.DEVNULL)
 
-    plain = Server(tmp, 'plain', '--cluster', sample, '--bookmark-interval', '0.5', '-v')
+    plain = Server(tmp, 'plain', '--cluster', sample, '--bookmark-interval', '0.5', '-v',
+                   '--no-table')
     servers.append(plain)
     tlss = Server(tmp, 'tls', '--cluster', sample, '--tls-dir', tls, '--token', TOKEN)
     servers.append(tlss)
@@ -267,6 +268,18 @@ def kubectl_checks(plain, tlss, kc, kc_token, plain_kc, tmp):
         return r.stdout
     get_svc()
 
+    @check('kubectl get services -A -o wide: server-side Table columns')
+    def get_svc_wide():
+        r = kubectl(kc, 'get', 'services', '-A', '-o', 'wide')
+        assert r.returncode == 0, r.stderr
+        head = r.stdout.splitlines()[0].split()
+        assert head == ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)',
+                        'AGE', 'SELECTOR'], head
+        lb = [l.split() for l in r.stdout.splitlines() if l.split()[1:2] == ['web-lb']][0]
+        assert lb[2:6] == ['LoadBalancer', '10.96.0.12', '192.0.2.10', '80:30081/TCP'], lb
+        return r.stdout
+    get_svc_wide()
+
     @check('kubectl get services -o json: the real List shape with typed fields')
     def get_svc_json():
         r = kubectl(kc, 'get', 'services', '-n', 'demo', 'web-lb', '-o', 'json')
@@ -285,10 +298,11 @@ def kubectl_checks(plain, tlss, kc, kc_token, plain_kc, tmp):
         return r.stdout
     get_eps()
 
-    @check('kubectl get nodes; get servicecidrs (plain HTTP)')
+    @check('kubectl get nodes; get servicecidrs (plain HTTP, plain JSON lists: no Table)')
     def get_nodes():
         r = kubectl(plain_kc, 'get', 'nodes')
         assert r.returncode == 0 and 'node1' in r.stdout, r.stderr + r.stdout
+        assert r.stdout.split()[:2] == ['NAME', 'AGE'], r.stdout
         r = kubectl(plain_kc, 'get', 'servicecidrs')
         assert r.returncode == 0 and 'kubernetes' in r.stdout, r.stderr + r.stdout
     get_nodes()
