@@ -794,8 +794,18 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(e.code, e.status(), headers=e.headers)
 
     def read_body(self):
-        n = int(self.headers.get('Content-Length') or 0)
-        raw = self.rfile.read(n) if n else b''
+        if 'chunked' in (self.headers.get('Transfer-Encoding') or ''):
+            raw = b''
+            while True:
+                n = int(self.rfile.readline().split(b';')[0], 16)
+                if n == 0:      # then optional trailers up to an empty line
+                    while self.rfile.readline() not in (b'\r\n', b'\n', b''):
+                        pass
+                    break
+                raw += self.rfile.read(n + 2)[:n]
+        else:
+            n = int(self.headers.get('Content-Length') or 0)
+            raw = self.rfile.read(n) if n else b''
         if not raw:
             return None
         try:
@@ -821,7 +831,7 @@ class Handler(BaseHTTPRequestHandler):
             q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query,
                                                              keep_blank_values=True).items()}
             path = url.path.rstrip('/') or '/'
-            body = self.read_body() if method in ('POST', 'PUT', 'PATCH') else None
+            body = self.read_body()     # always: a DELETE carries DeleteOptions
             public = path in ('/healthz', '/livez', '/readyz', '/version')
             if not public and not self.authenticated():
                 raise ApiError(401, 'Unauthorized', 'Unauthorized')
@@ -901,7 +911,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve_resource(self, method, res, ns, name, q, body):
         st = self.store
-        dry = q.get('dryRun') == 'All'
+        dry = q.get('dryRun') == 'All' or (method == 'DELETE' and isinstance(body, dict) and
+                                           body.get('dryRun') == ['All'])
         if res.namespaced and ns is None and name is not None:
             raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
         if method == 'GET' and name is None:
@@ -1079,6 +1090,11 @@ class Handler(BaseHTTPRequestHandler):
             too_old = from_rv is not None and not initial and from_rv < st.compacted
             compacted = st.compacted
         try:
+            with st.cond:       # a silent server sends not even the initial events
+                while st.faults.silent:
+                    if self.client_gone():
+                        return self.drop()
+                    st.cond.wait(0.5)
             if too_old:
                 self.send_event_error(410, 'Expired', 'too old resource version: %d (%d)'
                                       % (from_rv, compacted))
