@@ -11,6 +11,7 @@
  * health and metrics state.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +20,18 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "api.h"
 #include "apiclient.h"
 #include "daemon.h"
+#include "health.h"
+#include "httpserver.h"
 #include "k8s_parse.h"
 #include "kubeconfig.h"
 #include "log.h"
+#include "metrics.h"
 #include "nl.h"
 #include "store.h"
 #include "sync.h"
@@ -42,6 +49,7 @@ struct reflector_ctx {
 	struct daemon *d;
 	enum store_kind kind;
 	struct kube_reflector *r;
+	bool listed;		/* a LIST began before: the next one is a relist */
 };
 
 struct daemon {
@@ -60,7 +68,24 @@ struct daemon {
 	uint32_t retry_ms;
 	uint64_t next_check_ns;
 	bool programmed;		/* first sync done */
+	bool full_sync;			/* the next sync dumps the kernel */
 	FILE *latency_log;
+	struct health *health;
+	struct svcsyncd_metrics metrics;
+	bool have_metrics;
+	struct http_server *http;
+	struct hc_servers *hc;
+	bool hc_dirty;			/* a health-check port or count changed */
+	char hc_ips[2][INET6_ADDRSTRLEN];	/* the node IPs hc listens on */
+	uint32_t no_local[2][2];	/* sum of the entries' no_local */
+};
+
+static const char *const family_label[2][1] = { { "IPv4" }, { "IPv6" } };
+static const char *const resource_label[STORE_KINDS] = {
+	[STORE_SERVICES] = "services",
+	[STORE_SLICES] = "endpointslices",
+	[STORE_NODES] = "nodes",
+	[STORE_SERVICE_CIDRS] = "servicecidrs",
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -82,12 +107,63 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static double wall_s(void)
+static struct timespec wall_ts(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts = wall_ts();
+
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* RFC 3339 with optional fraction ("2026-12-06T06:00:00.123456Z"): unix s, 0 if bad */
+static double rfc3339(const char *s)
+{
+	struct tm tm = {0};
+	const char *p;
+	double frac = 0;
+
+	if (!s)
+		return 0;
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return 0;
+	if (*p == '.') {
+		double scale = 0.1;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	if (*p != 'Z')
+		return 0;	/* the API server writes UTC */
+	return (double)timegm(&tm) + frac;
+}
+
+static void count(struct metric *m, const char *const *labels, double v)
+{
+	if (m)
+		metric_add(m, labels, v);
+}
+
+/* an update is waiting: /healthz turns 503 if it waits 2 x syncPeriod */
+static void queued(struct daemon *d)
+{
+	struct timespec now = wall_ts();
+
+	if (!d->health)
+		return;
+	health_queued(d->health, AF_INET, now);
+	health_queued(d->health, AF_INET6, now);
+	if (d->have_metrics)
+		for (int f = 0; f < 2; f++)
+			metric_set(d->metrics.last_queued_timestamp, family_label[f],
+				   (double)now.tv_sec + now.tv_nsec / 1e9);
 }
 
 /* ---- from the API into the store ---- */
@@ -126,9 +202,13 @@ static void upsert_node(struct daemon *d, struct k8s_node *n, uint64_t now)
 	const struct k8s_node *old = store_node(d->st);
 	bool relevant = node_relevant_change(old, n);
 
+	if (d->health)
+		health_set_node(d->health, true, n->meta.deleting, n->to_be_deleted);
 	store_upsert_node(d->st, n);
-	if (relevant)
+	if (relevant) {
 		store_mark_all(d->st, now);
+		d->hc_dirty = true;
+	}
 }
 
 static void on_upsert(void *data, struct json_object *obj)
@@ -140,6 +220,9 @@ static void on_upsert(void *data, struct json_object *obj)
 	char err[256] = "";
 	int rv;
 
+	if (d->have_metrics)
+		metric_add(d->metrics.watch_events,
+			   (const char *const[]){ resource_label[rc->kind], "upsert" }, 1);
 	if (store_has_version(d->st, rc->kind, ns, name, meta_str(obj, "resourceVersion")))
 		return;		/* a relist repeating what we have */
 	switch (rc->kind) {
@@ -147,16 +230,22 @@ static void on_upsert(void *data, struct json_object *obj)
 		struct k8s_service s = {0};
 
 		rv = k8s_parse_service(obj, &s, err, sizeof(err));
-		if (!rv)
+		if (!rv) {
 			store_upsert_service(d->st, &s, now);
+			count(d->metrics.service_changes_total, NULL, 1);
+			queued(d);
+		}
 		break;
 	}
 	case STORE_SLICES: {
 		struct k8s_endpoint_slice s = {0};
 
 		rv = k8s_parse_endpoint_slice(obj, &s, err, sizeof(err));
-		if (!rv)
+		if (!rv) {
 			store_upsert_slice(d->st, &s, now);
+			count(d->metrics.endpoint_changes_total, NULL, 1);
+			queued(d);
+		}
 		break;
 	}
 	case STORE_NODES: {
@@ -193,17 +282,26 @@ static void on_remove(void *data, struct json_object *obj)
 
 	if (!name)
 		return;
+	if (d->have_metrics)
+		metric_add(d->metrics.watch_events,
+			   (const char *const[]){ resource_label[rc->kind], "delete" }, 1);
 	switch (rc->kind) {
 	case STORE_SERVICES:
 		store_remove_service(d->st, ns, name, now);
+		count(d->metrics.service_changes_total, NULL, 1);
+		queued(d);
 		break;
 	case STORE_SLICES:
 		store_remove_slice(d->st, ns, name, now);
+		count(d->metrics.endpoint_changes_total, NULL, 1);
+		queued(d);
 		break;
 	case STORE_NODES:
 		if (!strcmp(name, d->o->node_name)) {
 			store_remove_node(d->st);
 			store_mark_all(d->st, now);
+			if (d->health)
+				health_set_node(d->health, false, false, false);
 		}
 		break;
 	case STORE_SERVICE_CIDRS:
@@ -218,6 +316,9 @@ static void on_list_begin(void *data)
 {
 	struct reflector_ctx *rc = data;
 
+	if (rc->listed && rc->d->have_metrics)
+		metric_add(rc->d->metrics.relists, &resource_label[rc->kind], 1);
+	rc->listed = true;
 	store_list_begin(rc->d->st, rc->kind);
 }
 
@@ -229,8 +330,11 @@ static void on_list_end(void *data)
 	if (rc->kind == STORE_NODES)
 		before = store_node(rc->d->st);
 	store_list_end(rc->d->st, rc->kind, mono_ns());
-	if (rc->kind == STORE_NODES && before && !store_node(rc->d->st))
+	if (rc->kind == STORE_NODES && before && !store_node(rc->d->st)) {
 		store_mark_all(rc->d->st, mono_ns());
+		if (rc->d->health)
+			health_set_node(rc->d->health, false, false, false);
+	}
 }
 
 static const struct kube_reflector_ops reflector_ops = {
@@ -253,6 +357,34 @@ static void entry_forget(struct daemon *d, struct store_entry *e)
 	e->n_names = 0;
 }
 
+static int slice_name_cmp(const void *a, const void *b)
+{
+	const struct k8s_endpoint_slice *x = *(const struct k8s_endpoint_slice *const *)a;
+	const struct k8s_endpoint_slice *y = *(const struct k8s_endpoint_slice *const *)b;
+
+	return strcmp(x->meta.name ? x->meta.name : "", y->meta.name ? y->meta.name : "");
+}
+
+/* Takes over what the entry now yields for health checks and metrics. */
+static void entry_info(struct daemon *d, struct store_entry *e, const struct proxy_service_info *info)
+{
+	int32_t port = info ? info->health_check_node_port : 0;
+	uint32_t local = info ? info->local_endpoints : 0;
+
+	if (port != e->hc_port || (port && local != e->local_endpoints))
+		d->hc_dirty = true;
+	e->hc_port = port;
+	e->local_endpoints = local;
+	for (int f = 0; f < 2; f++) {
+		d->no_local[0][f] -= e->no_local[0][f];
+		d->no_local[1][f] -= e->no_local[1][f];
+		e->no_local[0][f] = info ? info->no_local_internal[f] : 0;
+		e->no_local[1][f] = info ? info->no_local_external[f] : 0;
+		d->no_local[0][f] += e->no_local[0][f];
+		d->no_local[1][f] += e->no_local[1][f];
+	}
+}
+
 /* Rebuilds the svcvip services of one Service key into d->want. */
 static int entry_rebuild(struct daemon *d, struct store_entry *e)
 {
@@ -262,8 +394,7 @@ static int entry_rebuild(struct daemon *d, struct store_entry *e)
 	int rv = 0;
 
 	entry_forget(d, e);
-	e->hc_port = 0;
-	e->local_endpoints = 0;
+	entry_info(d, e, NULL);
 	if (!e->svc || !proxy_service_wanted(e->svc))
 		return 0;
 	svc_table_init(&tmp);
@@ -272,6 +403,8 @@ static int entry_rebuild(struct daemon *d, struct store_entry *e)
 		return -ENOMEM;
 	for (size_t i = 0; i < e->n_slices; i++)
 		slices[i] = &e->slices[i]->slice;
+	/* duplicates resolve in slice name order, the same on every node */
+	qsort(slices, e->n_slices, sizeof(*slices), slice_name_cmp);
 	rv = proxy_build_service(&d->o->proxy, store_node(d->st), e->svc, slices,
 				 e->n_slices, &tmp, &info);
 	free(slices);
@@ -299,8 +432,7 @@ static int entry_rebuild(struct daemon *d, struct store_entry *e)
 		}
 		e->names[e->n_names++] = name;
 	}
-	e->hc_port = info.health_check_node_port;
-	e->local_endpoints = info.local_endpoints;
+	entry_info(d, e, &info);
 	rv = 0;
 out:
 	svc_table_free(&tmp);
@@ -357,11 +489,141 @@ static void read_generation(struct daemon *d)
 	}
 }
 
+static void observe_entry(struct daemon *d, struct store_entry *e, double now_wall, uint64_t t1)
+{
+	double newest = 0;
+
+	metric_observe(d->metrics.event_to_kernel, NULL, (double)(t1 - e->dirty_since_ns) / 1e9);
+	/* kube-proxy: from the slices' last-change-trigger-time; not for deletions */
+	if (!e->svc)
+		return;
+	for (size_t i = 0; i < e->n_slices; i++) {
+		double t = rfc3339(e->slices[i]->slice.trigger_time);
+
+		if (t > newest)
+			newest = t;
+	}
+	if (newest > 0 && now_wall > newest)
+		for (int f = 0; f < 2; f++)
+			metric_observe(d->metrics.network_programming, family_label[f],
+				       now_wall - newest);
+}
+
+static void converged_metrics(struct daemon *d, struct store_entry **dirty, size_t n_dirty,
+			      const struct svc_sync_stats *st, int rv, bool full,
+			      uint64_t t0, uint64_t t1)
+{
+	struct timespec now = wall_ts();
+	double secs = (double)(t1 - t0) / 1e9, now_wall = (double)now.tv_sec + now.tv_nsec / 1e9;
+	struct svcsyncd_metrics *m = &d->metrics;
+
+	if (rv == 0 && d->health) {
+		health_updated(d->health, AF_INET, now);
+		health_updated(d->health, AF_INET6, now);
+	}
+	if (!d->have_metrics)
+		return;
+	if (full)
+		metric_add(m->kernel_requests, (const char *const[]){ "dump" }, 1);
+	metric_add(m->kernel_requests, (const char *const[]){ "delete" }, (double)st->deleted);
+	metric_add(m->kernel_requests, (const char *const[]){ "add" }, (double)st->added);
+	metric_add(m->kernel_requests, (const char *const[]){ "replace" }, (double)st->replaced);
+	metric_add(m->kernel_requests, (const char *const[]){ "config" },
+		   (double)(st->config_keys ? 1 : 0));
+	for (int f = 0; f < 2; f++) {
+		metric_observe(m->sync_duration, family_label[f], secs);
+		metric_observe(full ? m->sync_full_duration : m->sync_partial_duration,
+			       family_label[f], secs);
+		if (rv == 0)
+			metric_set(m->last_timestamp, family_label[f], now_wall);
+		metric_set(m->no_local_endpoints, (const char *const[]){ family_label[f][0],
+			   "internal" }, d->no_local[0][f]);
+		metric_set(m->no_local_endpoints, (const char *const[]){ family_label[f][0],
+			   "external" }, d->no_local[1][f]);
+	}
+	metric_set(m->service_changes_pending, NULL, (double)store_dirty_count(d->st));
+	metric_set(m->endpoint_changes_pending, NULL, (double)store_dirty_count(d->st));
+	if (rv == 0)
+		for (size_t i = 0; i < n_dirty; i++)
+			observe_entry(d, dirty[i], now_wall, t1);
+}
+
+/* ---- health-check node ports ---- */
+
+struct hc_want {
+	struct hc_service *v;
+	size_t n;
+};
+
+static void hc_collect(struct store_entry *e, void *data)
+{
+	struct hc_want *w = data;
+
+	if (!e->hc_port || !e->svc || !w->v)
+		return;
+	w->v[w->n++] = (struct hc_service){
+		.ns = e->svc->meta.namespace, .name = e->svc->meta.name,
+		.port = (uint16_t)e->hc_port, .local_endpoints = e->local_endpoints,
+	};
+}
+
+static void count_entries(struct store_entry *e, void *data)
+{
+	(void)e;
+	(*(size_t *)data)++;
+}
+
+/* The health-check servers listen on the NodePort addresses: the Node's
+ * primary IPs by default (re-made when they change), else all addresses. */
+static void hc_update(struct daemon *d)
+{
+	char ips[2][INET6_ADDRSTRLEN] = { "", "" };
+	const char *list[2];
+	struct hc_want w = {0};
+	size_t n_ips = 0, n = 0;
+
+	if (!d->http)
+		return;
+	if (d->o->proxy.nodeport_mode == PROXY_NODEPORT_PRIMARY) {
+		struct proxy_node_ips nip;
+
+		proxy_node_ips(store_node(d->st), &nip);
+		if (nip.has[PROXY_V4])
+			inet_ntop(AF_INET, &nip.addr[PROXY_V4], ips[0], sizeof(ips[0]));
+		if (nip.has[PROXY_V6])
+			inet_ntop(AF_INET6, &nip.addr[PROXY_V6], ips[1], sizeof(ips[1]));
+		for (int f = 0; f < 2; f++)
+			if (ips[f][0])
+				list[n_ips++] = ips[f];
+		if (!n_ips)
+			return;		/* the Node is not known yet: try again then */
+	}
+	if (d->hc && memcmp(ips, d->hc_ips, sizeof(ips))) {
+		hc_servers_free(d->hc);
+		d->hc = NULL;
+	}
+	if (!d->hc) {
+		d->hc = hc_servers_new(d->http, list, n_ips);
+		if (!d->hc)
+			return;
+		memcpy(d->hc_ips, ips, sizeof(ips));
+	}
+	store_foreach(d->st, count_entries, &n);
+	w.v = calloc(n + 1, sizeof(*w.v));
+	if (!w.v)
+		return;
+	store_foreach(d->st, hc_collect, &w);
+	if (hc_sync(d->hc, w.v, w.n) == 0)
+		d->hc_dirty = false;
+	free(w.v);
+}
+
 /* Makes the kernel equal to the store; called with the first lists done. */
 static void converge(struct daemon *d)
 {
 	uint64_t t0 = mono_ns(), t1;
 	struct svc_sync_stats stats = {0};
+	bool full;
 	struct store_entry **dirty;
 	size_t n_dirty;
 	int rv;
@@ -383,6 +645,7 @@ static void converge(struct daemon *d)
 		schedule_retry(d, t0);
 		goto out;
 	}
+	full = !d->have.valid;
 	rv = svc_sync(d->nl, &d->want, &d->want_cfg, &d->have, sync_error, d, &stats);
 	t1 = mono_ns();
 	if (rv < 0) {
@@ -402,6 +665,9 @@ static void converge(struct daemon *d)
 	}
 	if (d->nl)
 		read_generation(d);
+	converged_metrics(d, dirty, n_dirty, &stats, rv, full, t0, t1);
+	if (d->hc_dirty)
+		hc_update(d);
 	if (stats.requests || !d->programmed)
 		svc_log(SVC_LOG_INFO, "synced in %.1f ms: %zu service(s) rebuilt, %zu added, %zu replaced, "
 			"%zu deleted, %zu config key(s), %zu refused",
@@ -475,13 +741,50 @@ static int add_reflectors(struct daemon *d)
 	return 0;
 }
 
+static void http_log(int level, const char *msg, void *data)
+{
+	(void)data;
+	svc_log(level, "%s", msg);
+}
+
+static int start_http(struct daemon *d)
+{
+	struct http_server_config cfg = {
+		.healthz_bind = d->o->healthz_bind,
+		.metrics_bind = d->o->metrics_bind,
+		.log = http_log,
+	};
+	char err[300];
+
+	d->health = health_new(2 * (int64_t)d->o->sync_period_ms * 1000000);
+	if (!d->health || svcsyncd_metrics_init(&d->metrics) < 0) {
+		svc_log(SVC_LOG_ERR, "out of memory");
+		return -ENOMEM;
+	}
+	d->have_metrics = true;
+	cfg.health = d->health;
+	cfg.metrics = &d->metrics;
+	if (http_server_start(&cfg, &d->http, err, sizeof(err)) < 0) {
+		svc_log(SVC_LOG_ERR, "%s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int daemon_run(struct daemon_options *o)
 {
 	struct kube_api_config api = {0};
 	struct daemon d = { .o = o };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512] = "";
+	sigset_t blocked;
 	int status = 1;
+
+	/* the HTTP thread inherits this mask: signals go to the main thread */
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 
 	svc_table_init(&d.want);
 	d.st = store_new();
@@ -498,18 +801,21 @@ int daemon_run(struct daemon_options *o)
 		svc_log(SVC_LOG_ERR, "%s", err);
 		goto out;
 	}
-	d.client = kube_client_new(&api, err, sizeof(err));
+	d.client = kube_client_new(&api, NULL, err, sizeof(err));
 	if (!d.client) {
 		svc_log(SVC_LOG_ERR, "%s", err);
 		goto out;
 	}
 	if (add_reflectors(&d) < 0)
 		goto out;
+	if (start_http(&d) < 0)
+		goto out;
 	signal_client = d.client;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	pthread_sigmask(SIG_UNBLOCK, &blocked, NULL);
 	nl_ready(&d);
 	svc_log(SVC_LOG_INFO, "svcsyncd %s on node %s: waiting for Services and EndpointSlices",
 		SVCVIP_VERSION_STRING, o->node_name);
@@ -522,7 +828,7 @@ int daemon_run(struct daemon_options *o)
 		if (d.need_sync && d.retry_at_ns < wake)
 			wake = d.retry_at_ns;
 		timeout_ms = wake > now ? (int)((wake - now) / 1000000ull) + 1 : 0;
-		if (kube_client_run(d.client, timeout_ms) < 0)
+		if (kube_client_run(d.client, NULL, 0, timeout_ms) < 0)
 			break;
 		if (stop_requested)
 			break;
@@ -541,6 +847,13 @@ int daemon_run(struct daemon_options *o)
 	status = 0;
 out:
 	signal_client = NULL;
+	hc_servers_free(d.hc);
+	if (d.http)
+		http_server_stop(d.http);
+	if (d.have_metrics)
+		svcsyncd_metrics_free(&d.metrics);
+	if (d.health)
+		health_free(d.health);
 	kube_client_free(d.client);
 	kube_api_config_free(&api);
 	if (d.nl)

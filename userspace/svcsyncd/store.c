@@ -98,6 +98,7 @@ struct store *store_new(void)
 		store_free(st);
 		return NULL;
 	}
+	st->config_dirty = true;	/* the first sync sets the config */
 	return st;
 }
 
@@ -522,4 +523,12 @@ const char *store_kind_name(enum store_kind kind)
 	};
 
 	return kind < STORE_KINDS ? names[kind] : "object";
+}
+
+void store_foreach(struct store *st, void (*fn)(struct store_entry *e, void *data), void *data)
+{
+	struct lh_entry *ent;
+
+	lh_foreach(st->entries, ent)
+		fn(lh_entry_v(ent), data);
 }

@@ -44,6 +44,8 @@ struct store_entry {
 	uint32_t seen;				/* list generation (services) */
 	int32_t hc_port;			/* healthCheckNodePort it serves, 0: none */
 	uint32_t local_endpoints;		/* for that health check */
+	uint32_t no_local[2][2];		/* [internal/external][v4/v6] ports
+						 * whose Local policy finds nothing */
 };
 
 struct store_slice {
@@ -96,5 +98,7 @@ const struct k8s_service_cidr *const *store_cidrs(struct store *st, size_t *n);
 bool store_take_config_dirty(struct store *st);
 
 size_t store_count(const struct store *st, enum store_kind kind);
+/* Calls fn for every Service key. */
+void store_foreach(struct store *st, void (*fn)(struct store_entry *e, void *data), void *data);
 
 #endif

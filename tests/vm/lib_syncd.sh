@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# svcsyncd in the guest: the fake API server (tests/apiserver) and the
+# daemon, both in a node's netns. Source after tests/vm/lib.sh.
+#
+#   syncd_api NODE CLUSTER_JSON [APISERVER_FLAGS...]
+#       starts apiserver.py in NODE on 127.0.0.1:6443 with TLS (a fresh CA,
+#       server and client certificates) and a bearer token; sets SYNCD_DIR,
+#       SYNCD_KUBECONFIG (client certificate) and APISERVER_URL
+#   syncd_start NODE [SVCSYNCD_FLAGS...]
+#       starts svcsyncd in NODE (log: $SYNCD_DIR/syncd.$NODE.log) and waits
+#       for its first sync; SYNCD_PID
+#   syncd_wait_sync NODE N   waits until the log shows N "synced" lines
+#   ctl ARGS...              tests/apiserver/ctl against that server
+#   syncd_stop [SIGNAL]      stops the daemon (TERM) and waits
+
+SVCSYNCD=$SVCVIP_TOP/userspace/svcsyncd/svcsyncd
+APISERVER_DIR=$SVCVIP_TOP/tests/apiserver
+
+syncd_api() {
+	local node=$1 cluster=$2
+	shift 2
+	SYNCD_DIR=$(mktemp -d)
+	"$APISERVER_DIR/certs.py" --dir "$SYNCD_DIR/tls" --server https://127.0.0.1:6443 \
+		--node "$node" --token svcvip-test > /dev/null || die "certs"
+	SYNCD_KUBECONFIG=$SYNCD_DIR/tls/kubeconfig
+	APISERVER_URL=https://127.0.0.1:6443
+	export APISERVER_URL
+	in_ns "$node" python3 "$APISERVER_DIR/apiserver.py" --listen 127.0.0.1:6443 \
+		--cluster "$cluster" --tls-dir "$SYNCD_DIR/tls" --token svcvip-test \
+		--url-file "$SYNCD_DIR/url" "$@" > "$SYNCD_DIR/apiserver.log" 2>&1 &
+	APISERVER_PID=$!
+	SYNCD_NODE=$node
+	for _ in $(seq 1 150); do
+		[ -s "$SYNCD_DIR/url" ] && return 0
+		sleep 0.1
+	done
+	cat "$SYNCD_DIR/apiserver.log" >&2
+	die "apiserver did not start"
+}
+
+ctl() {
+	in_ns "$SYNCD_NODE" python3 "$APISERVER_DIR/ctl" --tls-dir "$SYNCD_DIR/tls" "$@"
+}
+
+syncd_synced_count() {
+	grep -c ' synced in ' "$SYNCD_DIR/syncd.$1.log" 2>/dev/null
+}
+
+syncd_wait_sync() {	# NODE N [TENTHS]
+	local i
+	for ((i = 0; i < ${3:-300}; i++)); do
+		[ "$(syncd_synced_count "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+syncd_start() {
+	local node=$1
+	shift
+	in_ns "$node" "$SVCSYNCD" --kubeconfig "$SYNCD_KUBECONFIG" --hostname-override "$node" \
+		"$@" >> "$SYNCD_DIR/syncd.$node.log" 2>&1 &
+	SYNCD_PID=$!
+	syncd_wait_sync "$node" $(($(syncd_synced_count "$node") + 1)) || {
+		cat "$SYNCD_DIR/syncd.$node.log" >&2
+		die "svcsyncd did not sync"
+	}
+}
+
+syncd_stop() {
+	kill -"${1:-TERM}" "$SYNCD_PID" 2>/dev/null
+	wait "$SYNCD_PID" 2>/dev/null
+}
