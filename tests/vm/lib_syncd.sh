@@ -13,8 +13,8 @@
 #   ctl ARGS...              tests/apiserver/ctl against that server
 #   syncd_stop [SIGNAL]      stops the daemon (TERM) and waits
 
-SVCSYNCD=$SVCVIP_TOP/userspace/svcsyncd/svcsyncd
-APISERVER_DIR=$SVCVIP_TOP/tests/apiserver
+SVCSYNCD=$TOP/userspace/svcsyncd/svcsyncd
+APISERVER_DIR=$TOP/tests/apiserver
 
 syncd_api() {
 	local node=$1 cluster=$2

@@ -839,7 +839,7 @@ int daemon_run(struct daemon_options *o)
 			drift_check(&d);
 			d.next_check_ns = now + (uint64_t)o->sync_period_ms * 1000000ull;
 		}
-		if (store_dirty_count(d.st) || !d.programmed ||
+		if (store_dirty_count(d.st) || store_config_dirty(d.st) || !d.programmed ||
 		    (d.need_sync && now >= d.retry_at_ns))
 			converge(&d);
 	}

@@ -479,6 +479,11 @@ const struct k8s_service_cidr *const *store_cidrs(struct store *st, size_t *n)
 	return st->cidr_vec;
 }
 
+bool store_config_dirty(const struct store *st)
+{
+	return st->config_dirty;
+}
+
 bool store_take_config_dirty(struct store *st)
 {
 	bool d = st->config_dirty;

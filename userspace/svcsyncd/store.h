@@ -96,6 +96,7 @@ const struct k8s_node *store_node(const struct store *st);
 const struct k8s_service_cidr *const *store_cidrs(struct store *st, size_t *n);
 /* The node or the ServiceCIDRs changed since the last call. */
 bool store_take_config_dirty(struct store *st);
+bool store_config_dirty(const struct store *st);
 
 size_t store_count(const struct store *st, enum store_kind kind);
 /* Calls fn for every Service key. */
