@@ -49,29 +49,42 @@ static const char *type_word(json_type t)
 	}
 }
 
-/* 0: absent or null (*v = NULL), 1: present with type t, -EINVAL otherwise */
-static int get(struct pctx *c, struct json_object *o, const char *path, const char *key,
-	       json_type t, struct json_object **v)
+static int fail_type(struct pctx *c, const char *path, const char *key, json_type t)
 {
 	char msg[48];
 
+	snprintf(msg, sizeof(msg), "not %s", type_word(t));
+	return fail(c, path, key, msg);
+}
+
+/*
+ * 0: absent or null (*v = NULL), 1: present with type t, -EINVAL otherwise.
+ * Every field of an absent object (o NULL) is absent.
+ */
+static int get(struct pctx *c, struct json_object *o, const char *path, const char *key,
+	       json_type t, struct json_object **v)
+{
 	*v = NULL;
-	if (!json_object_object_get_ex(o, key, v) || !*v) {
+	if (!o || !json_object_object_get_ex(o, key, v) || !*v) {
 		*v = NULL;
 		return 0;
 	}
 	if (!json_object_is_type(*v, t)) {
 		*v = NULL;
-		snprintf(msg, sizeof(msg), "not %s", type_word(t));
-		return fail(c, path, key, msg);
+		return fail_type(c, path, key, t);
 	}
 	return 1;
 }
 
-static int dup_str(struct json_object *v, char **out)
+/* The string v into *(char **)out (also an elem_fn of opt_list(), below). */
+static int dup_str(struct pctx *c, struct json_object *v, const char *path, void *out)
 {
-	*out = strdup(json_object_get_string(v));
-	return *out ? 0 : -ENOMEM;
+	char **s = out;
+
+	(void)c;
+	(void)path;
+	*s = strdup(json_object_get_string(v));
+	return *s ? 0 : -ENOMEM;
 }
 
 static int opt_str(struct pctx *c, struct json_object *o, const char *path, const char *key,
@@ -82,7 +95,7 @@ static int opt_str(struct pctx *c, struct json_object *o, const char *path, cons
 
 	if (ret <= 0)
 		return ret;
-	return dup_str(v, out);
+	return dup_str(c, v, path, out);
 }
 
 /* The string without copying it (NULL: absent). */
@@ -132,16 +145,6 @@ static int opt_obj(struct pctx *c, struct json_object *o, const char *path, cons
 	return ret < 0 ? ret : 0;
 }
 
-/* An array of n entries (n = 0, *out = NULL when absent). */
-static int opt_arr(struct pctx *c, struct json_object *o, const char *path, const char *key,
-		   struct json_object **out, size_t *n)
-{
-	int ret = get(c, o, path, key, json_type_array, out);
-
-	*n = ret > 0 ? json_object_array_length(*out) : 0;
-	return ret < 0 ? ret : 0;
-}
-
 /* Paths longer than PATH_MAX_LEN are cut: they only go into messages. */
 static void sub_path(char *buf, const char *path, const char *key, size_t i)
 {
@@ -155,66 +158,81 @@ static void field_path(char *buf, const char *path, const char *key)
 		*buf = '\0';
 }
 
-static int opt_strs(struct pctx *c, struct json_object *o, const char *path, const char *key,
-		    struct k8s_strs *out)
+/*
+ * Parses one element v (at path p) of an opt_list() array into slot. Returns 0,
+ * a negative errno, or SKIPPED when it stored nothing: the slot goes to the next one.
+ */
+typedef int (*elem_fn)(struct pctx *c, struct json_object *v, const char *p, void *slot);
+
+#define SKIPPED 1
+
+/*
+ * The optional array o.key, each element of type t, parsed by fn: into the
+ * slots (of size bytes) of *arr, calloc'd for all of them unless the array is
+ * absent or empty (*arr unchanged). *count counts the slots filled, including
+ * the one an error stopped at, so that the caller's cleanup frees it. With
+ * size 0 nothing is allocated or counted (count may be NULL): fn gets *arr.
+ */
+static int opt_list(struct pctx *c, struct json_object *o, const char *path, const char *key,
+		    json_type t, size_t size, void **arr, size_t *count, elem_fn fn)
 {
 	char p[PATH_MAX_LEN];
 	struct json_object *a, *v;
 	size_t i, n;
-	int ret = opt_arr(c, o, path, key, &a, &n);
+	int ret = get(c, o, path, key, json_type_array, &a);
 
-	if (ret || !n)
-		return ret;
-	out->v = calloc(n, sizeof(*out->v));
-	if (!out->v)
-		return -ENOMEM;
+	n = ret > 0 ? json_object_array_length(a) : 0;
+	if (!n)
+		return ret < 0 ? ret : 0;
+	if (size) {
+		*arr = calloc(n, size);
+		if (!*arr)
+			return -ENOMEM;
+	}
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(v, json_type_string)) {
-			sub_path(p, path, key, i);
-			return fail(c, p, "", "not a string");
-		}
-		ret = dup_str(v, &out->v[out->n]);
-		if (ret)
+		sub_path(p, path, key, i);
+		if (!json_object_is_type(v, t))
+			return fail_type(c, p, "", t);
+		ret = fn(c, v, p, size ? (char *)*arr + *count * size : *arr);
+		if (size && ret != SKIPPED)
+			(*count)++;
+		if (ret < 0)
 			return ret;
-		out->n++;
 	}
 	return 0;
+}
+
+/* An {"name": ...} object: its name, if it has one. */
+static int name_elem(struct pctx *c, struct json_object *v, const char *p, void *slot)
+{
+	char **name = slot;
+	int ret = opt_str(c, v, p, "name", name);
+
+	return ret || *name ? ret : SKIPPED;
+}
+
+static int strs_list(struct pctx *c, struct json_object *o, const char *path, const char *key,
+		     json_type t, elem_fn fn, struct k8s_strs *out)
+{
+	void *v = NULL;
+	int ret = opt_list(c, o, path, key, t, sizeof(*out->v), &v, &out->n, fn);
+
+	out->v = v;
+	return ret;
+}
+
+static int opt_strs(struct pctx *c, struct json_object *o, const char *path, const char *key,
+		    struct k8s_strs *out)
+{
+	return strs_list(c, o, path, key, json_type_string, dup_str, out);
 }
 
 /* The names of an array of {"name": ...} objects (hints.forZones/forNodes). */
 static int opt_names(struct pctx *c, struct json_object *o, const char *path, const char *key,
 		     struct k8s_strs *out)
 {
-	char p[PATH_MAX_LEN];
-	struct json_object *a, *v;
-	size_t i, n;
-	int ret = opt_arr(c, o, path, key, &a, &n);
-
-	if (ret || !n)
-		return ret;
-	out->v = calloc(n, sizeof(*out->v));
-	if (!out->v)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		v = json_object_array_get_idx(a, i);
-		sub_path(p, path, key, i);
-		if (!json_object_is_type(v, json_type_object))
-			return fail(c, p, "", "not an object");
-		ret = opt_str(c, v, p, "name", &out->v[out->n]);
-		if (ret)
-			return ret;
-		if (out->v[out->n])
-			out->n++;
-	}
-	return 0;
-}
-
-static int check_object(struct pctx *c, struct json_object *o)
-{
-	if (!json_object_is_type(o, json_type_object))
-		return fail(c, "", "object", "not a JSON object");
-	return 0;
+	return strs_list(c, o, path, key, json_type_object, name_elem, out);
 }
 
 static int parse_meta(struct pctx *c, struct json_object *o, struct k8s_meta *m,
@@ -248,152 +266,144 @@ static int parse_meta(struct pctx *c, struct json_object *o, struct k8s_meta *m,
 	return ret;
 }
 
-static int protocol_of(const char *s)
+/* Parses what follows the metadata of o (with its labels and annotations) into out. */
+typedef int (*object_fn)(struct pctx *c, struct json_object *o, struct json_object *labels,
+			 struct json_object *annotations, void *out);
+
+/*
+ * The frame of every k8s_parse_*(): zeroes out (size bytes), parses the
+ * metadata into it (every object struct of k8s.h starts with its struct
+ * k8s_meta), then the rest with fn. The caller frees out on error.
+ */
+static int parse_object(struct json_object *o, void *out, size_t size, object_fn fn,
+			char *err, size_t errlen)
 {
-	if (!s || !strcmp(s, "TCP"))
-		return IPPROTO_TCP;
-	if (!strcmp(s, "UDP"))
-		return IPPROTO_UDP;
-	if (!strcmp(s, "SCTP"))
-		return IPPROTO_SCTP;
-	return 0;
+	struct pctx c = { err, errlen };
+	struct json_object *labels, *ann;
+	int ret = 0;
+
+	memset(out, 0, size);
+	if (!json_object_is_type(o, json_type_object))
+		ret = fail(&c, "", "object", "not a JSON object");
+	if (!ret)
+		ret = parse_meta(&c, o, out, &labels, &ann);
+	if (!ret)
+		ret = fn(&c, o, labels, ann, out);
+	return ret;
 }
 
-static enum k8s_family family_of(const char *s)
+/* A word of the API and what it means here. */
+struct word {
+	const char *s;
+	int v;
+};
+
+/* The meaning of s in words (ended by { NULL, the meaning of an unknown word }). */
+static int word_of(const char *s, const struct word *words, int absent)
 {
 	if (!s)
-		return K8S_FAMILY_UNKNOWN;
-	if (!strcmp(s, "IPv4"))
-		return K8S_IPV4;
-	if (!strcmp(s, "IPv6"))
-		return K8S_IPV6;
-	if (!strcmp(s, "FQDN"))
-		return K8S_FQDN;
-	return K8S_FAMILY_UNKNOWN;
+		return absent;
+	for (; words->s; words++)
+		if (!strcmp(s, words->s))
+			break;
+	return words->v;
 }
 
-static enum k8s_service_type service_type_of(const char *s)
-{
-	if (!s || !strcmp(s, "ClusterIP"))
-		return K8S_SVC_CLUSTER_IP;
-	if (!strcmp(s, "NodePort"))
-		return K8S_SVC_NODE_PORT;
-	if (!strcmp(s, "LoadBalancer"))
-		return K8S_SVC_LOAD_BALANCER;
-	if (!strcmp(s, "ExternalName"))
-		return K8S_SVC_EXTERNAL_NAME;
-	return K8S_SVC_TYPE_UNKNOWN;
-}
+static const struct word protocol_words[] = {
+	{ "TCP", IPPROTO_TCP }, { "UDP", IPPROTO_UDP }, { "SCTP", IPPROTO_SCTP }, { NULL, 0 },
+};
+
+static const struct word family_words[] = {
+	{ "IPv4", K8S_IPV4 }, { "IPv6", K8S_IPV6 }, { "FQDN", K8S_FQDN },
+	{ NULL, K8S_FAMILY_UNKNOWN },
+};
+
+static const struct word service_type_words[] = {
+	{ "ClusterIP", K8S_SVC_CLUSTER_IP }, { "NodePort", K8S_SVC_NODE_PORT },
+	{ "LoadBalancer", K8S_SVC_LOAD_BALANCER }, { "ExternalName", K8S_SVC_EXTERNAL_NAME },
+	{ NULL, K8S_SVC_TYPE_UNKNOWN },
+};
 
 static bool is_word(const char *s, const char *w)
 {
 	return s && !strcmp(s, w);
 }
 
+/* The fields of a Service and an EndpointSlice port; unnamed: the name when absent. */
+static int port_fields(struct pctx *c, struct json_object *v, const char *p,
+		       const char *unnamed, char **name, int *protocol, int32_t *port)
+{
+	const char *proto;
+	int ret = opt_str(c, v, p, "name", name);
+
+	if (!ret && !*name && unnamed) {
+		*name = strdup(unnamed);
+		ret = *name ? 0 : -ENOMEM;
+	}
+	if (!ret)
+		ret = opt_word(c, v, p, "protocol", &proto);
+	if (!ret)
+		ret = opt_int32(c, v, p, "port", port);
+	if (!ret)
+		*protocol = word_of(proto, protocol_words, IPPROTO_TCP);
+	return ret;
+}
+
 /* ---- Service ---- */
 
-static int parse_service_ports(struct pctx *c, struct json_object *spec, struct k8s_service *s)
+static int service_port(struct pctx *c, struct json_object *v, const char *p, void *slot)
 {
-	char p[PATH_MAX_LEN];
-	struct json_object *a, *v;
-	const char *proto;
-	size_t i, n;
-	int ret = opt_arr(c, spec, "spec", "ports", &a, &n);
+	struct k8s_service_port *sp = slot;
+	int ret = port_fields(c, v, p, "", &sp->name, &sp->protocol, &sp->port);
 
-	if (ret || !n)
-		return ret;
-	s->ports = calloc(n, sizeof(*s->ports));
-	if (!s->ports)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		struct k8s_service_port *sp = &s->ports[i];
+	return ret ? ret : opt_int32(c, v, p, "nodePort", &sp->node_port);
+}
 
-		v = json_object_array_get_idx(a, i);
-		sub_path(p, "spec", "ports", i);
-		if (!json_object_is_type(v, json_type_object))
-			return fail(c, p, "", "not an object");
-		s->n_ports++;
-		ret = opt_str(c, v, p, "name", &sp->name);
-		if (!ret && !sp->name) {
-			sp->name = strdup("");
-			ret = sp->name ? 0 : -ENOMEM;
-		}
-		if (!ret)
-			ret = opt_word(c, v, p, "protocol", &proto);
-		if (!ret)
-			ret = opt_int32(c, v, p, "port", &sp->port);
-		if (!ret)
-			ret = opt_int32(c, v, p, "nodePort", &sp->node_port);
-		if (ret)
-			return ret;
-		sp->protocol = protocol_of(proto);
-	}
+static int ip_family(struct pctx *c, struct json_object *v, const char *p, void *slot)
+{
+	enum k8s_family *f = slot;
+
+	(void)c;
+	(void)p;
+	/* an EndpointSlice-only "FQDN" is no service family */
+	*f = word_of(json_object_get_string(v), family_words, K8S_FAMILY_UNKNOWN);
+	if (*f == K8S_FQDN)
+		*f = K8S_FAMILY_UNKNOWN;
 	return 0;
 }
 
-static int parse_ip_families(struct pctx *c, struct json_object *spec, struct k8s_service *s)
+static int lb_ingress(struct pctx *c, struct json_object *v, const char *p, void *slot)
 {
-	char p[PATH_MAX_LEN];
-	struct json_object *a, *v;
-	size_t i, n;
-	int ret = opt_arr(c, spec, "spec", "ipFamilies", &a, &n);
+	struct k8s_lb_ingress *in = slot;
+	int ret = opt_str(c, v, p, "ip", &in->ip);
 
-	if (ret || !n)
-		return ret;
-	s->ip_families = calloc(n, sizeof(*s->ip_families));
-	if (!s->ip_families)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		v = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(v, json_type_string)) {
-			sub_path(p, "spec", "ipFamilies", i);
-			return fail(c, p, "", "not a string");
-		}
-		/* an EndpointSlice-only "FQDN" is no service family */
-		s->ip_families[i] = family_of(json_object_get_string(v));
-		if (s->ip_families[i] == K8S_FQDN)
-			s->ip_families[i] = K8S_FAMILY_UNKNOWN;
-		s->n_ip_families++;
-	}
-	return 0;
+	if (!ret)
+		ret = opt_str(c, v, p, "hostname", &in->hostname);
+	if (!ret)
+		ret = opt_str(c, v, p, "ipMode", &in->ip_mode);
+	return ret;
 }
 
-static int parse_ingress(struct pctx *c, struct json_object *o, struct k8s_service *s)
+/* The lists of a Service's spec. */
+static int service_lists(struct pctx *c, struct json_object *spec, struct k8s_service *s)
 {
-	char p[PATH_MAX_LEN];
-	struct json_object *status, *lb, *a, *v;
-	size_t i, n;
+	void *families = NULL, *ports = NULL;
 	int ret;
 
-	ret = opt_obj(c, o, "", "status", &status);
-	if (ret || !status)
-		return ret;
-	ret = opt_obj(c, status, "status", "loadBalancer", &lb);
-	if (ret || !lb)
-		return ret;
-	ret = opt_arr(c, lb, "status.loadBalancer", "ingress", &a, &n);
-	if (ret || !n)
-		return ret;
-	s->ingress = calloc(n, sizeof(*s->ingress));
-	if (!s->ingress)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		struct k8s_lb_ingress *in = &s->ingress[i];
-
-		v = json_object_array_get_idx(a, i);
-		sub_path(p, "status.loadBalancer", "ingress", i);
-		if (!json_object_is_type(v, json_type_object))
-			return fail(c, p, "", "not an object");
-		s->n_ingress++;
-		ret = opt_str(c, v, p, "ip", &in->ip);
-		if (!ret)
-			ret = opt_str(c, v, p, "hostname", &in->hostname);
-		if (!ret)
-			ret = opt_str(c, v, p, "ipMode", &in->ip_mode);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	ret = opt_strs(c, spec, "spec", "clusterIPs", &s->cluster_ips);
+	if (!ret)
+		ret = opt_list(c, spec, "spec", "ipFamilies", json_type_string,
+			       sizeof(*s->ip_families), &families, &s->n_ip_families, ip_family);
+	s->ip_families = families;
+	if (!ret)
+		ret = opt_list(c, spec, "spec", "ports", json_type_object, sizeof(*s->ports),
+			       &ports, &s->n_ports, service_port);
+	s->ports = ports;
+	if (!ret)
+		ret = opt_strs(c, spec, "spec", "externalIPs", &s->external_ips);
+	if (!ret)
+		ret = opt_strs(c, spec, "spec", "loadBalancerSourceRanges", &s->lb_source_ranges);
+	return ret;
 }
 
 static int parse_affinity(struct pctx *c, struct json_object *spec, struct k8s_service *s)
@@ -407,26 +417,41 @@ static int parse_affinity(struct pctx *c, struct json_object *spec, struct k8s_s
 		return ret;
 	s->affinity_client_ip = is_word(w, "ClientIP");
 	ret = opt_obj(c, spec, "spec", "sessionAffinityConfig", &cfg);
-	if (ret || !cfg)
-		return ret;
-	ret = opt_obj(c, cfg, "spec.sessionAffinityConfig", "clientIP", &cip);
-	if (ret || !cip)
-		return ret;
-	return opt_int32(c, cip, "spec.sessionAffinityConfig.clientIP", "timeoutSeconds",
-			 &s->affinity_timeout);
+	if (!ret)
+		ret = opt_obj(c, cfg, "spec.sessionAffinityConfig", "clientIP", &cip);
+	if (!ret)
+		ret = opt_int32(c, cip, "spec.sessionAffinityConfig.clientIP", "timeoutSeconds",
+				&s->affinity_timeout);
+	return ret;
 }
 
-static int service(struct pctx *c, struct json_object *o, struct k8s_service *s)
+static int parse_ingress(struct pctx *c, struct json_object *o, struct k8s_service *s)
 {
-	struct json_object *spec, *labels, *ann;
+	struct json_object *status, *lb;
+	void *ingress = NULL;
+	int ret;
+
+	ret = opt_obj(c, o, "", "status", &status);
+	if (!ret)
+		ret = opt_obj(c, status, "status", "loadBalancer", &lb);
+	if (!ret)
+		ret = opt_list(c, lb, "status.loadBalancer", "ingress", json_type_object,
+			       sizeof(*s->ingress), &ingress, &s->n_ingress, lb_ingress);
+	s->ingress = ingress;
+	return ret;
+}
+
+static int service(struct pctx *c, struct json_object *o, struct json_object *labels,
+		   struct json_object *annotations, void *out)
+{
+	struct k8s_service *s = out;
+	struct json_object *spec;
 	const char *w;
 	int ret;
 
-	ret = check_object(c, o);
-	if (!ret)
-		ret = parse_meta(c, o, &s->meta, &labels, &ann);
-	if (!ret)
-		ret = opt_obj(c, o, "", "spec", &spec);
+	(void)labels;
+	(void)annotations;
+	ret = opt_obj(c, o, "", "spec", &spec);
 	if (ret)
 		return ret;
 	if (!spec)
@@ -434,18 +459,10 @@ static int service(struct pctx *c, struct json_object *o, struct k8s_service *s)
 	ret = opt_word(c, spec, "spec", "type", &w);
 	if (ret)
 		return ret;
-	s->type = service_type_of(w);
+	s->type = word_of(w, service_type_words, K8S_SVC_CLUSTER_IP);
 	ret = opt_str(c, spec, "spec", "clusterIP", &s->cluster_ip);
 	if (!ret)
-		ret = opt_strs(c, spec, "spec", "clusterIPs", &s->cluster_ips);
-	if (!ret)
-		ret = parse_ip_families(c, spec, s);
-	if (!ret)
-		ret = parse_service_ports(c, spec, s);
-	if (!ret)
-		ret = opt_strs(c, spec, "spec", "externalIPs", &s->external_ips);
-	if (!ret)
-		ret = opt_strs(c, spec, "spec", "loadBalancerSourceRanges", &s->lb_source_ranges);
+		ret = service_lists(c, spec, s);
 	if (!ret)
 		ret = opt_word(c, spec, "spec", "externalTrafficPolicy", &w);
 	if (ret)
@@ -465,11 +482,8 @@ static int service(struct pctx *c, struct json_object *o, struct k8s_service *s)
 
 int k8s_parse_service(struct json_object *o, struct k8s_service *out, char *err, size_t errlen)
 {
-	struct pctx c = { err, errlen };
-	int ret;
+	int ret = parse_object(o, out, sizeof(*out), service, err, errlen);
 
-	memset(out, 0, sizeof(*out));
-	ret = service(&c, o, out);
 	if (ret)
 		k8s_service_free(out);
 	return ret;
@@ -477,36 +491,32 @@ int k8s_parse_service(struct json_object *o, struct k8s_service *out, char *err,
 
 /* ---- EndpointSlice ---- */
 
-static int parse_endpoint(struct pctx *c, struct json_object *v, const char *p,
-			  struct k8s_endpoint *e)
+static int endpoint(struct pctx *c, struct json_object *v, const char *p, void *slot)
 {
 	char cp[PATH_MAX_LEN];
+	struct k8s_endpoint *e = slot;
 	struct json_object *cond, *hints;
 	int ret;
 
 	ret = opt_strs(c, v, p, "addresses", &e->addresses);
 	if (!ret)
 		ret = opt_obj(c, v, p, "conditions", &cond);
-	if (ret)
-		return ret;
-	if (cond) {
-		field_path(cp, p, "conditions");
+	field_path(cp, p, "conditions");
+	if (!ret)
 		ret = opt_bool(c, cond, cp, "ready", &e->ready);
-		if (!ret)
-			ret = opt_bool(c, cond, cp, "serving", &e->serving);
-		if (!ret)
-			ret = opt_bool(c, cond, cp, "terminating", &e->terminating);
-		if (ret)
-			return ret;
-	}
-	ret = opt_str(c, v, p, "nodeName", &e->node_name);
+	if (!ret)
+		ret = opt_bool(c, cond, cp, "serving", &e->serving);
+	if (!ret)
+		ret = opt_bool(c, cond, cp, "terminating", &e->terminating);
+	if (!ret)
+		ret = opt_str(c, v, p, "nodeName", &e->node_name);
 	if (!ret)
 		ret = opt_str(c, v, p, "zone", &e->zone);
 	if (!ret)
 		ret = opt_obj(c, v, p, "hints", &hints);
-	if (ret || !hints)
+	if (ret)
 		return ret;
-	e->has_hints = true;
+	e->has_hints = hints != NULL;
 	field_path(cp, p, "hints");
 	ret = opt_names(c, hints, cp, "forZones", &e->hint_zones);
 	if (!ret)
@@ -514,90 +524,46 @@ static int parse_endpoint(struct pctx *c, struct json_object *v, const char *p,
 	return ret;
 }
 
-static int parse_slice_ports(struct pctx *c, struct json_object *o, struct k8s_endpoint_slice *s)
+static int slice_port(struct pctx *c, struct json_object *v, const char *p, void *slot)
 {
-	char p[PATH_MAX_LEN];
-	struct json_object *a, *v;
-	const char *proto;
-	size_t i, n;
-	int ret = opt_arr(c, o, "", "ports", &a, &n);
+	struct k8s_endpoint_port *ep = slot;
 
-	if (ret || !n)
-		return ret;
-	s->ports = calloc(n, sizeof(*s->ports));
-	if (!s->ports)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		struct k8s_endpoint_port *ep = &s->ports[i];
-
-		v = json_object_array_get_idx(a, i);
-		sub_path(p, "", "ports", i);
-		if (!json_object_is_type(v, json_type_object))
-			return fail(c, p, "", "not an object");
-		s->n_ports++;
-		ret = opt_str(c, v, p, "name", &ep->name);
-		if (!ret)
-			ret = opt_word(c, v, p, "protocol", &proto);
-		if (!ret)
-			ret = opt_int32(c, v, p, "port", &ep->port);
-		if (ret)
-			return ret;
-		ep->protocol = protocol_of(proto);
-	}
-	return 0;
+	return port_fields(c, v, p, NULL, &ep->name, &ep->protocol, &ep->port);
 }
 
-static int endpoint_slice(struct pctx *c, struct json_object *o, struct k8s_endpoint_slice *s)
+static int endpoint_slice(struct pctx *c, struct json_object *o, struct json_object *labels,
+			  struct json_object *annotations, void *out)
 {
-	char p[PATH_MAX_LEN];
-	struct json_object *labels, *ann, *a, *v;
+	struct k8s_endpoint_slice *s = out;
+	void *ports = NULL, *endpoints = NULL;
 	const char *w;
-	size_t i, n;
 	int ret;
 
-	ret = check_object(c, o);
+	ret = opt_str(c, labels, "metadata.labels", "kubernetes.io/service-name",
+		      &s->service_name);
 	if (!ret)
-		ret = parse_meta(c, o, &s->meta, &labels, &ann);
-	if (!ret && labels)
-		ret = opt_str(c, labels, "metadata.labels", "kubernetes.io/service-name",
-			      &s->service_name);
-	if (!ret && ann)
-		ret = opt_str(c, ann, "metadata.annotations",
+		ret = opt_str(c, annotations, "metadata.annotations",
 			      "endpoints.kubernetes.io/last-change-trigger-time", &s->trigger_time);
 	if (!ret)
 		ret = opt_word(c, o, "", "addressType", &w);
 	if (ret)
 		return ret;
-	s->address_type = family_of(w);
-	ret = parse_slice_ports(c, o, s);
+	s->address_type = word_of(w, family_words, K8S_FAMILY_UNKNOWN);
+	ret = opt_list(c, o, "", "ports", json_type_object, sizeof(*s->ports), &ports,
+		       &s->n_ports, slice_port);
+	s->ports = ports;
 	if (!ret)
-		ret = opt_arr(c, o, "", "endpoints", &a, &n);
-	if (ret || !n)
-		return ret;
-	s->endpoints = calloc(n, sizeof(*s->endpoints));
-	if (!s->endpoints)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		v = json_object_array_get_idx(a, i);
-		sub_path(p, "", "endpoints", i);
-		if (!json_object_is_type(v, json_type_object))
-			return fail(c, p, "", "not an object");
-		s->n_endpoints++;
-		ret = parse_endpoint(c, v, p, &s->endpoints[i]);
-		if (ret)
-			return ret;
-	}
-	return 0;
+		ret = opt_list(c, o, "", "endpoints", json_type_object, sizeof(*s->endpoints),
+			       &endpoints, &s->n_endpoints, endpoint);
+	s->endpoints = endpoints;
+	return ret;
 }
 
 int k8s_parse_endpoint_slice(struct json_object *o, struct k8s_endpoint_slice *out,
 			     char *err, size_t errlen)
 {
-	struct pctx c = { err, errlen };
-	int ret;
+	int ret = parse_object(o, out, sizeof(*out), endpoint_slice, err, errlen);
 
-	memset(out, 0, sizeof(*out));
-	ret = endpoint_slice(&c, o, out);
 	if (ret)
 		k8s_endpoint_slice_free(out);
 	return ret;
@@ -605,88 +571,54 @@ int k8s_parse_endpoint_slice(struct json_object *o, struct k8s_endpoint_slice *o
 
 /* ---- Node ---- */
 
-static int node_taints(struct pctx *c, struct json_object *o, struct k8s_node *n)
+static int taint(struct pctx *c, struct json_object *v, const char *p, void *slot)
 {
-	char p[PATH_MAX_LEN];
-	struct json_object *spec, *a, *v;
+	struct k8s_node *n = slot;
 	const char *key;
-	size_t i, cnt;
-	int ret;
+	int ret = opt_word(c, v, p, "key", &key);
 
-	ret = opt_obj(c, o, "", "spec", &spec);
-	if (!ret && spec)
-		ret = opt_arr(c, spec, "spec", "taints", &a, &cnt);
-	if (ret || !spec)
-		return ret;
-	for (i = 0; i < cnt; i++) {
-		v = json_object_array_get_idx(a, i);
-		sub_path(p, "spec", "taints", i);
-		if (!json_object_is_type(v, json_type_object))
-			return fail(c, p, "", "not an object");
-		ret = opt_word(c, v, p, "key", &key);
-		if (ret)
-			return ret;
-		if (is_word(key, "ToBeDeletedByClusterAutoscaler"))
-			n->to_be_deleted = true;
-	}
-	return 0;
+	if (!ret && is_word(key, "ToBeDeletedByClusterAutoscaler"))
+		n->to_be_deleted = true;
+	return ret;
 }
 
-static int node_addresses(struct pctx *c, struct json_object *o, struct k8s_node *n)
+static int node_address(struct pctx *c, struct json_object *v, const char *p, void *slot)
 {
-	char p[PATH_MAX_LEN];
-	struct json_object *status, *a, *v;
-	size_t i, cnt;
-	int ret;
+	struct k8s_node_address *na = slot;
+	int ret = opt_str(c, v, p, "type", &na->type);
 
-	ret = opt_obj(c, o, "", "status", &status);
-	if (!ret && status)
-		ret = opt_arr(c, status, "status", "addresses", &a, &cnt);
-	if (ret || !status || !cnt)
-		return ret;
-	n->addresses = calloc(cnt, sizeof(*n->addresses));
-	if (!n->addresses)
-		return -ENOMEM;
-	for (i = 0; i < cnt; i++) {
-		v = json_object_array_get_idx(a, i);
-		sub_path(p, "status", "addresses", i);
-		if (!json_object_is_type(v, json_type_object))
-			return fail(c, p, "", "not an object");
-		n->n_addresses++;
-		ret = opt_str(c, v, p, "type", &n->addresses[i].type);
-		if (!ret)
-			ret = opt_str(c, v, p, "address", &n->addresses[i].address);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	if (!ret)
+		ret = opt_str(c, v, p, "address", &na->address);
+	return ret;
 }
 
-static int node(struct pctx *c, struct json_object *o, struct k8s_node *n)
+static int node(struct pctx *c, struct json_object *o, struct json_object *labels,
+		struct json_object *annotations, void *out)
 {
-	struct json_object *labels, *ann;
+	struct k8s_node *n = out;
+	struct json_object *spec, *status;
+	void *self = n, *addresses = NULL;
 	int ret;
 
-	ret = check_object(c, o);
+	(void)annotations;
+	ret = opt_str(c, labels, "metadata.labels", "topology.kubernetes.io/zone", &n->zone);
 	if (!ret)
-		ret = parse_meta(c, o, &n->meta, &labels, &ann);
-	if (!ret && labels)
-		ret = opt_str(c, labels, "metadata.labels", "topology.kubernetes.io/zone",
-			      &n->zone);
+		ret = opt_obj(c, o, "", "spec", &spec);
 	if (!ret)
-		ret = node_taints(c, o, n);
+		ret = opt_list(c, spec, "spec", "taints", json_type_object, 0, &self, NULL, taint);
 	if (!ret)
-		ret = node_addresses(c, o, n);
+		ret = opt_obj(c, o, "", "status", &status);
+	if (!ret)
+		ret = opt_list(c, status, "status", "addresses", json_type_object,
+			       sizeof(*n->addresses), &addresses, &n->n_addresses, node_address);
+	n->addresses = addresses;
 	return ret;
 }
 
 int k8s_parse_node(struct json_object *o, struct k8s_node *out, char *err, size_t errlen)
 {
-	struct pctx c = { err, errlen };
-	int ret;
+	int ret = parse_object(o, out, sizeof(*out), node, err, errlen);
 
-	memset(out, 0, sizeof(*out));
-	ret = node(&c, o, out);
 	if (ret)
 		k8s_node_free(out);
 	return ret;
@@ -694,29 +626,26 @@ int k8s_parse_node(struct json_object *o, struct k8s_node *out, char *err, size_
 
 /* ---- ServiceCIDR ---- */
 
-static int service_cidr(struct pctx *c, struct json_object *o, struct k8s_service_cidr *sc)
+static int service_cidr(struct pctx *c, struct json_object *o, struct json_object *labels,
+			struct json_object *annotations, void *out)
 {
-	struct json_object *labels, *ann, *spec;
+	struct k8s_service_cidr *sc = out;
+	struct json_object *spec;
 	int ret;
 
-	ret = check_object(c, o);
+	(void)labels;
+	(void)annotations;
+	ret = opt_obj(c, o, "", "spec", &spec);
 	if (!ret)
-		ret = parse_meta(c, o, &sc->meta, &labels, &ann);
-	if (!ret)
-		ret = opt_obj(c, o, "", "spec", &spec);
-	if (ret || !spec)
-		return ret;
-	return opt_strs(c, spec, "spec", "cidrs", &sc->cidrs);
+		ret = opt_strs(c, spec, "spec", "cidrs", &sc->cidrs);
+	return ret;
 }
 
 int k8s_parse_service_cidr(struct json_object *o, struct k8s_service_cidr *out,
 			   char *err, size_t errlen)
 {
-	struct pctx c = { err, errlen };
-	int ret;
+	int ret = parse_object(o, out, sizeof(*out), service_cidr, err, errlen);
 
-	memset(out, 0, sizeof(*out));
-	ret = service_cidr(&c, o, out);
 	if (ret)
 		k8s_service_cidr_free(out);
 	return ret;
