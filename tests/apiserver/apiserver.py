@@ -896,15 +896,55 @@ class Handler(BaseHTTPRequestHandler):
         ns = None
         if len(rest) >= 3 and rest[0] == 'namespaces':
             ns, rest = rest[1], rest[2:]
-        if not rest or len(rest) > 2:
+        status = len(rest) == 3 and rest[2] == 'status' and \
+            rest[0] in ('services', 'nodes', 'servicecidrs', 'namespaces')
+        if not rest or (len(rest) > 2 and not status):
             raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
         res = RESOURCES.get(rest[0])
         if res is None or res.group != group or not self.served(res) or \
                 (ns is not None and not res.namespaced):
             raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
-        name = rest[1] if len(rest) == 2 else None
-        # /api/v1/namespaces/NS/endpointslices is under /apis: handled by the next form
+        name = rest[1] if len(rest) >= 2 else None
+        if status:
+            return self.serve_status(method, res, ns, name, q, body)
         self.serve_resource(method, res, ns, name, q, body)
+
+    def serve_status(self, method, res, ns, name, q, body):
+        """The status subresource: GET, PUT, merge/JSON PATCH of .status only."""
+        st = self.store
+        with st.cond:
+            cur, enc = st.get(res, ns, name)
+            if method == 'GET':
+                return self.send_body(200, enc)
+            if method == 'PUT':
+                new_status = (body or {}).get('status', {})
+                rv = ((body or {}).get('metadata') or {}).get('resourceVersion')
+            elif method == 'PATCH':
+                new_status = self.patched(cur, body).get('status', {})
+                rv = None
+            else:
+                raise ApiError(405, 'MethodNotAllowed', 'the server does not allow this method '
+                               'on the requested resource')
+            new = jcopy(cur)
+            new['status'] = new_status
+            if rv:
+                new['metadata']['resourceVersion'] = rv
+            obj = st.replace(res, ns, name, new, dry_run=q.get('dryRun') == 'All', owned=True)
+        return self.send_body(200, obj)
+
+    def patched(self, cur, body):
+        ctype = (self.headers.get('Content-Type') or '').split(';')[0].strip()
+        if ctype == 'application/merge-patch+json':
+            return merge_patch(cur, body)
+        if ctype == 'application/json-patch+json':
+            try:
+                return json_patch(cur, body or [])
+            except (KeyError, IndexError, ValueError, TypeError) as e:
+                raise ApiError(422, 'Invalid', 'the server rejected our request due to an error '
+                               'in our request: %r' % e)
+        raise ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown '
+                       'format - accepted media types include: application/json-patch+json, '
+                       'application/merge-patch+json')
 
     def served(self, res):
         return not (res.name == 'servicecidrs' and self.server.opts.no_servicecidrs)
@@ -935,21 +975,9 @@ class Handler(BaseHTTPRequestHandler):
             obj = st.replace(res, ns, name, body, dry_run=dry, owned=True)
             return self.send_body(200, obj)
         if method == 'PATCH' and name is not None:
-            ctype = (self.headers.get('Content-Type') or '').split(';')[0].strip()
             with st.cond:
                 cur, _ = st.get(res, ns, name)
-                if ctype == 'application/merge-patch+json':
-                    new = merge_patch(cur, body)
-                elif ctype == 'application/json-patch+json':
-                    try:
-                        new = json_patch(cur, body or [])
-                    except (KeyError, IndexError, ValueError, TypeError) as e:
-                        raise ApiError(422, 'Invalid', 'the server rejected our request due '
-                                       'to an error in our request: %r' % e)
-                else:
-                    raise ApiError(415, 'UnsupportedMediaType', 'the body of the request was '
-                                   'in an unknown format - accepted media types include: '
-                                   'application/json-patch+json, application/merge-patch+json')
+                new = self.patched(cur, body)
                 obj = st.replace(res, ns, name, new, dry_run=dry)
             return self.send_body(200, obj)
         if method == 'DELETE' and name is not None:

@@ -315,6 +315,26 @@ def kubectl_checks(plain, tlss, kc, kc_token, plain_kc, tmp):
         assert r.returncode != 0 and 'nauthorized' in r.stderr, r.stderr
     bad_token()
 
+    @check('kubectl create/label/patch --subresource=status/delete (writes from kubectl)')
+    def writes():
+        f = os.path.join(tmp, 'k-svc.json')
+        json.dump({'apiVersion': 'v1', 'kind': 'Service',
+                   'metadata': {'name': 'k1', 'namespace': 'demo'},
+                   'spec': {'type': 'LoadBalancer', 'ports': [{'port': 80}]}}, open(f, 'w'))
+        for args in (['create', '--validate=false', '-f', f],
+                     ['label', 'svc', '-n', 'demo', 'k1', 'x=y'],
+                     ['patch', 'svc', '-n', 'demo', 'k1', '--subresource=status', '--type=merge',
+                      '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.7"}]}}}']):
+            r = kubectl(kc, *args)
+            assert r.returncode == 0, (args, r.stderr)
+        r = kubectl(kc, 'get', 'svc', '-n', 'demo', 'k1')
+        assert r.stdout.splitlines()[1].split()[3] == '192.0.2.7', r.stdout
+        r = kubectl(kc, 'delete', 'svc', '-n', 'demo', 'k1')
+        assert r.returncode == 0, r.stderr
+        r = kubectl(kc, 'get', 'svc', '-n', 'demo', 'k1')
+        assert r.returncode != 0 and 'NotFound' in r.stderr, r.stderr
+    writes()
+
     @check('kubectl get services -A -w: ADDED, then MODIFIED after a ctl change')
     def watch():
         p = subprocess.Popen(['kubectl', '--kubeconfig', kc, 'get', 'services', '-A', '-w',
@@ -638,7 +658,7 @@ def raw_checks(plain, big):
     sel_watch()
 
     @check('writes: POST 201 + defaults, 409 AlreadyExists, PUT stale RV 409, '
-           'JSON patch, DELETE, no-op PUT keeps the RV')
+           'JSON patch, status subresource, DELETE, no-op PUT keeps the RV')
     def writes():
         svc = {'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'w1'},
                'spec': {'type': 'LoadBalancer', 'externalTrafficPolicy': 'Local',
@@ -662,6 +682,12 @@ def raw_checks(plain, big):
         st, b = plain.req('PATCH', '/api/v1/namespaces/demo/services/w1', {},
                           ctype='application/strategic-merge-patch+json')
         assert st == 415, b
+        st, b = plain.req('PATCH', '/api/v1/namespaces/demo/services/w1/status',
+                          {'status': {'loadBalancer': {'ingress': [{'ip': '192.0.2.99'}]}},
+                           'spec': {'type': 'ClusterIP'}},
+                          ctype='application/merge-patch+json')
+        assert st == 200 and b['status']['loadBalancer']['ingress'][0]['ip'] == '192.0.2.99' \
+            and b['spec']['type'] == 'LoadBalancer', b
         st, b = plain.req('DELETE', '/api/v1/namespaces/demo/services/w1')
         assert st == 200 and b['status'] == 'Success', b
         st, b = plain.get('/api/v1/namespaces/demo/services/w1')
