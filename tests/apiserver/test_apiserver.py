@@ -688,11 +688,37 @@ def raw_checks(plain, big):
                           ctype='application/merge-patch+json')
         assert st == 200 and b['status']['loadBalancer']['ingress'][0]['ip'] == '192.0.2.99' \
             and b['spec']['type'] == 'LoadBalancer', b
-        st, b = plain.req('DELETE', '/api/v1/namespaces/demo/services/w1')
-        assert st == 200 and b['status'] == 'Success', b
-        st, b = plain.get('/api/v1/namespaces/demo/services/w1')
-        assert st == 404
+        # DeleteOptions in the body, then a second request on the same connection
+        c = plain.conn()
+        c.request('DELETE', '/api/v1/namespaces/demo/services/w1',
+                  body='{"propagationPolicy":"Background"}',
+                  headers={'Content-Type': 'application/json'})
+        r = c.getresponse()
+        b = json.loads(r.read())
+        assert r.status == 200 and b['status'] == 'Success', b
+        c.request('GET', '/api/v1/namespaces/demo/services/w1')
+        r = c.getresponse()
+        b = json.loads(r.read())
+        c.close()
+        assert r.status == 404 and b['reason'] == 'NotFound', b
     writes()
+
+    @check('keep-alive: 40 PATCHes on one connection in < 1 s (no Nagle/delayed-ACK stalls)')
+    def keepalive():
+        c = plain.conn()
+        t0 = time.monotonic()
+        for i in range(40):
+            c.request('PATCH', '/api/v1/nodes/node1', body=json.dumps(
+                {'metadata': {'labels': {'k': str(i)}}}),
+                headers={'Content-Type': 'application/merge-patch+json'})
+            r = c.getresponse()
+            r.read()
+            assert r.status == 200
+        c.close()
+        dt = time.monotonic() - t0
+        assert dt < 1.0, dt
+        return '%.3f s' % dt
+    keepalive()
 
     @check('EndpointSlice writes: trigger-time stamped (RFC 3339 µs), generation bumped')
     def trigger():
