@@ -130,7 +130,8 @@ def split_terms(sel):
     return [t.strip() for t in terms if t.strip()]
 
 
-LABEL_KEY = re.compile(r'^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$')
+LABEL_KEY = re.compile(r'^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?'
+                       r'[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$')
 LABEL_VALUE = re.compile(r'^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$')
 
 

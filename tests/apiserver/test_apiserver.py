@@ -7,7 +7,6 @@ Needs /usr/bin/python3 with python3-kubernetes, kubectl, openssl. Exit status 0 
 every check passed. Usage: test_apiserver.py [-v]
 """
 
-import base64
 import http.client
 import json
 import os
@@ -25,6 +24,7 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 VERBOSE = '-v' in sys.argv
 TOKEN = 'test-token-1234'
+NODE1_WATCH = '/api/v1/nodes?fieldSelector=metadata.name%3Dnode1&watch='
 SEL = '!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless'
 
 n_tests = 0
@@ -375,7 +375,6 @@ def python_client_checks(plain, tlss, kc, kc_token):
 
     api = kubernetes.config.new_client_from_config(config_file=kc)
     core = client.CoreV1Api(api)
-    disc = client.DiscoveryV1Api(api)
 
     @check('python client: list_service_for_all_namespaces (TLS, client certificate)')
     def list_svc():
@@ -555,7 +554,7 @@ def raw_checks(plain, big):
 
     @check('watch without resourceVersion: ADDED for every object, then live events')
     def initial():
-        w = Watch(plain, '/api/v1/nodes?watch=true')
+        w = Watch(plain, NODE1_WATCH + 'true')
         e = w.next()
         assert e['type'] == 'ADDED' and e['object']['metadata']['name'] == 'node1', e
         plain.ctl('patch', 'node', 'node1', '{"metadata":{"labels":{"x":"1"}}}')
@@ -607,7 +606,7 @@ def raw_checks(plain, big):
 
     @check('sendInitialEvents: ADDED then a BOOKMARK annotated initial-events-end')
     def initial_events():
-        w = Watch(plain, '/api/v1/nodes?watch=1&sendInitialEvents=true&allowWatchBookmarks=1'
+        w = Watch(plain, NODE1_WATCH + '1&sendInitialEvents=true&allowWatchBookmarks=1'
                   '&resourceVersionMatch=NotOlderThan')
         e, b = w.next(), w.next()
         w.close()
@@ -794,7 +793,7 @@ def fault_checks(plain):
 
     @check('fault drop-watches: open watch connections are cut mid-stream')
     def drop():
-        w = Watch(plain, '/api/v1/nodes?watch=1')
+        w = Watch(plain, NODE1_WATCH + '1')
         assert w.next()['type'] == 'ADDED'
         plain.ctl('fault', 'drop-watches')
         try:
@@ -807,7 +806,7 @@ def fault_checks(plain):
 
     @check('fault expire-watches: open watches get ERROR 410 and end')
     def expire():
-        w = Watch(plain, '/api/v1/nodes?watch=1')
+        w = Watch(plain, NODE1_WATCH + '1')
         w.next()
         plain.ctl('fault', 'expire-watches')
         e = w.next()
@@ -818,7 +817,7 @@ def fault_checks(plain):
 
     @check('fault malformed: an unparsable line in open watch streams, then events go on')
     def malformed():
-        w = Watch(plain, '/api/v1/nodes?watch=1')
+        w = Watch(plain, NODE1_WATCH + '1')
         w.next()
         plain.ctl('fault', 'malformed')
         e = w.next()
@@ -834,7 +833,7 @@ def fault_checks(plain):
         plain.ctl('fault', 'silent', 'on=1')
         try:
             # initial ADDED events and 0.5 s bookmarks would be due: nothing comes
-            w = Watch(plain, '/api/v1/nodes?watch=1&allowWatchBookmarks=true', timeout=2)
+            w = Watch(plain, NODE1_WATCH + '1&allowWatchBookmarks=true', timeout=2)
             try:
                 e = w.next()
                 raise AssertionError('silent watch sent %r' % e)
@@ -843,7 +842,7 @@ def fault_checks(plain):
             w.close()
         finally:
             plain.ctl('fault', 'silent', 'on=0')
-        w = Watch(plain, '/api/v1/nodes?watch=1', timeout=2)
+        w = Watch(plain, NODE1_WATCH + '1', timeout=2)
         assert w.next()['type'] == 'ADDED'
         w.close()
     silent()
@@ -863,7 +862,7 @@ def fault_checks(plain):
     @check('timeoutSeconds ends a watch cleanly (terminating chunk)')
     def timeout():
         t0 = time.monotonic()
-        w = Watch(plain, '/api/v1/nodes?watch=1&timeoutSeconds=1')
+        w = Watch(plain, NODE1_WATCH + '1&timeoutSeconds=1')
         assert w.next()['type'] == 'ADDED'
         assert w.next() is None
         assert 0.8 < time.monotonic() - t0 < 3
