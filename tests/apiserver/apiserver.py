@@ -1042,7 +1042,9 @@ class Handler(BaseHTTPRequestHandler):
                                            'reason': 'ResourceVersionTooLarge',
                                            'message': 'Too large resource version'}],
                                            'retryAfterSeconds': 1})
-                    if q.get('resourceVersionMatch') == 'Exact':
+                    # a paginated LIST at a resourceVersion without a match rule is Exact
+                    if q.get('resourceVersionMatch') == 'Exact' or \
+                            (limit and not q.get('resourceVersionMatch')):
                         rv = w
                         if rv < st.compacted:
                             raise ApiError(410, 'Expired', 'too old resource version: %d (%d)'

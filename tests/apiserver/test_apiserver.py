@@ -509,6 +509,10 @@ def raw_checks(plain, big):
         assert names(b2) == ['ns3/svc-00013-x000d', 'ns3/svc-00023-x0017'], names(b2)
         st, b3 = big.get('/apis/discovery.k8s.io/v1/namespaces/ns3/endpointslices')
         assert names(b3) == ['ns3/svc-00003-x0003', 'ns3/svc-00023-x0017'], names(b3)
+        # a paginated LIST at an older resourceVersion is served Exact, from the history
+        st, b4 = big.get('/apis/discovery.k8s.io/v1/namespaces/ns3/endpointslices?limit=10'
+                         '&resourceVersion=' + b['metadata']['resourceVersion'])
+        assert st == 200 and len(b4['items']) == 3, b4
         got, tok = [], ''
         while True:
             st, b = big.get('/api/v1/services?limit=2&fieldSelector=metadata.namespace%3Dns1' +
