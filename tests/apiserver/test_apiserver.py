@@ -290,11 +290,13 @@ def kubectl_checks(plain, tlss, kc, kc_token, plain_kc, tmp):
         assert o['status']['loadBalancer']['ingress'][0]['ip'] == '192.0.2.10'
     get_svc_json()
 
-    @check('kubectl get endpointslices -A (bearer token)')
+    @check('kubectl get endpointslices -A --chunk-size=2 (bearer token, kubectl paginates)')
     def get_eps():
-        r = kubectl(kc_token, 'get', 'endpointslices', '-A')
+        r = kubectl(kc_token, 'get', 'endpointslices', '-A', '--chunk-size=2')
         assert r.returncode == 0, r.stderr
-        assert 'web-lb-klmno' in r.stdout and 'web-dual-zabcd' in r.stdout, r.stdout
+        rows = [l.split()[1] for l in r.stdout.splitlines()[1:]]
+        assert sorted(rows) == sorted(set(rows)) and len(rows) == 7, r.stdout
+        assert 'web-lb-klmno' in rows and 'web-dual-zabcd' in rows, r.stdout
         return r.stdout
     get_eps()
 
