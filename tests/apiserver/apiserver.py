@@ -217,12 +217,12 @@ class Faults:
 
 
 class Store:
-    def __init__(self, history, service_cidr):
+    def __init__(self, history, service_cidr, rv_base=0):
         self.cond = threading.Condition()
-        self.rv = 0
+        self.rv = rv_base
         self.objs = {r: {} for r in RESOURCES}     # res -> key -> (obj, enc)
         self.hist = []                             # events rv compacted+1 ... rv
-        self.compacted = 0                         # history holds every event > this rv
+        self.compacted = rv_base                   # history holds every event > this rv
         self.max_hist = history
         self.snapshots = {}                        # (res, rv) -> sorted [(key, entry)]
         self.faults = Faults()
@@ -1464,6 +1464,8 @@ def main():
                     help='never answer as=Table (plain JSON lists, like a server without it)')
     ap.add_argument('--history', type=int, default=100000,
                     help='watch events kept for replay (older resourceVersions get 410)')
+    ap.add_argument('--rv-base', type=int, help='first resourceVersion - 1 (default: unix time '
+                    'x 10^6, so a restarted server never reuses one; 0: small numbers)')
     ap.add_argument('--bookmark-interval', type=float, default=60.0, help='seconds')
     ap.add_argument('--watch-timeout', type=float, default=1800.0,
                     help='server-side watch timeout without timeoutSeconds')
@@ -1478,7 +1480,11 @@ def main():
     ap.add_argument('-v', '--verbose', action='store_true', help='log every request')
     opts = ap.parse_args()
 
-    store = Store(opts.history, opts.service_cidr)
+    if opts.rv_base is None:
+        # a restarted server must not reuse the resourceVersions it gave out before:
+        # clients watching from those get 410 and relist, as after an etcd compaction
+        opts.rv_base = int(time.time()) * 1000000
+    store = Store(opts.history, opts.service_cidr, opts.rv_base)
     if opts.cluster:
         with open(opts.cluster) as f:
             objs = cluster_items(json.load(f))

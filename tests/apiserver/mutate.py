@@ -118,6 +118,9 @@ M = [
     ('no TCP_NODELAY',
      '        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)',
      '        pass'),
+    ('restart reuses resourceVersions',
+     '        opts.rv_base = int(time.time()) * 1000000',
+     '        opts.rv_base = 0'),
 ]
 
 

@@ -242,6 +242,7 @@ def run_all(tmp, servers):
     python_client_checks(plain, tlss, kc, kc_token)
     raw_checks(plain, big)
     fault_checks(plain)
+    restart_check(tmp, sample)
     tls_checks(tlss, req, tls)
     print('# took %.1f s' % (time.monotonic() - start))
 
@@ -874,6 +875,33 @@ def fault_checks(plain):
         assert 0.8 < time.monotonic() - t0 < 3
         w.close()
     timeout()
+
+
+def restart_check(tmp, sample):
+    @check('a restarted server never reuses resourceVersions: a watch from the old one gets 410')
+    def restart():
+        a = Server(tmp, 'before', '--cluster', sample)
+        try:
+            st, b = a.get('/api/v1/services')
+            a.ctl('patch', 'svc', 'demo/web', '{"metadata":{"labels":{"z":"1"}}}')
+            a.ctl('patch', 'svc', 'demo/web', '{"metadata":{"labels":{"z":"2"}}}')
+            st, b2 = a.get('/api/v1/services')
+        finally:
+            a.stop()
+        time.sleep(1.0)      # the default base is unix seconds x 10^6
+        os.unlink(a.url_file)
+        b_ = Server(tmp, 'after', '--cluster', sample)
+        try:
+            st, c = b_.get('/api/v1/services')
+            assert int(c['metadata']['resourceVersion']) > int(b2['metadata']['resourceVersion'])
+            w = Watch(b_, '/api/v1/services?watch=1&resourceVersion=' +
+                      b['metadata']['resourceVersion'])
+            e = w.next()
+            w.close()
+            assert e['type'] == 'ERROR' and e['object']['code'] == 410, e
+        finally:
+            b_.stop()
+    restart()
 
 
 # ---------------- TLS ----------------
