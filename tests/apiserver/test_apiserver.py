@@ -835,10 +835,20 @@ def fault_checks(plain):
         assert e['type'] == 'MODIFIED', e
     malformed()
 
-    @check('fault silent: a watch holds the connection and sends nothing (no bookmarks)')
+    @check('fault silent: watches hold the connection and send nothing (no bookmarks)')
     def silent():
+        w = Watch(plain, NODE1_WATCH + '1', timeout=2)
+        assert w.next()['type'] == 'ADDED'
         plain.ctl('fault', 'silent', 'on=1')
         try:
+            # an open watch: the change is held back
+            plain.ctl('patch', 'node', 'node1', '{"metadata":{"labels":{"q":"1"}}}')
+            try:
+                e = w.next()
+                raise AssertionError('silent watch sent %r' % e)
+            except socket.timeout:
+                pass
+            w.close()
             # initial ADDED events and 0.5 s bookmarks would be due: nothing comes
             w = Watch(plain, NODE1_WATCH + '1&allowWatchBookmarks=true', timeout=2)
             try:
