@@ -46,8 +46,11 @@ def check(name):
     """Decorator: run a check, a failed assertion or exception is 'not ok'."""
     def deco(fn):
         def run(*a):
+            t0 = time.monotonic()
             try:
                 r = fn(*a)
+                if VERBOSE:
+                    r = '%s\n%.2f s' % (r or '', time.monotonic() - t0)
                 tap(True, name, r)
             except Exception:
                 tap(False, name, traceback.format_exc())
@@ -709,11 +712,11 @@ def raw_checks(plain, big):
         assert r.status == 404 and b['reason'] == 'NotFound', b
     writes()
 
-    @check('keep-alive: 40 PATCHes on one connection in < 1 s (no Nagle/delayed-ACK stalls)')
+    @check('keep-alive: 60 PATCHes on one connection in < 1.5 s (no Nagle/delayed-ACK stalls)')
     def keepalive():
         c = plain.conn()
         t0 = time.monotonic()
-        for i in range(40):
+        for i in range(60):
             c.request('PATCH', '/api/v1/nodes/node1', body=json.dumps(
                 {'metadata': {'labels': {'k': str(i)}}}),
                 headers={'Content-Type': 'application/merge-patch+json'})
@@ -722,7 +725,7 @@ def raw_checks(plain, big):
             assert r.status == 200
         c.close()
         dt = time.monotonic() - t0
-        assert dt < 1.0, dt
+        assert dt < 1.5, dt     # 60 x 40 ms = 2.4 s with the stalls
         return '%.3f s' % dt
     keepalive()
 
@@ -866,14 +869,14 @@ def fault_checks(plain):
 
     @check('fault slow: each chunk and response delayed by N ms')
     def slow():
-        plain.ctl('fault', 'slow', 'ms=300')
+        plain.ctl('fault', 'slow', 'ms=500')
         t0 = time.monotonic()
         plain.get('/api/v1/nodes')
         dt = time.monotonic() - t0
         plain.ctl('fault', 'off')
         t1 = time.monotonic()
         plain.get('/api/v1/nodes')
-        assert dt >= 0.3 and time.monotonic() - t1 < 0.2, dt
+        assert dt >= 0.5 and time.monotonic() - t1 < 0.3, dt
     slow()
 
     @check('timeoutSeconds ends a watch cleanly (terminating chunk)')
