@@ -840,7 +840,7 @@ def fault_checks(plain):
 
     @check('fault silent: watches hold the connection and send nothing (no bookmarks)')
     def silent():
-        w = Watch(plain, NODE1_WATCH + '1', timeout=2)
+        w = Watch(plain, NODE1_WATCH + '1', timeout=1.2)
         assert w.next()['type'] == 'ADDED'
         plain.ctl('fault', 'silent', 'on=1')
         try:
@@ -853,7 +853,7 @@ def fault_checks(plain):
                 pass
             w.close()
             # initial ADDED events and 0.5 s bookmarks would be due: nothing comes
-            w = Watch(plain, NODE1_WATCH + '1&allowWatchBookmarks=true', timeout=2)
+            w = Watch(plain, NODE1_WATCH + '1&allowWatchBookmarks=true', timeout=1.2)
             try:
                 e = w.next()
                 raise AssertionError('silent watch sent %r' % e)
@@ -862,7 +862,7 @@ def fault_checks(plain):
             w.close()
         finally:
             plain.ctl('fault', 'silent', 'on=0')
-        w = Watch(plain, NODE1_WATCH + '1', timeout=2)
+        w = Watch(plain, NODE1_WATCH + '1', timeout=1.2)
         assert w.next()['type'] == 'ADDED'
         w.close()
     silent()
