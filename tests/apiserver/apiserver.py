@@ -130,7 +130,8 @@ def split_terms(sel):
     return [t.strip() for t in terms if t.strip()]
 
 
-LABEL_KEY = re.compile(r'^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$')
+LABEL_KEY = re.compile(r'^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?'
+                       r'[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$')
 LABEL_VALUE = re.compile(r'^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$')
 
 
@@ -216,12 +217,12 @@ class Faults:
 
 
 class Store:
-    def __init__(self, history, service_cidr):
+    def __init__(self, history, service_cidr, rv_base=0):
         self.cond = threading.Condition()
-        self.rv = 0
+        self.rv = rv_base
         self.objs = {r: {} for r in RESOURCES}     # res -> key -> (obj, enc)
         self.hist = []                             # events rv compacted+1 ... rv
-        self.compacted = 0                         # history holds every event > this rv
+        self.compacted = rv_base                   # history holds every event > this rv
         self.max_hist = history
         self.snapshots = {}                        # (res, rv) -> sorted [(key, entry)]
         self.faults = Faults()
@@ -896,15 +897,55 @@ class Handler(BaseHTTPRequestHandler):
         ns = None
         if len(rest) >= 3 and rest[0] == 'namespaces':
             ns, rest = rest[1], rest[2:]
-        if not rest or len(rest) > 2:
+        status = len(rest) == 3 and rest[2] == 'status' and \
+            rest[0] in ('services', 'nodes', 'servicecidrs', 'namespaces')
+        if not rest or (len(rest) > 2 and not status):
             raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
         res = RESOURCES.get(rest[0])
         if res is None or res.group != group or not self.served(res) or \
                 (ns is not None and not res.namespaced):
             raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
-        name = rest[1] if len(rest) == 2 else None
-        # /api/v1/namespaces/NS/endpointslices is under /apis: handled by the next form
+        name = rest[1] if len(rest) >= 2 else None
+        if status:
+            return self.serve_status(method, res, ns, name, q, body)
         self.serve_resource(method, res, ns, name, q, body)
+
+    def serve_status(self, method, res, ns, name, q, body):
+        """The status subresource: GET, PUT, merge/JSON PATCH of .status only."""
+        st = self.store
+        with st.cond:
+            cur, enc = st.get(res, ns, name)
+            if method == 'GET':
+                return self.send_body(200, enc)
+            if method == 'PUT':
+                new_status = (body or {}).get('status', {})
+                rv = ((body or {}).get('metadata') or {}).get('resourceVersion')
+            elif method == 'PATCH':
+                new_status = self.patched(cur, body).get('status', {})
+                rv = None
+            else:
+                raise ApiError(405, 'MethodNotAllowed', 'the server does not allow this method '
+                               'on the requested resource')
+            new = jcopy(cur)
+            new['status'] = new_status
+            if rv:
+                new['metadata']['resourceVersion'] = rv
+            obj = st.replace(res, ns, name, new, dry_run=q.get('dryRun') == 'All', owned=True)
+        return self.send_body(200, obj)
+
+    def patched(self, cur, body):
+        ctype = (self.headers.get('Content-Type') or '').split(';')[0].strip()
+        if ctype == 'application/merge-patch+json':
+            return merge_patch(cur, body)
+        if ctype == 'application/json-patch+json':
+            try:
+                return json_patch(cur, body or [])
+            except (KeyError, IndexError, ValueError, TypeError) as e:
+                raise ApiError(422, 'Invalid', 'the server rejected our request due to an error '
+                               'in our request: %r' % e)
+        raise ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown '
+                       'format - accepted media types include: application/json-patch+json, '
+                       'application/merge-patch+json')
 
     def served(self, res):
         return not (res.name == 'servicecidrs' and self.server.opts.no_servicecidrs)
@@ -935,21 +976,9 @@ class Handler(BaseHTTPRequestHandler):
             obj = st.replace(res, ns, name, body, dry_run=dry, owned=True)
             return self.send_body(200, obj)
         if method == 'PATCH' and name is not None:
-            ctype = (self.headers.get('Content-Type') or '').split(';')[0].strip()
             with st.cond:
                 cur, _ = st.get(res, ns, name)
-                if ctype == 'application/merge-patch+json':
-                    new = merge_patch(cur, body)
-                elif ctype == 'application/json-patch+json':
-                    try:
-                        new = json_patch(cur, body or [])
-                    except (KeyError, IndexError, ValueError, TypeError) as e:
-                        raise ApiError(422, 'Invalid', 'the server rejected our request due '
-                                       'to an error in our request: %r' % e)
-                else:
-                    raise ApiError(415, 'UnsupportedMediaType', 'the body of the request was '
-                                   'in an unknown format - accepted media types include: '
-                                   'application/json-patch+json, application/merge-patch+json')
+                new = self.patched(cur, body)
                 obj = st.replace(res, ns, name, new, dry_run=dry)
             return self.send_body(200, obj)
         if method == 'DELETE' and name is not None:
@@ -1013,7 +1042,9 @@ class Handler(BaseHTTPRequestHandler):
                                            'reason': 'ResourceVersionTooLarge',
                                            'message': 'Too large resource version'}],
                                            'retryAfterSeconds': 1})
-                    if q.get('resourceVersionMatch') == 'Exact':
+                    # a paginated LIST at a resourceVersion without a match rule is Exact
+                    if q.get('resourceVersionMatch') == 'Exact' or \
+                            (limit and not q.get('resourceVersionMatch')):
                         rv = w
                         if rv < st.compacted:
                             raise ApiError(410, 'Expired', 'too old resource version: %d (%d)'
@@ -1384,6 +1415,8 @@ class Server(ThreadingHTTPServer):
     def finish_request(self, request, client_address):
         # the TLS handshake runs in the connection's own thread, never in accept()
         request.settimeout(self.opts.idle_timeout)
+        # headers and body are separate writes: without this, Nagle + delayed ACK add 40 ms
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.tls_ctx is None:
             return self.RequestHandlerClass(request, client_address, self)
         try:
@@ -1431,6 +1464,8 @@ def main():
                     help='never answer as=Table (plain JSON lists, like a server without it)')
     ap.add_argument('--history', type=int, default=100000,
                     help='watch events kept for replay (older resourceVersions get 410)')
+    ap.add_argument('--rv-base', type=int, help='first resourceVersion - 1 (default: unix time '
+                    'x 10^6, so a restarted server never reuses one; 0: small numbers)')
     ap.add_argument('--bookmark-interval', type=float, default=60.0, help='seconds')
     ap.add_argument('--watch-timeout', type=float, default=1800.0,
                     help='server-side watch timeout without timeoutSeconds')
@@ -1445,7 +1480,11 @@ def main():
     ap.add_argument('-v', '--verbose', action='store_true', help='log every request')
     opts = ap.parse_args()
 
-    store = Store(opts.history, opts.service_cidr)
+    if opts.rv_base is None:
+        # a restarted server must not reuse the resourceVersions it gave out before:
+        # clients watching from those get 410 and relist, as after an etcd compaction
+        opts.rv_base = int(time.time()) * 1000000
+    store = Store(opts.history, opts.service_cidr, opts.rv_base)
     if opts.cluster:
         with open(opts.cluster) as f:
             objs = cluster_items(json.load(f))

@@ -119,6 +119,7 @@ def sample(a):
     items = [service_cidr([a.service_cidr, a.service_cidr6]),
              node(node1, [a.node_ip] + ([a.node_ip6] if a.node_ip6 else []), zone1,
                   a.pod_cidr),
+             node(node2, [a.other_node_ip], zone2, a.other_pod_cidr),
              service('default', 'kubernetes', [sport('https', 443, 6443)], [cip(1)]),
              slice_('default', 'kubernetes', 'api', 'IPv4', [('https', 'TCP', 6443)],
                     [{'addresses': [a.apiserver_ip], 'conditions': {'ready': True}}])]
@@ -149,7 +150,37 @@ def sample(a):
     items.append(slice_(ns, 'web-dual', 'uvwxy', 'IPv4', http, eps[:2]))
     items.append(slice_(ns, 'web-dual', 'zabcd', 'IPv6', http,
                         [endpoint(pods6[0], node1, zone1), endpoint(pods6[1], node2, zone2)]))
+    if a.extras:
+        items += extras(a, ns, eps, http, cip)
     return items
+
+
+def extras(a, ns, eps, http, cip):
+    """More rows of the semantics doc, each its own service on the same endpoints."""
+    out = []
+
+    def add(name, n, slice_eps, typ='ClusterIP', **spec):
+        ports = [sport('http', 80, a.target_port, node_port=spec.pop('_np', None))]
+        out.append(service(ns, name, ports, [cip(n)], typ, **spec))
+        out.append(slice_(ns, name, 'e%04d' % n, 'IPv4', http, slice_eps))
+    add('affinity', 20, eps, sessionAffinity='ClientIP',
+        sessionAffinityConfig={'clientIP': {'timeoutSeconds': 60}})
+    add('external-ip', 21, eps, externalIPs=[a.external_ip])
+    add('itp-local', 22, eps, internalTrafficPolicy='Local')
+    add('source-ranges', 23, eps, 'LoadBalancer', _np=30082,
+        loadBalancerSourceRanges=['203.0.113.0/24'],
+        _status={'loadBalancer': {'ingress': [{'ip': a.lb_ip2, 'ipMode': 'VIP'}]}})
+    add('no-endpoints', 24, [])
+    add('terminating-only', 25, [eps[2]])
+    add('remote-only-local', 26, [eps[1]], 'NodePort', _np=30083,
+        externalTrafficPolicy='Local')
+    out.append({'kind': 'Service', 'apiVersion': 'v1', 'metadata': meta('external-name', ns),
+                'spec': {'type': 'ExternalName', 'externalName': 'example.com'},
+                'status': {'loadBalancer': {}}})
+    hidden = service(ns, 'other-proxy', [sport('http', 80, a.target_port)], [cip(27)])
+    hidden['metadata']['labels']['service.kubernetes.io/service-proxy-name'] = 'other'
+    out.append(hidden)
+    return out
 
 
 def scale(a):
@@ -188,7 +219,7 @@ def main():
         p.add_argument('--node-ip', default='192.168.122.10', help='its InternalIP')
         p.add_argument('--zone', default='zone-a')
         p.add_argument('--service-cidr', default='10.96.0.0/16')
-        p.add_argument('--pod-cidr', default='10.244.0.0/16' if name == 'sample'
+        p.add_argument('--pod-cidr', default='10.244.1.0/24' if name == 'sample'
                        else '10.64.0.0/10')
         p.add_argument('--target-port', type=int, default=8080)
     s = sub.choices['sample']
@@ -196,6 +227,14 @@ def main():
     s.add_argument('--node-ip6', help='the node\'s IPv6 InternalIP (optional)')
     s.add_argument('--other-node', default='node2')
     s.add_argument('--other-zone', default='zone-b')
+    s.add_argument('--other-node-ip', default='192.168.122.11')
+    s.add_argument('--other-pod-cidr', default='10.244.2.0/24')
+    s.add_argument('--extras', action='store_true',
+                   help='also: ClientIP affinity, externalIPs, ITP Local, LB source ranges, no '
+                   'endpoints, terminating only, ETP Local without local endpoints, '
+                   'ExternalName, another proxy\'s service')
+    s.add_argument('--external-ip', default='192.0.2.20')
+    s.add_argument('--lb-ip2', default='192.0.2.11')
     s.add_argument('--service-cidr6', default='fd00:10:96::/112')
     s.add_argument('--pods', default='10.244.1.10,10.244.2.10,10.244.1.11',
                    help='3 IPv4 endpoints: ready here, ready on --other-node, terminating here')
