@@ -944,7 +944,7 @@ static const struct anode top_kids[] = {
 	LEAF(NULL), LEAF("info"), { "service", KIDS(svc_kids) },
 	{ "frontend", KIDS(fe_kids) }, { "backend", KIDS(be_kids) },
 	{ "config", KIDS(cfg_kids) }, { "lookup", KIDS(lookup_kids) },
-	{ "backends", NULL, 0, &be_node },
+	{ "backends", NULL, 0, &be_node }, LEAF("takeover"),
 };
 
 static const struct anode top = { "", KIDS(top_kids) };
