@@ -31,6 +31,7 @@ static struct svc_config KC;
 static char sent[4096];			/* "del b; replace a/1; config 2; " */
 static int dumps, config_gets;
 static const char *refuse;		/* service whose replace is refused */
+static struct svc_nlerr_loc refuse_at;	/* where the kernel says it is bad */
 static bool no_takeover;		/* a module without SVCVIP_A_TAKEOVER */
 static struct svc_table watch;		/* frontends that must stay served */
 static int gaps;			/* requests after which one was not */
@@ -207,6 +208,7 @@ int __wrap_svc_batch_add(struct svc_batch *b, const struct nlmsghdr *nlh, uint64
 		}
 		if (refuse && !strcmp(s.name, refuse)) {
 			refuse_with(cookie, ENOSPC, "backend limit per service reached");
+			pending[npending - 1].e.at = refuse_at;
 			break;
 		}
 		for (size_t j = 0; j < s.nfrontends && !tb[SVCVIP_A_TAKEOVER]; j++) {
@@ -250,6 +252,7 @@ struct seen {
 	char service[SVCVIP_NAME_MAX];
 	int err;
 	uint32_t tag, other_tag;
+	char entry[64];			/* the frontend or backend refused */
 };
 
 static void on_error(void *data, const struct svc_sync_err *x)
@@ -262,6 +265,12 @@ static void on_error(void *data, const struct svc_sync_err *x)
 	s->err = x->e->err;
 	s->tag = x->tag;
 	s->other_tag = x->other_tag;
+	s->entry[0] = '\0';
+	if (x->frontend)
+		svc_fmt_frontend(x->frontend, s->entry, sizeof(s->entry));
+	if (x->backend)
+		svc_fmt_addrport(x->backend->family, &x->backend->addr, x->backend->port, 0,
+				 true, s->entry, sizeof(s->entry));
 }
 
 /* A table from svcadm lines (tags: line numbers). */
@@ -286,6 +295,7 @@ static void kernel(const char *text)
 	sent[0] = '\0';
 	dumps = config_gets = gaps = 0;
 	refuse = NULL;
+	memset(&refuse_at, 0, sizeof(refuse_at));
 	no_takeover = false;
 }
 
@@ -545,10 +555,33 @@ static void refusals_reported_per_service(void **state)
 	assert_string_equal(seen.service, "b");
 	assert_int_equal(seen.err, ENOSPC);
 	assert_int_equal(seen.tag, 5);		/* b's line in want */
+	assert_string_equal(seen.entry, "");
 	/* the others are applied; the cache is no longer trusted */
 	assert_non_null(svc_table_find(&K, "c"));
 	assert_int_equal(svc_table_find(&K, "a")->nbackends, 2);
 	assert_false(have.valid);
+	/* the kernel names a backend: its line and the backend */
+	kernel(A B);
+	refuse = "b";
+	refuse_at = (struct svc_nlerr_loc){ SVC_LIST_BACKENDS, 0 };
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(sync_to(want, NULL, &seen, NULL), 1);
+	assert_int_equal(seen.tag, 7);		/* backend add b 10.244.0.9:80 */
+	assert_string_equal(seen.entry, "10.244.0.9:80");
+	/* and a frontend */
+	kernel(A B);
+	refuse = "b";
+	refuse_at = (struct svc_nlerr_loc){ SVC_LIST_FRONTENDS, 0 };
+	assert_int_equal(sync_to(want, NULL, &seen, NULL), 1);
+	assert_int_equal(seen.tag, 6);		/* frontend add b clusterip ... */
+	assert_string_equal(seen.entry, "clusterip 10.96.0.2:80");
+	/* beyond the wanted lists: the service's line */
+	kernel(A B);
+	refuse = "b";
+	refuse_at = (struct svc_nlerr_loc){ SVC_LIST_BACKENDS, 5 };
+	assert_int_equal(sync_to(want, NULL, &seen, NULL), 1);
+	assert_int_equal(seen.tag, 5);
+	assert_string_equal(seen.entry, "");
 	/* a stale cache: the kernel gives the frontend to another service */
 	kernel(A C);
 	svc_sync_have_free(&have);

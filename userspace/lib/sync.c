@@ -56,7 +56,8 @@ __attribute__((format(printf, 6, 7)))
 static void problem(struct chk *c, int err, const struct svc_service *s, uint32_t tag,
 		    uint32_t other, const char *fmt, ...)
 {
-	struct svc_sync_err x = { SVC_SYNC_CHECK, s ? s->name : NULL, tag, other, NULL };
+	struct svc_sync_err x = { SVC_SYNC_CHECK, s ? s->name : NULL, tag, other, NULL,
+				  NULL, NULL };
 	struct svc_nlerr e;
 	va_list ap;
 
@@ -151,16 +152,32 @@ struct run {
 
 #define CK(op, i)	(((uint64_t)(op) << 56) | (uint64_t)(i))
 
+/* The wanted entry a refusal of service s is about: the replace lists
+ * s's frontends and backends in order (kept ones after its own). */
+static void locate(struct svc_sync_err *x, const struct svc_service *s)
+{
+	const struct svc_nlerr_loc *at = &x->e->at;
+
+	x->tag = s->tag;
+	if (at->list == SVC_LIST_FRONTENDS && at->index < s->nfrontends) {
+		x->frontend = &s->frontends[at->index];
+		x->tag = x->frontend->tag;
+	} else if (at->list == SVC_LIST_BACKENDS && at->index < s->nbackends) {
+		x->backend = &s->backends[at->index];
+		x->tag = x->backend->tag;
+	}
+}
+
 static void report(struct run *r, enum svc_sync_op op, size_t i, const struct svc_nlerr *e)
 {
-	struct svc_sync_err x = { op, NULL, 0, 0, e };
+	struct svc_sync_err x = { .op = op, .e = e };
 
 	if (op == SVC_SYNC_REPLACE) {
 		if (r->reported[i])
 			return;
 		r->reported[i] = true;
 		x.service = r->want->v[i].name;
-		x.tag = r->want->v[i].tag;
+		locate(&x, &r->want->v[i]);
 	} else if (op == SVC_SYNC_DEL) {
 		x.service = r->have->v[i].name;
 	}
@@ -315,7 +332,7 @@ static uint32_t config_diff(const struct svc_config *want, const struct svc_conf
 static int read_kernel(struct svc_nl *nl, struct svc_sync_have *h,
 		       const struct svc_config *want_cfg, svc_sync_cb cb, void *data)
 {
-	struct svc_sync_err x = { SVC_SYNC_READ, NULL, 0, 0, NULL };
+	struct svc_sync_err x = { .op = SVC_SYNC_READ };
 	struct svc_config cur;
 	struct svc_nlerr e;
 	int ret = 0;

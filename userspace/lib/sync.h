@@ -44,7 +44,11 @@ struct svc_sync_err {
 	uint32_t tag;			/* tag of the wanted service, frontend or
 					 * backend concerned (0: none) */
 	uint32_t other_tag;		/* CHECK: the other one of a pair */
-	const struct svc_nlerr *e;	/* errno and message */
+	const struct svc_nlerr *e;	/* errno, message, e->at */
+	/* REPLACE: the wanted service's entry the kernel refused (e->at
+	 * located in its FRONTENDS or BACKENDS), else NULL; tag is its tag */
+	const struct svc_frontend *frontend;
+	const struct svc_backend *backend;
 };
 
 typedef void (*svc_sync_cb)(void *data, const struct svc_sync_err *err);
