@@ -75,6 +75,13 @@ bad "duplicate backend" 'already has this backend' \
 bad "delete a missing backend" 'no such backend' \
 	backend del default/web:http 10.244.0.99:8080
 bad "delete a missing service" 'no such service' service del nosuch
+# restore --replace: the kernel's refusal names the entry's line and value
+# (located from the extack offset as {backends, 2})
+rfile=$(mktemp)
+{ echo "$before"; echo "backend add default/web:http 224.0.0.1:8080"; } > "$rfile"
+bad "restore --replace: refused backend by its line" \
+	"^svcadm: line $(wc -l < "$rfile"): backend 224\.0\.0\.1:8080: address must be a unicast address: Invalid argument\$" \
+	restore --replace "$rfile"
 
 # usage errors exit 2
 out=$(svcadm frobnicate 2>&1)
