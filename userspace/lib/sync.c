@@ -25,20 +25,22 @@ static int fe_ref_cmp(const void *a, const void *b)
 	return svc_frontend_cmp(x->fe, y->fe);
 }
 
-/* Every frontend of t with its service, sorted. NULL on ENOMEM. */
-static struct fe_ref *fe_refs(const struct svc_table *t, size_t *n)
+/* Every frontend of t (of its services i with only[i] == 1, when only is
+ * not NULL) with its service, sorted. NULL on ENOMEM. */
+static struct fe_ref *fe_refs_of(const struct svc_table *t, const uint8_t *only, size_t *n)
 {
 	struct fe_ref *v;
 	size_t k = 0;
 
 	*n = 0;
 	for (size_t i = 0; i < t->n; i++)
-		*n += t->v[i].nfrontends;
+		if (!only || only[i] == 1)
+			*n += t->v[i].nfrontends;
 	v = calloc(*n + 1, sizeof(*v));
 	if (!v)
 		return NULL;
 	for (size_t i = 0; i < t->n; i++)
-		for (size_t j = 0; j < t->v[i].nfrontends; j++)
+		for (size_t j = 0; (!only || only[i] == 1) && j < t->v[i].nfrontends; j++)
 			v[k++] = (struct fe_ref){ &t->v[i].frontends[j], &t->v[i] };
 	qsort(v, *n, sizeof(*v), fe_ref_cmp);
 	return v;
@@ -112,7 +114,7 @@ int svc_sync_check(struct svc_table *want, const struct svc_config *cfg,
 				"service %s: %zu backends: more than max-backends %u",
 				s->name, s->nbackends, cfg->max_backends);
 	}
-	refs = fe_refs(want, &nrefs);
+	refs = fe_refs_of(want, NULL, &nrefs);
 	if (!refs) {
 		problem(&c, ENOMEM, NULL, 0, 0, "out of memory");
 		return c.n;
@@ -131,7 +133,7 @@ int svc_sync_check(struct svc_table *want, const struct svc_config *cfg,
 
 /* ---- sync ---- */
 
-enum { SAME, PENDING, SENT };
+enum { SAME, PENDING, SENT };	/* PENDING == 1: fe_refs_of() */
 
 struct run {
 	struct svc_nl *nl;
@@ -144,7 +146,7 @@ struct run {
 	bool *reported;			/* per wanted service */
 	const struct fe_ref *owners;	/* the kernel's frontends */
 	size_t nowners;
-	const struct fe_ref *wanted;	/* the wanted frontends */
+	const struct fe_ref *wanted;	/* the frontends of pending services */
 	size_t nwanted;
 	struct svc_sync_stats st;
 	int abort;			/* negative errno */
@@ -402,12 +404,28 @@ int svc_sync(struct svc_nl *nl, struct svc_table *want, const struct svc_config 
 	r.state = calloc(want->n + 1, sizeof(*r.state));
 	r.reported = calloc(want->n + 1, sizeof(*r.reported));
 	late = calloc(h->table.n + 1, sizeof(*late));
-	owners = fe_refs(&h->table, &r.nowners);
-	wanted = fe_refs(want, &r.nwanted);
+	if (!buf || !r.state || !r.reported || !late) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* what is new or changed: only those services can take a frontend */
+	for (size_t i = 0; i < want->n; i++) {
+		struct svc_service *cur = svc_table_find(&h->table, want->v[i].name);
+
+		if (cur && svc_service_equal(&want->v[i], cur))
+			continue;
+		r.state[i] = PENDING;
+		if (cur)
+			r.st.replaced++;
+		else
+			r.st.added++;
+	}
+	owners = fe_refs_of(&h->table, NULL, &r.nowners);
+	/* no frontend in the kernel: none to take or keep, none to sort */
+	wanted = r.nowners ? fe_refs_of(want, r.state, &r.nwanted) : calloc(1, sizeof(*wanted));
 	r.owners = owners;
 	r.wanted = wanted;
-	r.b = buf && r.state && r.reported && late && owners && wanted ?
-		svc_batch_new(nl, 0, on_err, &r) : NULL;
+	r.b = owners && wanted ? svc_batch_new(nl, 0, on_err, &r) : NULL;
 	if (!r.b) {
 		ret = -ENOMEM;
 		goto out;
@@ -433,17 +451,6 @@ int svc_sync(struct svc_nl *nl, struct svc_table *want, const struct svc_config 
 		}
 	}
 	/* 3. new and changed services, in any order (see replace()) */
-	for (size_t i = 0; i < want->n; i++) {
-		struct svc_service *cur = svc_table_find(&h->table, want->v[i].name);
-
-		if (cur && svc_service_equal(&want->v[i], cur))
-			continue;
-		r.state[i] = PENDING;
-		if (cur)
-			r.st.replaced++;
-		else
-			r.st.added++;
-	}
 	for (size_t i = 0; i < want->n && !r.abort; i++)
 		if (r.state[i] == PENDING)
 			replace(&r, i);
