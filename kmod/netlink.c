@@ -152,26 +152,34 @@ static void event_service(struct svcvip_net *sn, u8 cmd, const char *name,
 						  NULL, true));
 }
 
+/* @fe's key carries @svc's protocol. */
+static void event_frontend_of(struct svcvip_net *sn, u8 cmd,
+			      struct svcvip_service *svc,
+			      const struct svcvip_frontend *fe)
+{
+	const struct svcvip_service_cfg *cfg = &state_locked(sn, svc)->cfg;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = event_new(sn, cmd, NLMSG_GOODSIZE, &hdr);
+	if (msg)
+		event_send(sn, msg, hdr,
+			   put_service_head(msg, svc->name, cfg, false) ?:
+			   svcvip_nl_put_frontend(msg, SVCVIP_A_FRONTEND, fe));
+}
+
 static void event_frontend(struct svcvip_net *sn, u8 cmd,
 			   struct svcvip_service *svc,
 			   const struct svcvip_fe_spec *spec)
 {
-	const struct svcvip_service_cfg *cfg = &state_locked(sn, svc)->cfg;
 	struct svcvip_frontend fe = {
 		.key = spec->key,
 		.kind = spec->kind,
 		.source_ranges = spec->source_ranges,
 	};
-	struct sk_buff *msg;
-	void *hdr;
 
-	msg = event_new(sn, cmd, NLMSG_GOODSIZE, &hdr);
-	if (!msg)
-		return;
-	fe.key.protocol = cfg->protocol;
-	event_send(sn, msg, hdr,
-		   put_service_head(msg, svc->name, cfg, false) ?:
-		   svcvip_nl_put_frontend(msg, SVCVIP_A_FRONTEND, &fe));
+	fe.key.protocol = state_locked(sn, svc)->cfg.protocol;
+	event_frontend_of(sn, cmd, svc, &fe);
 }
 
 static void event_backend(struct svcvip_net *sn, u8 cmd,
@@ -243,9 +251,12 @@ static void event_config(struct svcvip_net *sn)
 
 static int new_service(struct genl_info *info, bool replace)
 {
+	struct nlattr *takeover = info->attrs[SVCVIP_A_TAKEOVER];
 	struct svcvip_net *sn = info_sn(info);
+	struct svcvip_frontend *fe;
 	struct svcvip_svc_spec spec;
 	struct svcvip_service *svc;
+	LIST_HEAD(moved);
 	int ret;
 
 	ret = svcvip_nl_parse_service(info->nlhdr,
@@ -253,6 +264,14 @@ static int new_service(struct genl_info *info, bool replace)
 				      &spec, info->extack);
 	if (ret)
 		return ret;
+	/* only REPLACE_SERVICE's policy lets the flag through */
+	if (takeover && !spec.has_frontends) {
+		NL_SET_ERR_MSG_ATTR(info->extack, takeover,
+				    "takeover needs the service's frontends list");
+		ret = -EINVAL;
+		goto out;
+	}
+	spec.takeover = !!takeover;
 
 	mutex_lock(&sn->lock);
 	svc = svcvip_service_find(&sn->table, spec.name);
@@ -260,9 +279,14 @@ static int new_service(struct genl_info *info, bool replace)
 		svcvip_ct_gc_service(sn, svc);
 	ret = svcvip_hooks_get(sn);
 	if (!ret)
-		ret = svcvip_service_new(sn, &spec, replace, info->extack);
+		ret = svcvip_service_new(sn, &spec, replace, &moved,
+					 info->extack);
 	svcvip_hooks_sync(sn);
 	if (!ret) {
+		/* the old owners first: no frontend is ever in two services */
+		list_for_each_entry(fe, &moved, list)
+			event_frontend_of(sn, SVCVIP_CMD_DEL_FRONTEND, fe->svc,
+					  fe);
 		svc = svcvip_service_find(&sn->table, spec.name);
 		svcvip_ct_gc_service(sn, svc);
 		event_service(sn, replace ? SVCVIP_CMD_REPLACE_SERVICE :
@@ -270,8 +294,9 @@ static int new_service(struct genl_info *info, bool replace)
 			      svc->name, svc);
 	}
 	mutex_unlock(&sn->lock);
+	svcvip_frontends_release(&moved);
 	svcvip_ct_gc_kick(sn);
-
+out:
 	svcvip_nl_svc_spec_free(&spec);
 	return ret;
 }
@@ -1167,7 +1192,7 @@ static const struct genl_ops svcvip_genl_ops[] = {
 		.cmd = SVCVIP_CMD_REPLACE_SERVICE,
 		.doit = svcvip_nl_replace_service,
 		.flags = GENL_UNS_ADMIN_PERM,
-		TOP(svcvip_top_service_policy),
+		TOP(svcvip_top_replace_policy),
 	}, {
 		.cmd = SVCVIP_CMD_SET_SERVICE,
 		.doit = svcvip_nl_set_service,

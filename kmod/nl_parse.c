@@ -133,6 +133,13 @@ const struct nla_policy svcvip_top_service_policy[SVCVIP_A_MAX + 1] = {
 	[SVCVIP_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(backend_policy),
 };
 
+/* REPLACE_SERVICE also takes the takeover flag */
+const struct nla_policy svcvip_top_replace_policy[SVCVIP_A_MAX + 1] = {
+	[SVCVIP_A_SERVICE] = NLA_POLICY_NESTED(service_policy),
+	[SVCVIP_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(backend_policy),
+	[SVCVIP_A_TAKEOVER] = { .type = NLA_FLAG },
+};
+
 const struct nla_policy svcvip_top_service_ref_policy[SVCVIP_A_MAX + 1] = {
 	[SVCVIP_A_SERVICE] = NLA_POLICY_NESTED(service_ref_policy),
 };

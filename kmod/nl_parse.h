@@ -41,6 +41,7 @@ struct svcvip_config_req {
 
 extern const struct nla_policy svcvip_top_none_policy[];
 extern const struct nla_policy svcvip_top_service_policy[];
+extern const struct nla_policy svcvip_top_replace_policy[];
 extern const struct nla_policy svcvip_top_service_ref_policy[];
 extern const struct nla_policy svcvip_top_frontend_policy[];
 extern const struct nla_policy svcvip_top_backend_policy[];

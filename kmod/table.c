@@ -576,9 +576,12 @@ static int fe_overlapping_keys(const struct svcvip_fe_key *key,
 	return n;
 }
 
-/* -EEXIST with the owner's name if another service owns @key. */
+/*
+ * -EEXIST if another service owns @key or a key overlapping it; with
+ * @takeover, @key itself may be another's (it is to move to @svc).
+ */
 static int fe_check_free(struct svcvip_table *t, const struct svcvip_fe_key *key,
-			 const struct svcvip_service *svc,
+			 const struct svcvip_service *svc, bool takeover,
 			 const struct nlattr *attr,
 			 struct netlink_ext_ack *extack)
 {
@@ -588,7 +591,7 @@ static int fe_check_free(struct svcvip_table *t, const struct svcvip_fe_key *key
 	for (i = 0; i < n; i++) {
 		struct svcvip_frontend *cur = fe_find_locked(t, &keys[i]);
 
-		if (!cur || cur->svc == svc)
+		if (!cur || cur->svc == svc || (takeover && i == 0))
 			continue;
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "frontend belongs to another service");
@@ -631,7 +634,9 @@ static int check_frontend_limit(struct svcvip_net *sn, u32 count,
 struct fe_plan {
 	u32 count;
 	struct svcvip_frontend **fes;	/* new objects */
-	struct svcvip_frontend **old;	/* same key already ours, or NULL */
+	struct svcvip_frontend **old;	/* same key already ours or, with
+					 * takeover, another's; or NULL
+					 */
 };
 
 static void fe_plan_free(struct fe_plan *p, bool free_objects)
@@ -648,7 +653,7 @@ static void fe_plan_free(struct fe_plan *p, bool free_objects)
 
 static int fe_plan_prepare(struct svcvip_net *sn, struct svcvip_service *svc,
 			   const struct svcvip_fe_spec *specs, u32 count,
-			   u8 protocol, struct fe_plan *p,
+			   u8 protocol, bool takeover, struct fe_plan *p,
 			   struct netlink_ext_ack *extack)
 {
 	struct svcvip_table *t = &sn->table;
@@ -678,14 +683,12 @@ static int fe_plan_prepare(struct svcvip_net *sn, struct svcvip_service *svc,
 				goto err;
 			}
 		}
-		ret = fe_check_free(t, &p->fes[i]->key, svc, specs[i].attr,
-				    extack);
+		ret = fe_check_free(t, &p->fes[i]->key, svc, takeover,
+				    specs[i].attr, extack);
 		if (ret)
 			goto err;
-		/* svc may be new and not yet own anything: then nothing */
+		/* ours, or (takeover only: fe_check_free) another's to move */
 		p->old[i] = fe_find_locked(t, &p->fes[i]->key);
-		if (p->old[i] && p->old[i]->svc != svc)
-			p->old[i] = NULL;
 	}
 	return 0;
 err:
@@ -696,11 +699,14 @@ err:
 /*
  * Makes @svc's frontends exactly those of the plan and publishes @st in
  * between: new keys go in first (the only step that can fail), then the
- * state is swapped, then same-key entries are replaced in place and keys
- * no longer wanted are removed.
+ * state is swapped, then same-key entries are replaced in place (a reader
+ * finds the old entry or the new one, never none) and keys no longer
+ * wanted are removed. Entries replaced that another service owned (a
+ * takeover) are unlinked from it and go to @moved, still to be freed.
  */
 static int fe_plan_commit(struct svcvip_net *sn, struct svcvip_service *svc,
-			  struct fe_plan *p, struct svcvip_state *st)
+			  struct fe_plan *p, struct svcvip_state *st,
+			  struct list_head *moved)
 {
 	struct svcvip_table *t = &sn->table;
 	struct svcvip_frontend *fe, *tmp;
@@ -726,19 +732,23 @@ static int fe_plan_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 		state_publish(sn, svc, st);
 
 	for (i = 0; i < p->count; i++) {
-		if (!p->old[i])
+		struct svcvip_frontend *old = p->old[i];
+
+		if (!old)
 			continue;
-		WARN_ON(rhashtable_replace_fast(&t->frontends,
-						&p->old[i]->node,
+		WARN_ON(rhashtable_replace_fast(&t->frontends, &old->node,
 						&p->fes[i]->node, fe_params));
-		/* now unhashed: only unlink it from the service */
-		fe_ip_unlink(t, p->old[i]);
-		list_del(&p->old[i]->list);
-		svc->nfrontends--;
+		/* now unhashed: only unlink it from its service */
+		fe_ip_unlink(t, old);
+		list_del(&old->list);
+		old->svc->nfrontends--;
 		t->nfrontends--;
-		if (p->old[i]->key.nodeport)
+		if (old->key.nodeport)
 			WRITE_ONCE(t->nnodeports, t->nnodeports - 1);
-		call_rcu(&p->old[i]->rcu, fe_free_rcu_cb);
+		if (old->svc != svc)
+			list_add_tail(&old->list, moved);
+		else
+			call_rcu(&old->rcu, fe_free_rcu_cb);
 	}
 	list_for_each_entry_safe(fe, tmp, &svc->frontends, list)
 		fe_unlink(sn, fe);
@@ -888,6 +898,27 @@ static int svc_plan_backends(struct svcvip_net *sn,
 	return check_backend_limit(sn, p->nbes, extack);
 }
 
+/* Frontends of the request that move from another service (takeover). */
+static u32 fe_count_moving(struct svcvip_net *sn,
+			   const struct svcvip_svc_spec *s,
+			   const struct svcvip_service *old)
+{
+	struct svcvip_frontend *cur;
+	struct svcvip_fe_key key;
+	u32 i, n = 0;
+
+	if (!s->takeover)
+		return 0;
+	for (i = 0; i < s->nfrontends; i++) {
+		key = s->frontends[i].key;
+		key.protocol = s->cfg.protocol;
+		cur = fe_find_locked(&sn->table, &key);
+		if (cur && cur->svc != old)
+			n++;
+	}
+	return n;
+}
+
 /*
  * Frontends change if given, or if the protocol (part of the key) changes
  * under them; then the service's whole set is rebuilt.
@@ -914,7 +945,7 @@ static int svc_plan_frontends(struct svcvip_net *sn,
 	}
 	fe_total = sn->table.nfrontends -
 		   (old && p->rebuild_fes ? old->nfrontends : 0) +
-		   (p->rebuild_fes ? p->nfes : 0);
+		   (p->rebuild_fes ? p->nfes : 0) - fe_count_moving(sn, s, old);
 	return check_frontend_limit(sn, fe_total, extack);
 }
 
@@ -943,7 +974,7 @@ static struct svcvip_service *service_alloc(struct svcvip_table *t,
 /* Links a new service, publishes @st and the frontends; all or nothing. */
 static int service_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 			  const struct svc_plan *p, struct fe_plan *plan,
-			  struct svcvip_state *st)
+			  struct svcvip_state *st, struct list_head *moved)
 {
 	struct svcvip_table *t = &sn->table;
 	int ret;
@@ -956,7 +987,7 @@ static int service_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 		state_publish(sn, svc, st);
 		return 0;
 	}
-	ret = fe_plan_commit(sn, svc, plan, st);
+	ret = fe_plan_commit(sn, svc, plan, st, moved);
 	if (ret && !p->old) {
 		rb_erase(&svc->node, &t->services);
 		t->nservices--;
@@ -964,8 +995,15 @@ static int service_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 	return ret;
 }
 
+/*
+ * Creates or (@replace) replaces a service. With @s->takeover, frontends
+ * of @s another service holds move to it in the same publish: they are
+ * unlinked from their old owner (still their fe->svc) and put on @moved,
+ * for the caller to announce and then svcvip_frontends_release().
+ */
 int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
-		       bool replace, struct netlink_ext_ack *extack)
+		       bool replace, struct list_head *moved,
+		       struct netlink_ext_ack *extack)
 {
 	struct svcvip_service *svc;
 	struct svcvip_state *st;
@@ -996,12 +1034,13 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 	}
 	if (p.rebuild_fes) {
 		ret = fe_plan_prepare(sn, svc, p.fe_specs, p.nfes,
-				      s->cfg.protocol, &plan, extack);
+				      s->cfg.protocol, s->takeover, &plan,
+				      extack);
 		if (ret)
 			goto out_svc;
 	}
 	/* on failure, fe_plan_commit() has freed the plan */
-	ret = service_commit(sn, svc, &p, &plan, st);
+	ret = service_commit(sn, svc, &p, &plan, st, moved);
 	if (ret)
 		goto out_svc;
 	sn->table.generation++;
@@ -1015,6 +1054,17 @@ out_state:
 out:
 	svc_plan_free(&p);
 	return ret;
+}
+
+/* Frees the frontends a takeover moved, once readers are done with them. */
+void svcvip_frontends_release(struct list_head *moved)
+{
+	struct svcvip_frontend *fe, *tmp;
+
+	list_for_each_entry_safe(fe, tmp, moved, list) {
+		list_del(&fe->list);
+		call_rcu(&fe->rcu, fe_free_rcu_cb);
+	}
 }
 
 int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
@@ -1087,7 +1137,7 @@ int svcvip_frontend_add(struct svcvip_net *sn, struct svcvip_service *svc,
 	if (!fe)
 		return -ENOMEM;
 	if (fe_find_locked(t, &fe->key)) {
-		ret = fe_check_free(t, &fe->key, svc, f->attr, extack);
+		ret = fe_check_free(t, &fe->key, svc, false, f->attr, extack);
 		if (!ret) {
 			NL_SET_ERR_MSG_ATTR(extack, f->attr,
 					    "service already has this frontend");
@@ -1095,7 +1145,7 @@ int svcvip_frontend_add(struct svcvip_net *sn, struct svcvip_service *svc,
 		}
 		goto err;
 	}
-	ret = fe_check_free(t, &fe->key, svc, f->attr, extack);
+	ret = fe_check_free(t, &fe->key, svc, false, f->attr, extack);
 	if (ret)
 		goto err;
 	ret = check_frontend_limit(sn, t->nfrontends + 1, extack);

@@ -150,6 +150,7 @@ struct svcvip_svc_spec {
 	u32 nbackends;
 	struct svcvip_fe_spec *frontends;
 	struct svcvip_be_spec *backends;
+	bool takeover;		/* frontends another service holds move */
 };
 
 int svcvip_table_init(struct svcvip_table *t);
@@ -162,7 +163,9 @@ struct svcvip_service *svcvip_service_next(struct svcvip_table *t,
 void svcvip_service_cfg_default(struct svcvip_service_cfg *cfg);
 
 int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
-		       bool replace, struct netlink_ext_ack *extack);
+		       bool replace, struct list_head *moved,
+		       struct netlink_ext_ack *extack);
+void svcvip_frontends_release(struct list_head *moved);
 int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_svc_spec *s,
 		       struct netlink_ext_ack *extack);

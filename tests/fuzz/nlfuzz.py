@@ -66,9 +66,9 @@ import nlraw  # noqa: E402
 CMD_MAX = REPLACE_SERVICE
 CMDS = nlraw.COMMANDS
 
-A_INFO, A_SERVICE, A_FRONTEND, A_BACKEND, A_CONFIG, A_LOOKUP, A_BACKENDS = \
-    range(1, 8)
-A_MAX = 7
+(A_INFO, A_SERVICE, A_FRONTEND, A_BACKEND, A_CONFIG, A_LOOKUP, A_BACKENDS,
+ A_TAKEOVER) = range(1, 9)
+A_MAX = 8
 INFO_A_SERVICES, INFO_A_FRONTENDS, INFO_A_BACKENDS = 3, 4, 5
 (S_NAME, S_PROTOCOL, S_SCHEDULER, S_AFFINITY, S_TIMEOUT, S_IPOL, S_EPOL,
  S_FRONTENDS, S_BACKENDS, S_STATS) = range(1, 11)
@@ -103,7 +103,8 @@ STATE_CMDS = {NEW_SERVICE, SET_SERVICE, DEL_SERVICE, NEW_FRONTEND,
 TOP_OK = {
     GET_INFO: set(), FLUSH: set(), GET_CONFIG: set(),
     NEW_SERVICE: {A_SERVICE, A_BACKENDS}, REPLACE_SERVICE: {A_SERVICE,
-                                                           A_BACKENDS},
+                                                           A_BACKENDS,
+                                                           A_TAKEOVER},
     SET_SERVICE: {A_SERVICE, A_BACKENDS},
     DEL_SERVICE: {A_SERVICE}, GET_SERVICE: {A_SERVICE}, GET_STATS: {A_SERVICE},
     NEW_FRONTEND: {A_SERVICE, A_FRONTEND}, DEL_FRONTEND: {A_SERVICE,
@@ -487,6 +488,10 @@ class Gen:
                     a.append(nest(A_BACKENDS, "list:backend",
                                   [self.backend()
                                    for _ in range(r.randint(0, 3))]))
+            # frontends another service holds move (SVCVIP_A_TAKEOVER)
+            if cmd == REPLACE_SERVICE and find(a[0].v, S_FRONTENDS) and \
+                    (maximal or r.random() < 0.4):
+                a.append(N(A_TAKEOVER, "bin", b""))
         elif cmd == SET_SERVICE:
             a = [self.service(False, maximal)]
         elif cmd == DEL_SERVICE:
@@ -637,7 +642,7 @@ class Gen:
         type, length and nested flag are checked strictly?"""
         if sch == "top":
             return ntype(n) in (A_SERVICE, A_FRONTEND, A_BACKEND, A_CONFIG,
-                                A_LOOKUP, A_BACKENDS)
+                                A_LOOKUP, A_BACKENDS, A_TAKEOVER)
         return sch in KNOWN and ntype(n) in KNOWN[sch]
 
     def parsed(self, m, sch):
@@ -647,6 +652,10 @@ class Gen:
     def m_drop(self, m, nodes):
         c, i, n, sch, parent = self.r.choice(nodes)
         must = self.required(sch, ntype(n), parent, m.cmd, c)
+        # the takeover flag needs the frontends list
+        if sch == "service" and ntype(n) == S_FRONTENDS and \
+                find(m.attrs, A_TAKEOVER):
+            must = True
         del c[i]
         m.desc.append("drop %s.%d" % (sch, ntype(n)))
         return must
@@ -837,7 +846,8 @@ class Gen:
                          (A_BACKEND, lambda: self.backend(A_BACKEND)),
                          (A_CONFIG, self.config), (A_LOOKUP, self.lookup),
                          (A_BACKENDS, lambda: nest(A_BACKENDS,
-                                                   "list:backend", []))):
+                                                   "list:backend", [])),
+                         (A_TAKEOVER, lambda: N(A_TAKEOVER, "bin", b""))):
                 if t not in TOP_OK[m.cmd]:
                     opts.append((None, a, True))
         if m.cmd == SET_SERVICE:

@@ -928,14 +928,16 @@ static void msg_extack(void **state)
 	assert_int_equal(svc_nl_parse_error(nlh, &ne), -EBADMSG);
 }
 
-static void msg_attr_path(void **state)
+/* {list, index} of the entry an extack offset falls in: the outermost */
+static void msg_attr_locate(void **state)
 {
 	struct svc_service s;
 	struct nlmsghdr *nlh;
 	struct attrs top, sv, e;
 	const struct nlattr *be1, *fe1, *rng;
 	struct svc_nlerr ne;
-	char path[96], text[512];
+	struct svc_nlerr_loc at;
+	char text[512];
 
 #define OFF(a) ((uint32_t)((const char *)(a) - (const char *)nlh))
 	(void)state;
@@ -947,47 +949,77 @@ static void msg_attr_path(void **state)
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_cb, &top);
 	nested(top.tb[SVCVIP_A_SERVICE], &sv);
 
-	assert_int_equal(svc_msg_attr_path(nlh, OFF(top.tb[SVCVIP_A_SERVICE]), path,
-					   sizeof(path)), 0);
-	assert_string_equal(path, "service");
-	assert_int_equal(svc_msg_attr_path(nlh, OFF(sv.tb[SVCVIP_SERVICE_A_AFFINITY_TIMEOUT]),
-					   path, sizeof(path)), 0);
-	assert_string_equal(path, "service.affinity_timeout");
+	/* not in a list: the service, a setting, the list itself */
+	assert_int_equal(svc_msg_attr_locate(nlh, OFF(top.tb[SVCVIP_A_SERVICE]), &at), -ENOENT);
+	assert_int_equal(at.list, SVC_LIST_NONE);
+	assert_int_equal(svc_msg_attr_locate(nlh, OFF(sv.tb[SVCVIP_SERVICE_A_AFFINITY_TIMEOUT]),
+					     &at), -ENOENT);
+	assert_int_equal(svc_msg_attr_locate(nlh, OFF(sv.tb[SVCVIP_SERVICE_A_BACKENDS]), &at),
+			 -ENOENT);
+	/* an entry, and an attribute inside it */
 	be1 = list_entry(sv.tb[SVCVIP_SERVICE_A_BACKENDS], 1);
-	assert_int_equal(svc_msg_attr_path(nlh, OFF(be1), path, sizeof(path)), 0);
-	assert_string_equal(path, "service.backends[1]");
+	assert_int_equal(svc_msg_attr_locate(nlh, OFF(be1), &at), 0);
+	assert_int_equal(at.list, SVC_LIST_BACKENDS);
+	assert_int_equal(at.index, 1);
 	nested(be1, &e);
-	assert_int_equal(svc_msg_attr_path(nlh, OFF(e.tb[SVCVIP_BACKEND_A_ADDR]), path,
-					   sizeof(path)), 0);
-	assert_string_equal(path, "service.backends[1].addr");
+	assert_int_equal(svc_msg_attr_locate(nlh, OFF(e.tb[SVCVIP_BACKEND_A_ADDR]), &at), 0);
+	assert_int_equal(at.list, SVC_LIST_BACKENDS);
+	assert_int_equal(at.index, 1);
+	/* a source range of frontend 1 is frontend 1 */
 	fe1 = list_entry(sv.tb[SVCVIP_SERVICE_A_FRONTENDS], 1);
 	nested(fe1, &e);
 	rng = list_entry(e.tb[SVCVIP_FRONTEND_A_SOURCE_RANGES], 1);
 	nested(rng, &e);
-	assert_int_equal(svc_msg_attr_path(nlh, OFF(e.tb[SVCVIP_CIDR_A_PREFIXLEN]), path,
-					   sizeof(path)), 0);
-	assert_string_equal(path, "service.frontends[1].source_ranges[1].prefixlen");
+	assert_int_equal(svc_msg_attr_locate(nlh, OFF(e.tb[SVCVIP_CIDR_A_PREFIXLEN]), &at), 0);
+	assert_int_equal(at.list, SVC_LIST_FRONTENDS);
+	assert_int_equal(at.index, 1);
 	/* outside the attributes */
-	assert_int_equal(svc_msg_attr_path(nlh, 4, path, sizeof(path)), -ENOENT);
-	assert_int_equal(svc_msg_attr_path(nlh, nlh->nlmsg_len, path, sizeof(path)), -ENOENT);
+	assert_int_equal(svc_msg_attr_locate(nlh, 4, &at), -ENOENT);
+	assert_int_equal(svc_msg_attr_locate(nlh, nlh->nlmsg_len, &at), -ENOENT);
 
 	/* what an error message looks like with it */
 	svc_nlerr_set(&ne, -EINVAL, "address must be a unicast address");
 	ne.has_offs = true;
 	ne.offs = OFF(list_entry(sv.tb[SVCVIP_SERVICE_A_BACKENDS], 2));
 	svc_nlerr_locate(&ne, nlh);
-	assert_string_equal(ne.where, "service.backends[2]");
+	assert_int_equal(ne.at.list, SVC_LIST_BACKENDS);
+	assert_int_equal(ne.at.index, 2);
 	assert_string_equal(svc_nlerr_str(&ne, text, sizeof(text)),
-			    "address must be a unicast address (at service.backends[2]): "
+			    "address must be a unicast address (at backends[2]): "
 			    "Invalid argument");
-	/* no index in the path: the kernel's text alone */
+	/* not in a list: the kernel's text alone */
 	ne.offs = OFF(sv.tb[SVCVIP_SERVICE_A_NAME]);
 	svc_nlerr_locate(&ne, nlh);
-	assert_string_equal(ne.where, "service.name");
+	assert_int_equal(ne.at.list, SVC_LIST_NONE);
 	assert_string_equal(svc_nlerr_str(&ne, text, sizeof(text)),
 			    "address must be a unicast address: Invalid argument");
-#undef OFF
 	svc_service_free(&s);
+
+	/* a config CIDR list */
+	{
+		struct svc_config c;
+		const struct nlattr *cidrs;
+
+		memset(&c, 0, sizeof(c));
+		c.has = SVC_CFG_HAS_CLUSTER_CIDRS;
+		for (int i = 0; i < 3; i++) {
+			struct svc_cidr x = { .family = AF_INET, .prefixlen = 16 };
+
+			x.addr.v4.s_addr = htonl(0x0a000000u + ((uint32_t)i << 16));
+			assert_int_equal(svc_cidrs_add(&c.cluster_cidrs, &x), 0);
+		}
+		nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_SET_CONFIG, 0, 1);
+		assert_int_equal(svc_msg_put_config(nlh, sizeof(buf), &c), 0);
+		memset(&top, 0, sizeof(top));
+		mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_cb, &top);
+		nested(top.tb[SVCVIP_A_CONFIG], &e);
+		cidrs = e.tb[SVCVIP_CONFIG_A_CLUSTER_CIDRS];
+		assert_int_equal(svc_msg_attr_locate(nlh, OFF(list_entry(cidrs, 2)), &at), 0);
+		assert_int_equal(at.list, SVC_LIST_CLUSTER_CIDRS);
+		assert_int_equal(at.index, 2);
+		svc_config_free(&c);
+	}
+#undef OFF
 }
 
 /* n v4 backends 10.1.x.y:80, every third with a weight */
@@ -1094,26 +1126,33 @@ static void msg_backend_lists(void **state)
 	assert_int_equal(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)));
 }
 
-/* Entries of top-level lists are named by their place in all of them. */
-static void msg_attr_path_lists(void **state)
+/* The backends of top-level lists continue those of the service nest:
+ * the index is the backend's place in the service sent. */
+static void msg_attr_locate_lists(void **state)
 {
 	enum { N = 5000 };
 	static struct svc_backend v[N];
 	struct svc_service s;
+	struct svc_put_cursor cur = { 0, 0 };
+	struct svc_nlerr_loc at;
 	struct nlmsghdr *nlh;
 	const struct nlattr *a, *pos, *part2 = NULL, *ent;
 	struct attrs e;
-	size_t next = 0, before = 0;
-	char path[96], want[96];
+	size_t next, before = 0;
 	int parts = 0;
 
 	(void)state;
 	many_backends(v, N);
 	memset(&s, 0, sizeof(s));
 	strcpy(s.name, "svc");
+	s.backends = v;
+	s.nbackends = N;
 	nlh = svc_msg_start(buf, sizeof(buf), FAMILY_ID, SVCVIP_CMD_REPLACE_SERVICE, 0, 1);
-	assert_int_equal(svc_msg_put_service(nlh, sizeof(buf), &s, 0, NULL), 0);
+	assert_true(svc_msg_put_service(nlh, sizeof(buf), &s, SVC_PUT_BACKENDS, &cur) >= 0);
+	assert_true(cur.backend > 100 && cur.backend < N);	/* the nest is full */
+	next = cur.backend;
 	assert_int_equal(svc_msg_put_backend_lists(nlh, sizeof(buf), v, N, &next), 0);
+	assert_int_equal(next, N);
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(a) != SVCVIP_A_BACKENDS)
 			continue;
@@ -1129,16 +1168,17 @@ static void msg_attr_path_lists(void **state)
 
 	ent = list_entry(part2, 3);
 	nested(ent, &e);
-	assert_int_equal(svc_msg_attr_path(nlh, (uint32_t)((const char *)e.tb[SVCVIP_BACKEND_A_PORT] -
-							    (const char *)nlh), path, sizeof(path)), 0);
-	snprintf(want, sizeof(want), "backends[%zu].port", before + 3);
-	assert_string_equal(path, want);
+	assert_int_equal(svc_msg_attr_locate(nlh, (uint32_t)((const char *)e.tb[SVCVIP_BACKEND_A_PORT] -
+							      (const char *)nlh), &at), 0);
+	assert_int_equal(at.list, SVC_LIST_BACKENDS);
+	assert_int_equal(at.index, cur.backend + before + 3);
 
 	ent = list_entry(part2, 0);
-	assert_int_equal(svc_msg_attr_path(nlh, (uint32_t)((const char *)ent - (const char *)nlh),
-					   path, sizeof(path)), 0);
-	snprintf(want, sizeof(want), "backends[%zu]", before);
-	assert_string_equal(path, want);
+	assert_int_equal(svc_msg_attr_locate(nlh, (uint32_t)((const char *)ent - (const char *)nlh),
+					     &at), 0);
+	assert_int_equal(at.index, cur.backend + before);
+	s.backends = NULL;
+	s.nbackends = 0;
 }
 
 int main(void)
@@ -1149,7 +1189,7 @@ int main(void)
 		cmocka_unit_test(msg_empty_lists_present),
 		cmocka_unit_test(msg_too_big_and_resume),
 		cmocka_unit_test(msg_backend_lists),
-		cmocka_unit_test(msg_attr_path_lists),
+		cmocka_unit_test(msg_attr_locate_lists),
 		cmocka_unit_test(msg_small_buffer),
 		cmocka_unit_test(msg_config_roundtrip),
 		cmocka_unit_test(msg_dump_coalesce),
@@ -1158,7 +1198,7 @@ int main(void)
 		cmocka_unit_test(msg_lookup),
 		cmocka_unit_test(msg_event),
 		cmocka_unit_test(msg_extack),
-		cmocka_unit_test(msg_attr_path),
+		cmocka_unit_test(msg_attr_locate),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

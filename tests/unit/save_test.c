@@ -208,6 +208,24 @@ static void op_parse_members(void **state)
 	op_free(&op);
 }
 
+/*
+ * Every message is "FIELD VALUE: problem" (svcadm(8) DIAGNOSTICS): a
+ * non-empty WHERE without blanks at its ends, ": ", a problem; an argument
+ * svcadm did not expect is quoted in it.
+ */
+static bool message_shape(const char *msg)
+{
+	const char *colon = strstr(msg, ": ");
+
+	if (!colon || colon == msg || colon[-1] == ' ' || msg[0] == ' ' || !colon[2] ||
+	    colon[2] == ' ')
+		return print_error("not WHERE: PROBLEM: \"%s\"\n", msg), false;
+	if ((strstr(msg, "unexpected argument") || strstr(msg, "unknown argument")) &&
+	    !strchr(msg, '"'))
+		return print_error("argument not named: \"%s\"\n", msg), false;
+	return true;
+}
+
 static void op_parse_errors(void **state)
 {
 	static const struct {
@@ -280,7 +298,7 @@ static void op_parse_errors(void **state)
 		{ "st", EXIT_USAGE, "stats: not a table command" },
 		{ "sa", EXIT_USAGE, "save: not a table command" },
 		{ "s frobnicate", EXIT_USAGE, "service: unknown verb \"frobnicate\"" },
-		{ "bogus", EXIT_USAGE, "unknown object \"bogus\"" },
+		{ "bogus", EXIT_USAGE, "object \"bogus\": unknown" },
 		{ "flush now", EXIT_USAGE, "flush: unexpected argument \"now\"" },
 		/* as strict as ip: the kernel refuses a protocol change, a
 		 * keyword twice is iproute2's duparg(), a name that starts with
@@ -324,6 +342,7 @@ static void op_parse_errors(void **state)
 			print_error("line \"%s\": got %d \"%s\"\n", cases[i].line, r, err);
 		assert_int_equal(r, cases[i].code);
 		assert_string_equal(err, cases[i].msg);
+		assert_true(message_shape(err));
 	}
 }
 

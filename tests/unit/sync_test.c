@@ -3,8 +3,12 @@
  * sync_test: lib/sync.c against a fake kernel. The netlink layer is
  * replaced at link time (-Wl,--wrap, see userspace/Makefile): requests
  * queued in a batch are parsed back and applied to an in-memory table with
- * the kernel's rules (a frontend belongs to one service: EEXIST; a
- * service can be made to refuse), and the log of what was sent is compared.
+ * the kernel's rules (a frontend belongs to one service: EEXIST, unless the
+ * replace has SVCVIP_A_TAKEOVER: then it moves; a service can be made to
+ * refuse), and the log of what was sent is compared. After every request
+ * the frontends that the kernel had before and the wanted table keeps
+ * ("watched") must each still have a service: a moment where a packet
+ * would find none is counted in gaps.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,6 +31,10 @@ static struct svc_config KC;
 static char sent[4096];			/* "del b; replace a/1; config 2; " */
 static int dumps, config_gets;
 static const char *refuse;		/* service whose replace is refused */
+static struct svc_nlerr_loc refuse_at;	/* where the kernel says it is bad */
+static bool no_takeover;		/* a module without SVCVIP_A_TAKEOVER */
+static struct svc_table watch;		/* frontends that must stay served */
+static int gaps;			/* requests after which one was not */
 static svc_batch_err_cb batch_cb;
 static void *batch_data;
 static struct {
@@ -134,6 +142,39 @@ static const char *owner(const struct svc_service *s, const struct svc_frontend 
 	return NULL;
 }
 
+/* Whether a service of the kernel with s's protocol has fe. */
+static bool served(const struct svc_service *s, const struct svc_frontend *fe)
+{
+	for (size_t i = 0; i < K.n; i++)
+		if (K.v[i].protocol == s->protocol && svc_service_find_frontend(&K.v[i], fe))
+			return true;
+	return false;
+}
+
+/* Each watched frontend still has a service of its protocol? */
+static void check_watched(void)
+{
+	for (size_t i = 0; i < watch.n; i++)
+		for (size_t j = 0; j < watch.v[i].nfrontends; j++)
+			if (!served(&watch.v[i], &watch.v[i].frontends[j])) {
+				logf_("(gap) ");
+				gaps++;
+				return;
+			}
+}
+
+/* Moves the frontends of s that another service holds to s. */
+static void take_over(const struct svc_service *s)
+{
+	for (size_t j = 0; j < s->nfrontends; j++) {
+		const char *o = owner(s, &s->frontends[j]);
+
+		if (o)
+			assert_true(svc_service_del_frontend(svc_table_find(&K, o),
+							     &s->frontends[j]));
+	}
+}
+
 int __wrap_svc_batch_add(struct svc_batch *b, const struct nlmsghdr *nlh, uint64_t cookie)
 {
 	const struct nlattr *tb[SVCVIP_A_MAX + 1];
@@ -158,12 +199,19 @@ int __wrap_svc_batch_add(struct svc_batch *b, const struct nlmsghdr *nlh, uint64
 		break;
 	case SVCVIP_CMD_REPLACE_SERVICE:
 		assert_int_equal(svc_msg_parse_service(tb[SVCVIP_A_SERVICE], &s), 0);
-		logf_("replace %s/%zu; ", s.name, s.nfrontends);
-		if (refuse && !strcmp(s.name, refuse)) {
-			refuse_with(cookie, ENOSPC, "backend limit per service reached");
+		/* "take": a replace with SVCVIP_A_TAKEOVER */
+		logf_("%s %s/%zu; ", tb[SVCVIP_A_TAKEOVER] ? "take" : "replace", s.name,
+		      s.nfrontends);
+		if (tb[SVCVIP_A_TAKEOVER] && no_takeover) {
+			refuse_with(cookie, EINVAL, "Unknown attribute type");
 			break;
 		}
-		for (size_t j = 0; j < s.nfrontends; j++) {
+		if (refuse && !strcmp(s.name, refuse)) {
+			refuse_with(cookie, ENOSPC, "backend limit per service reached");
+			pending[npending - 1].e.at = refuse_at;
+			break;
+		}
+		for (size_t j = 0; j < s.nfrontends && !tb[SVCVIP_A_TAKEOVER]; j++) {
 			const char *o = owner(&s, &s.frontends[j]);
 
 			if (o) {
@@ -172,12 +220,15 @@ int __wrap_svc_batch_add(struct svc_batch *b, const struct nlmsghdr *nlh, uint64
 				goto out;
 			}
 		}
+		if (tb[SVCVIP_A_TAKEOVER])
+			take_over(&s);
 		svc_table_del(&K, s.name);
 		assert_int_equal(svc_table_insert(&K, &s), 0);
 		break;
 	default:
 		fail_msg("unexpected command %u", svc_msg_cmd(nlh));
 	}
+	check_watched();
 out:
 	svc_service_free(&s);
 	svc_config_free(&c);
@@ -201,6 +252,7 @@ struct seen {
 	char service[SVCVIP_NAME_MAX];
 	int err;
 	uint32_t tag, other_tag;
+	char entry[64];			/* the frontend or backend refused */
 };
 
 static void on_error(void *data, const struct svc_sync_err *x)
@@ -213,6 +265,12 @@ static void on_error(void *data, const struct svc_sync_err *x)
 	s->err = x->e->err;
 	s->tag = x->tag;
 	s->other_tag = x->other_tag;
+	s->entry[0] = '\0';
+	if (x->frontend)
+		svc_fmt_frontend(x->frontend, s->entry, sizeof(s->entry));
+	if (x->backend)
+		svc_fmt_addrport(x->backend->family, &x->backend->addr, x->backend->port, 0,
+				 true, s->entry, sizeof(s->entry));
 }
 
 /* A table from svcadm lines (tags: line numbers). */
@@ -232,9 +290,33 @@ static void kernel(const char *text)
 	svc_table_free(&K);
 	svc_config_free(&KC);
 	model(text, &K, &KC);
+	svc_table_free(&watch);		/* sync_to() sets it */
+	svc_table_init(&watch);
 	sent[0] = '\0';
-	dumps = config_gets = 0;
+	dumps = config_gets = gaps = 0;
 	refuse = NULL;
+	memset(&refuse_at, 0, sizeof(refuse_at));
+	no_takeover = false;
+}
+
+/* Watches the frontends of the kernel that t keeps (in any service). */
+static void watch_kept(const struct svc_table *t)
+{
+	svc_table_free(&watch);
+	svc_table_init(&watch);
+	for (size_t i = 0; i < K.n; i++) {
+		struct svc_service *w = svc_table_add(&watch, K.v[i].name);
+
+		w->protocol = K.v[i].protocol;
+		for (size_t j = 0; j < K.v[i].nfrontends; j++)
+			for (size_t k = 0; k < t->n; k++)
+				if (t->v[k].protocol == w->protocol &&
+				    svc_service_find_frontend(&t->v[k], &K.v[i].frontends[j])) {
+					assert_int_equal(svc_service_add_frontend(
+						w, &K.v[i].frontends[j]), 0);
+					break;
+				}
+	}
 }
 
 /* Syncs to text; returns svc_sync()'s result. */
@@ -246,6 +328,7 @@ static int sync_to(const char *text, struct svc_sync_have *have, struct seen *se
 	int r;
 
 	model(text, &t, &cfg);
+	watch_kept(&t);
 	r = svc_sync((struct svc_nl *)&K, &t, &cfg, have, on_error, seen, st);
 	svc_table_free(&t);
 	svc_config_free(&cfg);
@@ -361,37 +444,55 @@ static void config_only_what_differs(void **state)
 	assert_int_equal(seen.n, 0);
 }
 
-static void frontend_moves_after_release(void **state)
+/* A frontend moves in one message: the service taking it has the
+ * takeover flag, whichever of the two is sent first. */
+static void frontend_move(void **state)
 {
 	struct seen seen = { 0 };
+	struct svc_sync_stats st;
 	static const char want[] =
 		"service add a proto tcp\nfrontend add a clusterip 10.96.0.2:80\n"
 		"service add b proto tcp\nfrontend add b clusterip 10.96.0.3:80\n";
+	static const char give[] =
+		"service add a proto tcp\n"
+		"service add b proto tcp\nfrontend add b clusterip 10.96.0.1:80\n";
 
 	(void)state;
-	/* b holds what a wants: b goes first although a sorts first */
+	/* the taker sorts first: it takes, then b is replaced with its new one */
 	kernel(B);
-	assert_int_equal(sync_to(want, NULL, &seen, NULL), 0);
-	assert_string_equal(sent, "replace b/1; replace a/1; ");
+	assert_int_equal(sync_to(want, NULL, &seen, &st), 0);
+	assert_string_equal(sent, "take a/1; replace b/1; ");
+	assert_int_equal(st.moved, 1);
+	assert_int_equal(st.requests, 2);
+	assert_int_equal(gaps, 0);
 	assert_kernel_is(want);
-	/* a chain: c takes a's, a takes b's */
+	/* the giver sorts first: it keeps the frontend until b takes it */
 	kernel("service add a proto tcp\nfrontend add a clusterip 10.96.0.1:80\n"
-	       "service add b proto tcp\nfrontend add b clusterip 10.96.0.2:80\n"
-	       "service add c proto tcp\n");
-	assert_int_equal(sync_to("service add a proto tcp\nfrontend add a clusterip 10.96.0.2:80\n"
-				 "service add b proto tcp\n"
-				 "service add c proto tcp\nfrontend add c clusterip 10.96.0.1:80\n",
-				 NULL, &seen, NULL), 0);
-	assert_string_equal(sent, "replace b/0; replace a/1; replace c/1; ");
-	/* a service that goes releases its frontends first */
+	       "service add b proto tcp\n");
+	assert_int_equal(sync_to(give, NULL, &seen, NULL), 0);
+	assert_string_equal(sent, "replace a/1; take b/1; ");
+	assert_int_equal(gaps, 0);
+	assert_kernel_is(give);
+	/* a service that goes keeps its frontend until the new one took it */
 	kernel(B);
 	assert_int_equal(sync_to("service add a proto tcp\nfrontend add a clusterip 10.96.0.2:80\n",
 				 NULL, &seen, NULL), 0);
-	assert_string_equal(sent, "del b; replace a/1; ");
-	assert_int_equal(seen.n, 0);
+	assert_string_equal(sent, "take a/1; del b; ");
+	assert_int_equal(gaps, 0);
+	/* a module without the flag refuses the move, and only it */
+	kernel(B C);
+	no_takeover = true;
+	assert_int_equal(sync_to("service add a proto tcp\nfrontend add a clusterip 10.96.0.2:80\n"
+				 "service add b proto tcp\n" C "backend add c 10.244.0.4:53\n",
+				 NULL, &seen, NULL), 1);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.service, "a");
+	assert_int_equal(seen.err, EINVAL);
+	assert_int_equal(svc_table_find(&K, "c")->nbackends, 2);
 }
 
-static void frontend_swap_lets_go_first(void **state)
+/* Two services swap frontends: still one message each, no gap. */
+static void frontend_swap(void **state)
 {
 	struct seen seen = { 0 };
 	struct svc_sync_stats st;
@@ -403,11 +504,39 @@ static void frontend_swap_lets_go_first(void **state)
 	(void)state;
 	kernel(A B);
 	assert_int_equal(sync_to(want, NULL, &seen, &st), 0);
-	/* each first without what the other holds, then whole */
-	assert_string_equal(sent, "replace a/1; replace b/0; replace a/2; replace b/1; ");
-	assert_int_equal(st.stripped, 2);
+	/* a takes b's and keeps its own for b; b takes it */
+	assert_string_equal(sent, "take a/3; take b/1; ");
+	assert_int_equal(st.moved, 2);
+	assert_int_equal(st.requests, 2);
+	assert_int_equal(gaps, 0);
 	assert_int_equal(seen.n, 0);
 	assert_kernel_is(want);
+}
+
+/* Three services pass their frontends round: one message each, no gap. */
+static void frontend_cycle(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_sync_stats st;
+#define SVC3(x, y, z) "service add a proto tcp\nfrontend add a clusterip 10.96.0." x ":80\n" \
+		      "service add b proto tcp\nfrontend add b clusterip 10.96.0." y ":80\n" \
+		      "service add c proto tcp\nfrontend add c clusterip 10.96.0." z ":80\n"
+
+	(void)state;
+	kernel(SVC3("1", "2", "3"));
+	assert_int_equal(sync_to(SVC3("2", "3", "1"), NULL, &seen, &st), 0);
+	assert_string_equal(sent, "take a/2; take b/1; take c/1; ");
+	assert_int_equal(st.moved, 3);
+	assert_int_equal(gaps, 0);
+	assert_int_equal(seen.n, 0);
+	assert_kernel_is(SVC3("2", "3", "1"));
+	/* and the other way round */
+	sent[0] = '\0';
+	assert_int_equal(sync_to(SVC3("3", "1", "2"), NULL, &seen, &st), 0);
+	assert_string_equal(sent, "take a/2; take b/1; take c/1; ");
+	assert_int_equal(gaps, 0);
+	assert_kernel_is(SVC3("3", "1", "2"));
+#undef SVC3
 }
 
 static void refusals_reported_per_service(void **state)
@@ -426,10 +555,33 @@ static void refusals_reported_per_service(void **state)
 	assert_string_equal(seen.service, "b");
 	assert_int_equal(seen.err, ENOSPC);
 	assert_int_equal(seen.tag, 5);		/* b's line in want */
+	assert_string_equal(seen.entry, "");
 	/* the others are applied; the cache is no longer trusted */
 	assert_non_null(svc_table_find(&K, "c"));
 	assert_int_equal(svc_table_find(&K, "a")->nbackends, 2);
 	assert_false(have.valid);
+	/* the kernel names a backend: its line and the backend */
+	kernel(A B);
+	refuse = "b";
+	refuse_at = (struct svc_nlerr_loc){ SVC_LIST_BACKENDS, 0 };
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(sync_to(want, NULL, &seen, NULL), 1);
+	assert_int_equal(seen.tag, 7);		/* backend add b 10.244.0.9:80 */
+	assert_string_equal(seen.entry, "10.244.0.9:80");
+	/* and a frontend */
+	kernel(A B);
+	refuse = "b";
+	refuse_at = (struct svc_nlerr_loc){ SVC_LIST_FRONTENDS, 0 };
+	assert_int_equal(sync_to(want, NULL, &seen, NULL), 1);
+	assert_int_equal(seen.tag, 6);		/* frontend add b clusterip ... */
+	assert_string_equal(seen.entry, "clusterip 10.96.0.2:80");
+	/* beyond the wanted lists: the service's line */
+	kernel(A B);
+	refuse = "b";
+	refuse_at = (struct svc_nlerr_loc){ SVC_LIST_BACKENDS, 5 };
+	assert_int_equal(sync_to(want, NULL, &seen, NULL), 1);
+	assert_int_equal(seen.tag, 5);
+	assert_string_equal(seen.entry, "");
 	/* a stale cache: the kernel gives the frontend to another service */
 	kernel(A C);
 	svc_sync_have_free(&have);
@@ -554,6 +706,7 @@ static int teardown(void **state)
 	(void)state;
 	svc_table_free(&K);
 	svc_config_free(&KC);
+	svc_table_free(&watch);
 	svc_output_cleanup();
 	return 0;
 }
@@ -564,8 +717,9 @@ int main(void)
 		cmocka_unit_test(unchanged_costs_one_dump),
 		cmocka_unit_test(adds_replaces_deletes),
 		cmocka_unit_test(config_only_what_differs),
-		cmocka_unit_test(frontend_moves_after_release),
-		cmocka_unit_test(frontend_swap_lets_go_first),
+		cmocka_unit_test(frontend_move),
+		cmocka_unit_test(frontend_swap),
+		cmocka_unit_test(frontend_cycle),
 		cmocka_unit_test(refusals_reported_per_service),
 		cmocka_unit_test(cache_replaces_the_dump),
 		cmocka_unit_test(check_finds_conflicts),

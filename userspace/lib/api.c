@@ -192,7 +192,7 @@ struct nlmsghdr *svc_req_backend_lists(const struct svc_nl *nl, void *buf, size_
 }
 
 int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
-			      const struct svc_service *s, uint64_t cookie)
+			      const struct svc_service *s, bool takeover, uint64_t cookie)
 {
 	unsigned what = SVC_PUT_SETTINGS | SVC_PUT_FRONTENDS | SVC_PUT_BACKENDS;
 	struct svc_put_cursor cur = { 0, 0 };
@@ -209,6 +209,10 @@ again:
 	r = svc_msg_put_service(nlh, len, s, what, &cur);
 	if (r < 0)
 		goto out;
+	if (takeover && !mnl_attr_put_check(nlh, len, SVCVIP_A_TAKEOVER, 0, NULL)) {
+		r = -EMSGSIZE;
+		goto out;
+	}
 	/* backends beyond the service nest go next to it: still one message */
 	next = cur.backend;
 	if (cur.frontend == s->nfrontends)

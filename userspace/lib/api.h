@@ -61,9 +61,11 @@ int svc_request(struct svc_nl *nl, struct nlmsghdr *req, struct svc_nlerr *e);
  * message). Only when the lists do not fit in the largest message the
  * batch takes does the replace carry what fits, and the rest follows as
  * NEW_FRONTEND requests and NEW_BACKEND requests with backend lists (not
- * atomic then). Returns the number of requests queued, or a negative errno.
+ * atomic then). takeover: with SVCVIP_A_TAKEOVER, frontends another
+ * service holds move to s (s must have frontends). Returns the number of
+ * requests queued, or a negative errno.
  */
 int svc_batch_replace_service(struct svc_batch *b, const struct svc_nl *nl,
-			      const struct svc_service *s, uint64_t cookie);
+			      const struct svc_service *s, bool takeover, uint64_t cookie);
 
 #endif

@@ -896,151 +896,122 @@ int svc_msg_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
 	return parse_top(nlh, tb);
 }
 
-/* ---------------------------------------------------- attribute paths */
+/* ---------------------------------------------------- error locations */
 
+/* Where the lists of a request are: a nest's attributes by type. */
 struct anode {
-	const char *name;
-	const struct anode *kids;	/* nest: attributes by type */
+	const struct anode *kids;	/* nest */
 	unsigned nkids;
-	const struct anode *entry;	/* list: what each entry is */
+	enum svc_list list;		/* a list: which one */
 };
 
-#define KIDS(a) a, sizeof(a) / sizeof(a[0]), NULL
-#define LEAF(n) { n, NULL, 0, NULL }
+#define NEST(a)	{ a, sizeof(a) / sizeof(a[0]), SVC_LIST_NONE }
+#define LIST(l)	{ NULL, 0, l }
 
-static const struct anode cidr_kids[] = {
-	LEAF(NULL), LEAF("family"), LEAF("addr"), LEAF("prefixlen"),
-};
-static const struct anode cidr_node = { "cidr", KIDS(cidr_kids) };
 static const struct anode fe_kids[] = {
-	LEAF(NULL), LEAF("kind"), LEAF("family"), LEAF("addr"), LEAF("port"),
-	{ "source_ranges", NULL, 0, &cidr_node },
+	[SVCVIP_FRONTEND_A_SOURCE_RANGES] = LIST(SVC_LIST_SOURCE_RANGES),
 };
-static const struct anode fe_node = { "frontend", KIDS(fe_kids) };
-static const struct anode be_kids[] = {
-	LEAF(NULL), LEAF("family"), LEAF("addr"), LEAF("port"), LEAF("weight"),
-	LEAF("flags"), { "stats", NULL, 0, NULL },
-};
-static const struct anode be_node = { "backend", KIDS(be_kids) };
 static const struct anode svc_kids[] = {
-	LEAF(NULL), LEAF("name"), LEAF("protocol"), LEAF("scheduler"), LEAF("affinity"),
-	LEAF("affinity_timeout"), LEAF("internal_policy"), LEAF("external_policy"),
-	{ "frontends", NULL, 0, &fe_node }, { "backends", NULL, 0, &be_node },
-	{ "stats", NULL, 0, NULL },
+	[SVCVIP_SERVICE_A_FRONTENDS] = LIST(SVC_LIST_FRONTENDS),
+	[SVCVIP_SERVICE_A_BACKENDS] = LIST(SVC_LIST_BACKENDS),
 };
 static const struct anode cfg_kids[] = {
-	LEAF(NULL), { "cluster_cidrs", NULL, 0, &cidr_node }, LEAF("masquerade_all"),
-	{ "nodeport_cidrs", NULL, 0, &cidr_node }, { "local_cidrs", NULL, 0, &cidr_node },
-	LEAF("affinity_max"), LEAF("max_services"), LEAF("max_frontends"),
-	LEAF("max_backends"), { "service_cidrs", NULL, 0, &cidr_node }, LEAF("hash_seed"),
-	LEAF("packet_stats"), LEAF("maglev_table_size"),
-};
-static const struct anode lookup_kids[] = {
-	LEAF(NULL), LEAF("protocol"), LEAF("family"), LEAF("src_addr"), LEAF("src_port"),
-	LEAF("dst_addr"), LEAF("dst_port"), LEAF("verdict"), LEAF("reason"),
-	LEAF("masquerade"),
+	[SVCVIP_CONFIG_A_CLUSTER_CIDRS] = LIST(SVC_LIST_CLUSTER_CIDRS),
+	[SVCVIP_CONFIG_A_NODEPORT_CIDRS] = LIST(SVC_LIST_NODEPORT_CIDRS),
+	[SVCVIP_CONFIG_A_LOCAL_CIDRS] = LIST(SVC_LIST_LOCAL_CIDRS),
+	[SVCVIP_CONFIG_A_SERVICE_CIDRS] = LIST(SVC_LIST_SERVICE_CIDRS),
 };
 static const struct anode top_kids[] = {
-	LEAF(NULL), LEAF("info"), { "service", KIDS(svc_kids) },
-	{ "frontend", KIDS(fe_kids) }, { "backend", KIDS(be_kids) },
-	{ "config", KIDS(cfg_kids) }, { "lookup", KIDS(lookup_kids) },
-	{ "backends", NULL, 0, &be_node },
+	[SVCVIP_A_SERVICE] = NEST(svc_kids),
+	[SVCVIP_A_FRONTEND] = NEST(fe_kids),
+	[SVCVIP_A_CONFIG] = NEST(cfg_kids),
+	[SVCVIP_A_BACKENDS] = LIST(SVC_LIST_BACKENDS),
 };
+static const struct anode top_node = NEST(top_kids);
 
-static const struct anode top = { "", KIDS(top_kids) };
-static const struct anode *const top_node = &top;
-
-/*
- * Entries in the top-level attributes of this type in [start, upto): the
- * parts of a top-level list (SVCVIP_A_BACKENDS) form one list, numbered
- * across parts.
- */
-static long entries_before(const char *base, size_t start, size_t upto, uint16_t type)
+/* Entries of the list nest a (at base) that start before offset upto. */
+static uint32_t entries_before(const char *base, const struct nlattr *a, size_t upto)
 {
-	long n = 0;
+	size_t p = (size_t)((const char *)a - base) + MNL_ATTR_HDRLEN;
+	size_t end = (size_t)((const char *)a - base) + a->nla_len;
+	uint32_t n = 0;
 
-	for (size_t p = start; p + sizeof(struct nlattr) <= upto;) {
-		const struct nlattr *a = (const void *)(base + p);
-		size_t alen = a->nla_len;
+	while (p + sizeof(struct nlattr) <= end && p < upto) {
+		const struct nlattr *e = (const void *)(base + p);
 
-		if (alen < sizeof(*a) || p + alen > upto)
+		if (e->nla_len < sizeof(*e))
 			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			for (size_t q = p + MNL_ATTR_HDRLEN; q + sizeof(struct nlattr) <= p + alen;) {
-				const struct nlattr *e = (const void *)(base + q);
-
-				if (e->nla_len < sizeof(*e))
-					break;
-				n++;
-				q += MNL_ALIGN(e->nla_len);
-			}
-		p += MNL_ALIGN(alen);
+		n++;
+		p += MNL_ALIGN(e->nla_len);
 	}
 	return n;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void path_add(char *buf, size_t len, const char *fmt, ...)
+/* The entries of the message's service nest backends list, which
+ * top-level SVCVIP_A_BACKENDS lists continue. */
+static uint32_t service_backends(const struct nlmsghdr *nlh)
 {
-	size_t n = strlen(buf);
-	va_list ap;
+	const struct nlattr *a, *b;
 
-	if (n + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
-/* Walks attributes in [start, end) looking for offset offs; the entries of
- * a list are numbered from first. */
-static bool walk(const char *base, size_t start, size_t end, uint32_t offs,
-		 const struct anode *node, long first, char *buf, size_t len)
-{
-	size_t p = start;
-	long idx = first;
-
-	while (p + sizeof(struct nlattr) <= end) {
-		const struct nlattr *a = (const void *)(base + p);
-		size_t alen = a->nla_len;
-		uint16_t type = a->nla_type & NLA_TYPE_MASK;
-		const struct anode *kid;
-
-		if (alen < sizeof(*a) || p + alen > end)
-			return false;
-		if (offs >= p && offs < p + alen) {
-			if (node->entry) {		/* a list: entries by position */
-				path_add(buf, len, "[%ld]", idx);
-				kid = node->entry;
-			} else if (node->kids && type < node->nkids && node->kids[type].name) {
-				kid = &node->kids[type];
-				path_add(buf, len, "%s%s", buf[0] ? "." : "", kid->name);
-			} else {
-				path_add(buf, len, "%s#%u", buf[0] ? "." : "", type);
-				return true;
-			}
-			if (offs == p || (!kid->kids && !kid->entry))
-				return true;
-			return walk(base, p + MNL_ATTR_HDRLEN, p + alen, offs, kid,
-				    node == top_node ? entries_before(base, start, p, type) : 0,
-				    buf, len);
-		}
-		p += MNL_ALIGN(alen);
-		idx++;
-	}
-	return false;
-}
-
-int svc_msg_attr_path(const struct nlmsghdr *nlh, uint32_t offs, char *buf, size_t len)
-{
-	size_t start = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
-
-	if (!len)
-		return -EINVAL;
-	buf[0] = '\0';
-	if (nlh->nlmsg_len < start || offs < start || offs >= nlh->nlmsg_len)
-		return -ENOENT;
-	if (!walk((const char *)nlh, start, nlh->nlmsg_len, offs, top_node, 0, buf, len))
-		return -ENOENT;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == SVCVIP_A_SERVICE)
+			mnl_attr_for_each_nested(b, a)
+				if (mnl_attr_get_type(b) == SVCVIP_SERVICE_A_BACKENDS)
+					return entries_before((const char *)nlh, b, nlh->nlmsg_len);
 	return 0;
+}
+
+/* The attribute of [start, end) holding offset offs, or NULL. */
+static const struct nlattr *holding(const char *base, size_t start, size_t end, uint32_t offs)
+{
+	for (size_t p = start; p + sizeof(struct nlattr) <= end;) {
+		const struct nlattr *a = (const void *)(base + p);
+
+		if (a->nla_len < sizeof(*a) || p + a->nla_len > end)
+			return NULL;
+		if (offs >= p && offs < p + a->nla_len)
+			return a;
+		p += MNL_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
+int svc_msg_attr_locate(const struct nlmsghdr *nlh, uint32_t offs, struct svc_nlerr_loc *at)
+{
+	const char *base = (const char *)nlh;
+	size_t start = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
+	size_t end = nlh->nlmsg_len;
+	const struct anode *node = &top_node;
+
+	memset(at, 0, sizeof(*at));
+	while (offs >= start && offs < end) {
+		const struct nlattr *a = holding(base, start, end, offs);
+		uint16_t type = a ? a->nla_type & NLA_TYPE_MASK : 0;
+		const struct anode *kid = a && type < node->nkids ? &node->kids[type] : NULL;
+		size_t p = a ? (size_t)((const char *)a - base) : 0;
+
+		if (!kid || (!kid->kids && !kid->list))
+			break;
+		if (kid->list) {
+			if (offs < p + MNL_ATTR_HDRLEN)
+				break;		/* the list itself, not an entry */
+			at->list = kid->list;
+			at->index = entries_before(base, a, offs + 1) - 1;
+			/* the parts of the backends form one list */
+			if (node == &top_node && type == SVCVIP_A_BACKENDS) {
+				at->index += service_backends(nlh);
+				mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+					if ((size_t)((const char *)a - base) >= p)
+						break;
+					if (mnl_attr_get_type(a) == SVCVIP_A_BACKENDS)
+						at->index += entries_before(base, a, end);
+				}
+			}
+			return 0;
+		}
+		node = kid;
+		start = p + MNL_ATTR_HDRLEN;
+		end = p + a->nla_len;
+	}
+	return -ENOENT;
 }

@@ -19,6 +19,7 @@
 #include <linux/netlink.h>
 
 #include "model.h"
+#include "nl.h"
 
 /* What svc_msg_put_service() puts besides the name. */
 #define SVC_PUT_SETTINGS	(1U << 0)	/* the settings whose has bits are set */
@@ -85,12 +86,15 @@ void svc_lookup_free(struct svc_lookup *l);
 int svc_msg_put_lookup(struct nlmsghdr *nlh, size_t buflen, const struct svc_lookup *l);
 
 /*
- * Names the attribute at byte offset offs of request nlh (as an extack
- * NLMSGERR_ATTR_OFFS reports it): "service.backends[3].addr". Entries of
- * top-level SVCVIP_A_BACKENDS lists are numbered across all of them, as
- * they form one list: "backends[1500].port". 0 or -ENOENT.
+ * The list entry of request nlh that holds byte offset offs (as an extack
+ * NLMSGERR_ATTR_OFFS reports it), the outermost one: {BACKENDS, 3} for
+ * anything inside the fourth backend. The backends of top-level
+ * SVCVIP_A_BACKENDS lists continue those of the service nest, as for the
+ * kernel they form one list: so the index is the backend's place in the
+ * svc_service the request was built from. 0, or -ENOENT (at cleared) when
+ * offs is in no list entry.
  */
-int svc_msg_attr_path(const struct nlmsghdr *nlh, uint32_t offs, char *buf, size_t len);
+int svc_msg_attr_locate(const struct nlmsghdr *nlh, uint32_t offs, struct svc_nlerr_loc *at);
 
 /* Type of the i-th entry of a list nest (FRONTENDS, BACKENDS, CIDRs). */
 uint16_t svc_msg_list_type(size_t i);

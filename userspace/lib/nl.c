@@ -53,15 +53,32 @@ void svc_nlerr_set(struct svc_nlerr *e, int err, const char *msg)
 
 void svc_nlerr_locate(struct svc_nlerr *e, const struct nlmsghdr *req)
 {
-	e->where[0] = '\0';
-	if (e->has_offs && svc_msg_attr_path(req, e->offs, e->where, sizeof(e->where)))
-		e->where[0] = '\0';
+	memset(&e->at, 0, sizeof(e->at));
+	if (e->has_offs)
+		svc_msg_attr_locate(req, e->offs, &e->at);
+}
+
+const char *svc_list_name(enum svc_list list)
+{
+	static const char *const names[] = {
+		[SVC_LIST_FRONTENDS] = "frontends",
+		[SVC_LIST_BACKENDS] = "backends",
+		[SVC_LIST_SOURCE_RANGES] = "source-ranges",
+		[SVC_LIST_CLUSTER_CIDRS] = "cluster-cidrs",
+		[SVC_LIST_NODEPORT_CIDRS] = "nodeport-cidrs",
+		[SVC_LIST_LOCAL_CIDRS] = "local-cidrs",
+		[SVC_LIST_SERVICE_CIDRS] = "service-cidrs",
+	};
+
+	return (unsigned)list < sizeof(names) / sizeof(names[0]) && names[list] ?
+		names[list] : "";
 }
 
 const char *svc_nlerr_str(const struct svc_nlerr *e, char *buf, size_t len)
 {
-	if (e->msg[0] && strchr(e->where, '['))
-		snprintf(buf, len, "%s (at %s): %s", e->msg, e->where, svc_strerror(e->err));
+	if (e->msg[0] && e->at.list)
+		snprintf(buf, len, "%s (at %s[%u]): %s", e->msg, svc_list_name(e->at.list),
+			 e->at.index, svc_strerror(e->err));
 	else if (e->msg[0])
 		snprintf(buf, len, "%s: %s", e->msg, svc_strerror(e->err));
 	else

@@ -21,6 +21,24 @@
 #define SVC_ENOMODULE	4096	/* returned negated: family svcvip not found */
 #define SVC_EXTACK_MAX	256
 
+/* The lists of a request an error can be located in. */
+enum svc_list {
+	SVC_LIST_NONE,
+	SVC_LIST_FRONTENDS,		/* a service's */
+	SVC_LIST_BACKENDS,		/* a service's (top-level lists included) */
+	SVC_LIST_SOURCE_RANGES,		/* of a frontend sent alone */
+	SVC_LIST_CLUSTER_CIDRS,		/* the config's */
+	SVC_LIST_NODEPORT_CIDRS,
+	SVC_LIST_LOCAL_CIDRS,
+	SVC_LIST_SERVICE_CIDRS,
+};
+
+/* Entry index (from 0) of list: where the kernel found the bad attribute. */
+struct svc_nlerr_loc {
+	enum svc_list list;		/* SVC_LIST_NONE: not in a list */
+	uint32_t index;
+};
+
 struct svc_nlerr {
 	int err;			/* positive errno, 0 = none */
 	char msg[SVC_EXTACK_MAX];	/* kernel extack message, "" if none */
@@ -28,13 +46,15 @@ struct svc_nlerr {
 	uint32_t offs;			/* offset of the bad attribute in the request */
 	bool has_miss_type;
 	uint32_t miss_type;		/* type of a missing attribute */
-	char where[96];			/* offs as a path, "service.backends[3].addr" */
+	struct svc_nlerr_loc at;	/* offs located by svc_nlerr_locate() */
 };
 
 /* strerror() that also knows SVC_ENOMODULE; err may be negative. */
 const char *svc_strerror(int err);
-/* "msg: strerror" or "strerror" into buf; "msg (at PATH): strerror" when
- * the bad attribute is an entry of a list (where has an index). */
+/* The list's name as svcadm spells it ("backends", "cluster-cidrs"). */
+const char *svc_list_name(enum svc_list list);
+/* "msg: strerror" or "strerror" into buf; "msg (at LIST[INDEX]): strerror"
+ * when the bad attribute is in an entry of a list (e->at). */
 const char *svc_nlerr_str(const struct svc_nlerr *e, char *buf, size_t len);
 void svc_nlerr_set(struct svc_nlerr *e, int err, const char *msg);
 
@@ -94,7 +114,7 @@ int svc_nl_send(struct svc_nl *nl, const void *buf, size_t len);
 ssize_t svc_nl_recv(struct svc_nl *nl, void **buf, bool nonblock);
 /* An NLMSG_ERROR message: returns -errno (0 for an ack), fills e. */
 int svc_nl_parse_error(const struct nlmsghdr *nlh, struct svc_nlerr *e);
-/* Fills e->where from e->offs and the request the error is about. */
+/* Fills e->at from e->offs and the request the error is about. */
 void svc_nlerr_locate(struct svc_nlerr *e, const struct nlmsghdr *req);
 
 #endif

@@ -25,20 +25,22 @@ static int fe_ref_cmp(const void *a, const void *b)
 	return svc_frontend_cmp(x->fe, y->fe);
 }
 
-/* Every frontend of t with its service, sorted. NULL on ENOMEM. */
-static struct fe_ref *fe_refs(const struct svc_table *t, size_t *n)
+/* Every frontend of t (of its services i with only[i] == 1, when only is
+ * not NULL) with its service, sorted. NULL on ENOMEM. */
+static struct fe_ref *fe_refs_of(const struct svc_table *t, const uint8_t *only, size_t *n)
 {
 	struct fe_ref *v;
 	size_t k = 0;
 
 	*n = 0;
 	for (size_t i = 0; i < t->n; i++)
-		*n += t->v[i].nfrontends;
+		if (!only || only[i] == 1)
+			*n += t->v[i].nfrontends;
 	v = calloc(*n + 1, sizeof(*v));
 	if (!v)
 		return NULL;
 	for (size_t i = 0; i < t->n; i++)
-		for (size_t j = 0; j < t->v[i].nfrontends; j++)
+		for (size_t j = 0; (!only || only[i] == 1) && j < t->v[i].nfrontends; j++)
 			v[k++] = (struct fe_ref){ &t->v[i].frontends[j], &t->v[i] };
 	qsort(v, *n, sizeof(*v), fe_ref_cmp);
 	return v;
@@ -56,7 +58,8 @@ __attribute__((format(printf, 6, 7)))
 static void problem(struct chk *c, int err, const struct svc_service *s, uint32_t tag,
 		    uint32_t other, const char *fmt, ...)
 {
-	struct svc_sync_err x = { SVC_SYNC_CHECK, s ? s->name : NULL, tag, other, NULL };
+	struct svc_sync_err x = { SVC_SYNC_CHECK, s ? s->name : NULL, tag, other, NULL,
+				  NULL, NULL };
 	struct svc_nlerr e;
 	va_list ap;
 
@@ -111,7 +114,7 @@ int svc_sync_check(struct svc_table *want, const struct svc_config *cfg,
 				"service %s: %zu backends: more than max-backends %u",
 				s->name, s->nbackends, cfg->max_backends);
 	}
-	refs = fe_refs(want, &nrefs);
+	refs = fe_refs_of(want, NULL, &nrefs);
 	if (!refs) {
 		problem(&c, ENOMEM, NULL, 0, 0, "out of memory");
 		return c.n;
@@ -130,35 +133,53 @@ int svc_sync_check(struct svc_table *want, const struct svc_config *cfg,
 
 /* ---- sync ---- */
 
-enum { SAME, PENDING, SENT };
+enum { SAME, PENDING, SENT };	/* PENDING == 1: fe_refs_of() */
 
 struct run {
 	struct svc_nl *nl;
 	struct svc_batch *b;
 	struct svc_table *want;
-	const struct svc_table *have;
+	struct svc_table *have;
 	svc_sync_cb cb;
 	void *data;
 	uint8_t *state;			/* per wanted service */
 	bool *reported;			/* per wanted service */
 	const struct fe_ref *owners;	/* the kernel's frontends */
 	size_t nowners;
+	const struct fe_ref *wanted;	/* the frontends of pending services */
+	size_t nwanted;
 	struct svc_sync_stats st;
 	int abort;			/* negative errno */
 };
 
 #define CK(op, i)	(((uint64_t)(op) << 56) | (uint64_t)(i))
 
+/* The wanted entry a refusal of service s is about: the replace lists
+ * s's frontends and backends in order (kept ones after its own). */
+static void locate(struct svc_sync_err *x, const struct svc_service *s)
+{
+	const struct svc_nlerr_loc *at = &x->e->at;
+
+	x->tag = s->tag;
+	if (at->list == SVC_LIST_FRONTENDS && at->index < s->nfrontends) {
+		x->frontend = &s->frontends[at->index];
+		x->tag = x->frontend->tag;
+	} else if (at->list == SVC_LIST_BACKENDS && at->index < s->nbackends) {
+		x->backend = &s->backends[at->index];
+		x->tag = x->backend->tag;
+	}
+}
+
 static void report(struct run *r, enum svc_sync_op op, size_t i, const struct svc_nlerr *e)
 {
-	struct svc_sync_err x = { op, NULL, 0, 0, e };
+	struct svc_sync_err x = { .op = op, .e = e };
 
 	if (op == SVC_SYNC_REPLACE) {
 		if (r->reported[i])
 			return;
 		r->reported[i] = true;
 		x.service = r->want->v[i].name;
-		x.tag = r->want->v[i].tag;
+		locate(&x, &r->want->v[i]);
 	} else if (op == SVC_SYNC_DEL) {
 		x.service = r->have->v[i].name;
 	}
@@ -195,59 +216,93 @@ static void queue(struct run *r, const struct nlmsghdr *nlh, enum svc_sync_op op
 	queued(r, nlh ? svc_batch_add(r->b, nlh, CK(op, i)) : -EMSGSIZE, op, i);
 }
 
-/* The wanted service other than s whose kernel version holds fe, if it
- * is still to be replaced: s must wait for it. */
-static bool held_by_pending(const struct run *r, const struct svc_service *s,
-			    const struct svc_frontend *fe)
+/* The service of refs (sorted) that has fe with s's protocol, or NULL. */
+static const struct svc_service *fe_holder(const struct fe_ref *refs, size_t n,
+					   const struct svc_service *s,
+					   const struct svc_frontend *fe)
 {
 	struct fe_ref key = { fe, s };
-	const struct fe_ref *o = bsearch(&key, r->owners, r->nowners, sizeof(*o), fe_ref_cmp);
-	const struct svc_service *w;
+	const struct fe_ref *o = bsearch(&key, refs, n, sizeof(*o), fe_ref_cmp);
 
-	if (!o || !strcmp(o->s->name, s->name))
-		return false;
-	w = svc_table_find(r->want, o->s->name);
-	return w && r->state[w - r->want->v] == PENDING;
+	return o ? o->s : NULL;
 }
 
-static bool ready(const struct run *r, size_t i)
+/* Whether the kernel's service of another name holds fe of s. */
+static bool held_by_other(const struct run *r, const struct svc_service *s,
+			  const struct svc_frontend *fe)
 {
-	const struct svc_service *s = &r->want->v[i];
+	const struct svc_service *o = fe_holder(r->owners, r->nowners, s, fe);
 
-	for (size_t j = 0; j < s->nfrontends; j++)
-		if (held_by_pending(r, s, &s->frontends[j]))
-			return false;
-	return true;
+	return o && strcmp(o->name, s->name);
 }
 
+/* Whether another wanted service, not yet sent, wants fe of the kernel's
+ * service cur: cur keeps fe until that one takes it over. */
+static bool wanted_later(const struct run *r, const struct svc_service *cur,
+			 const struct svc_frontend *fe)
+{
+	const struct svc_service *w = fe_holder(r->wanted, r->nwanted, cur, fe);
+
+	return w && strcmp(w->name, cur->name) && r->state[w - r->want->v] == PENDING;
+}
+
+/*
+ * Sends wanted service i as one REPLACE_SERVICE. The frontends it wants
+ * that another service holds move to it with the takeover flag, in the
+ * kernel's same publish; the frontends it holds that a service sent later
+ * wants stay with it (listed after its own) until that one takes them.
+ * Either way a frontend always has a service, whatever the order, and a
+ * swap or a cycle needs nothing more.
+ */
 static void replace(struct run *r, size_t i)
 {
-	queued(r, svc_batch_replace_service(r->b, r->nl, &r->want->v[i],
-					    CK(SVC_SYNC_REPLACE, i)), SVC_SYNC_REPLACE, i);
+	const struct svc_service *s = &r->want->v[i];
+	const struct svc_service *cur = svc_table_find(r->have, s->name);
+	struct svc_service tmp = *s;
+	struct svc_frontend *fes = NULL;
+	bool takeover = false;
+
+	for (size_t j = 0; j < s->nfrontends; j++)
+		if (held_by_other(r, s, &s->frontends[j])) {
+			takeover = true;
+			r->st.moved++;
+		}
+	for (size_t j = 0; cur && j < cur->nfrontends; j++) {
+		if (!wanted_later(r, cur, &cur->frontends[j]))
+			continue;
+		if (!fes) {
+			fes = calloc(s->nfrontends + cur->nfrontends, sizeof(*fes));
+			if (!fes) {
+				r->abort = -ENOMEM;
+				return;
+			}
+			if (s->nfrontends)	/* shallow copies */
+				memcpy(fes, s->frontends, s->nfrontends * sizeof(*fes));
+			tmp.frontends = fes;
+		}
+		fes[tmp.nfrontends++] = cur->frontends[j];
+	}
 	r->state[i] = SENT;
+	queued(r, svc_batch_replace_service(r->b, r->nl, &tmp, takeover,
+					    CK(SVC_SYNC_REPLACE, i)), SVC_SYNC_REPLACE, i);
+	free(fes);
 }
 
-/* Replaces service i without the frontends other pending services hold:
- * it lets go of those it holds that others want. */
-static void strip(struct run *r, size_t i)
+/* Whether a service the wanted table lacks holds a frontend another wants:
+ * it goes after that one has taken the frontend over. */
+static bool holds_wanted(const struct run *r, const struct svc_service *gone)
 {
-	const struct svc_service *s = &r->want->v[i];
-	struct svc_service tmp = *s;
-	struct svc_frontend *keep = calloc(s->nfrontends + 1, sizeof(*keep));
+	for (size_t j = 0; j < gone->nfrontends; j++)
+		if (fe_holder(r->wanted, r->nwanted, gone, &gone->frontends[j]))
+			return true;
+	return false;
+}
 
-	if (!keep) {
-		r->abort = -ENOMEM;
-		return;
-	}
-	tmp.nfrontends = 0;
-	for (size_t j = 0; j < s->nfrontends; j++)
-		if (!held_by_pending(r, s, &s->frontends[j]))
-			keep[tmp.nfrontends++] = s->frontends[j];	/* shallow */
-	tmp.frontends = keep;
-	queued(r, svc_batch_replace_service(r->b, r->nl, &tmp, CK(SVC_SYNC_REPLACE, i)),
-	       SVC_SYNC_REPLACE, i);
-	r->st.stripped++;
-	free(keep);
+static void del(struct run *r, size_t i, char *buf, size_t len)
+{
+	queue(r, svc_req_service(r->nl, buf, len, SVCVIP_CMD_DEL_SERVICE, 0,
+				 &r->have->v[i], 0), SVC_SYNC_DEL, i);
+	r->st.deleted++;
 }
 
 /* The keys of want whose value differs from have's: each key is compared
@@ -279,7 +334,7 @@ static uint32_t config_diff(const struct svc_config *want, const struct svc_conf
 static int read_kernel(struct svc_nl *nl, struct svc_sync_have *h,
 		       const struct svc_config *want_cfg, svc_sync_cb cb, void *data)
 {
-	struct svc_sync_err x = { SVC_SYNC_READ, NULL, 0, 0, NULL };
+	struct svc_sync_err x = { .op = SVC_SYNC_READ };
 	struct svc_config cur;
 	struct svc_nlerr e;
 	int ret = 0;
@@ -335,8 +390,9 @@ int svc_sync(struct svc_nl *nl, struct svc_table *want, const struct svc_config 
 {
 	struct svc_sync_have local = { 0 }, *h = have ? have : &local;
 	struct run r = { .nl = nl, .want = want, .have = &h->table, .cb = cb, .data = data };
-	size_t npending = 0, len = 2 * (SVC_NEST_MAX + 1024);
-	struct fe_ref *owners = NULL;
+	size_t len = 2 * (SVC_NEST_MAX + 1024);
+	struct fe_ref *owners = NULL, *wanted = NULL;
+	bool *late = NULL;
 	char *buf = NULL;
 	int ret;
 
@@ -347,22 +403,42 @@ int svc_sync(struct svc_nl *nl, struct svc_table *want, const struct svc_config 
 	buf = malloc(len);
 	r.state = calloc(want->n + 1, sizeof(*r.state));
 	r.reported = calloc(want->n + 1, sizeof(*r.reported));
-	owners = fe_refs(&h->table, &r.nowners);
+	late = calloc(h->table.n + 1, sizeof(*late));
+	if (!buf || !r.state || !r.reported || !late) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* what is new or changed: only those services can take a frontend */
+	for (size_t i = 0; i < want->n; i++) {
+		struct svc_service *cur = svc_table_find(&h->table, want->v[i].name);
+
+		if (cur && svc_service_equal(&want->v[i], cur))
+			continue;
+		r.state[i] = PENDING;
+		if (cur)
+			r.st.replaced++;
+		else
+			r.st.added++;
+	}
+	owners = fe_refs_of(&h->table, NULL, &r.nowners);
+	/* no frontend in the kernel: none to take or keep, none to sort */
+	wanted = r.nowners ? fe_refs_of(want, r.state, &r.nwanted) : calloc(1, sizeof(*wanted));
 	r.owners = owners;
-	r.b = buf && r.state && r.reported && owners ?
-		svc_batch_new(nl, 0, on_err, &r) : NULL;
+	r.wanted = wanted;
+	r.b = owners && wanted ? svc_batch_new(nl, 0, on_err, &r) : NULL;
 	if (!r.b) {
 		ret = -ENOMEM;
 		goto out;
 	}
 
-	/* 1. what want lacks goes: frees its frontends and room */
+	/* 1. what want lacks goes (frees room), unless another service is
+	 *    to take over one of its frontends: then after that (3.) */
 	for (size_t i = 0; i < h->table.n && !r.abort; i++) {
 		if (svc_table_find(want, h->table.v[i].name))
 			continue;
-		queue(&r, svc_req_service(nl, buf, len, SVCVIP_CMD_DEL_SERVICE, 0,
-					  &h->table.v[i], 0), SVC_SYNC_DEL, i);
-		r.st.deleted++;
+		late[i] = holds_wanted(&r, &h->table.v[i]);
+		if (!late[i])
+			del(&r, i, buf, len);
 	}
 	/* 2. the config keys that differ */
 	if (want_cfg && !r.abort) {
@@ -374,39 +450,14 @@ int svc_sync(struct svc_nl *nl, struct svc_table *want, const struct svc_config 
 			r.st.config_keys = (size_t)__builtin_popcount(x.has);
 		}
 	}
-	/* 3. new and changed services, each after those letting go of its
-	 *    frontends; a cycle lets go first, then takes */
-	for (size_t i = 0; i < want->n; i++) {
-		struct svc_service *cur = svc_table_find(&h->table, want->v[i].name);
-
-		if (cur && svc_service_equal(&want->v[i], cur))
-			continue;
-		r.state[i] = PENDING;
-		npending++;
-		if (cur)
-			r.st.replaced++;
-		else
-			r.st.added++;
-	}
-	while (npending && !r.abort) {
-		size_t sent = 0;
-
-		for (size_t i = 0; i < want->n && !r.abort; i++)
-			if (r.state[i] == PENDING && ready(&r, i)) {
-				replace(&r, i);
-				sent++;
-			}
-		npending -= sent;
-		if (sent || !npending)
-			continue;
-		for (size_t i = 0; i < want->n && !r.abort; i++)
-			if (r.state[i] == PENDING)
-				strip(&r, i);
-		for (size_t i = 0; i < want->n && !r.abort; i++)
-			if (r.state[i] == PENDING)
-				replace(&r, i);
-		npending = 0;
-	}
+	/* 3. new and changed services, in any order (see replace()) */
+	for (size_t i = 0; i < want->n && !r.abort; i++)
+		if (r.state[i] == PENDING)
+			replace(&r, i);
+	/* 4. the services whose frontends were taken over */
+	for (size_t i = 0; i < h->table.n && !r.abort; i++)
+		if (late[i])
+			del(&r, i, buf, len);
 	if (!r.abort)
 		r.abort = svc_batch_flush(r.b);
 	ret = r.abort;
@@ -422,6 +473,8 @@ out:
 	svc_batch_free(r.b);
 	svc_sync_have_free(&local);
 	free(owners);
+	free(wanted);
+	free(late);
 	free(r.state);
 	free(r.reported);
 	free(buf);

@@ -8,14 +8,19 @@
  * missing protocol, more than the limits of want_cfg) before anything is
  * sent. svc_sync() compares the wanted table with the kernel's (dumped, or
  * a cache the caller keeps) and sends, pipelined in batches:
- *   1. DEL_SERVICE for each service the wanted table lacks;
+ *   1. DEL_SERVICE for each service the wanted table lacks (one holding a
+ *      frontend a wanted service takes goes last, after that one took it);
  *   2. SET_CONFIG with the keys of want_cfg whose value differs (none: no
  *      message); keys absent from want_cfg are left alone;
  *   3. REPLACE_SERVICE (settings and complete lists: atomic per service)
- *      for each service that is new or differs, ordered so that a service
- *      taking over a frontend comes after the one letting go of it; when
- *      services swap frontends (a cycle), each of them is first replaced
- *      without the frontends another one still holds.
+ *      for each service that is new or differs, one message each in name
+ *      order. Frontends move between services without a moment where a
+ *      packet finds no service: a service taking a frontend another holds
+ *      sends SVCVIP_A_TAKEOVER (the kernel moves it in the same publish),
+ *      and a service sent before the one taking its frontend keeps that
+ *      frontend until then. Moves, swaps and cycles alike cost one message
+ *      per service. A module without SVCVIP_A_TAKEOVER (older than these
+ *      tools) refuses those replaces (EINVAL) and only those: no fallback.
  * An unchanged table costs the dump and no change message at all.
  * Nothing is printed: each refusal goes to the callback, once per service.
  */
@@ -39,7 +44,11 @@ struct svc_sync_err {
 	uint32_t tag;			/* tag of the wanted service, frontend or
 					 * backend concerned (0: none) */
 	uint32_t other_tag;		/* CHECK: the other one of a pair */
-	const struct svc_nlerr *e;	/* errno and message */
+	const struct svc_nlerr *e;	/* errno, message, e->at */
+	/* REPLACE: the wanted service's entry the kernel refused (e->at
+	 * located in its FRONTENDS or BACKENDS), else NULL; tag is its tag */
+	const struct svc_frontend *frontend;
+	const struct svc_backend *backend;
 };
 
 typedef void (*svc_sync_cb)(void *data, const struct svc_sync_err *err);
@@ -52,7 +61,8 @@ struct svc_sync_have {
 };
 
 struct svc_sync_stats {
-	size_t deleted, added, replaced, stripped, config_keys, failed;
+	size_t deleted, added, replaced, config_keys, failed;
+	size_t moved;			/* frontends taken over from another */
 	size_t requests;		/* messages sent */
 };
 

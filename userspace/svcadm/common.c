@@ -15,8 +15,7 @@ struct svc_nl *ctx_nl(struct ctx *c)
 		return c->nl;
 	r = svc_nl_open(&c->nl);
 	if (r == -SVC_ENOMODULE) {
-		fflush(stdout);
-		fprintf(stderr, "svcvip: kernel module not loaded (modprobe svcvip)\n");
+		err_msg("module svcvip: not loaded (modprobe svcvip)");
 		exit(EXIT_FAIL);
 	}
 	if (r) {

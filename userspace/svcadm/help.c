@@ -248,7 +248,7 @@ int cmd_help(struct ctx *c, int argc, char **argv)
 	if (argc > 1)
 		return err_extra("help", "help", argv[1]);
 	if (help_print(stdout, argc ? argv[0] : NULL)) {
-		err_msg("help: unknown object \"%s\"", argv[0]);
+		err_msg("help: object \"%s\": unknown", argv[0]);
 		help_usage(stderr, NULL);
 		return EXIT_USAGE;
 	}

@@ -30,8 +30,13 @@ int cmd_lookup(struct ctx *c, int argc, char **argv)
 	l.dst = dst.addr;
 	l.dport = dst.port;
 	if (argc > 2) {
-		if (!is_kw(argv[2], "from"))
-			return err_usage("lookup", "lookup: expected \"from\"");
+		if (!is_kw(argv[2], "from")) {
+			char m[64 + SVCVIP_NAME_MAX];
+
+			snprintf(m, sizeof(m), "lookup: unexpected argument \"%.*s\" (expected \"from\")",
+				 SVCVIP_NAME_MAX, argv[2]);
+			return err_usage("lookup", m);
+		}
 		if (argc < 4)
 			return err_usage("lookup", "lookup: from needs SRC_ADDR[:PORT]");
 		if (argc > 4)

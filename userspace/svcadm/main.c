@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* main.c: svcadm [-j] [-n] OBJECT VERB ARGS: global options and dispatch */
+#include <errno.h>
 #include <locale.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(o, "--version")) {
 			return version_tool(&c);
 		} else if (o[1] == '-') {
-			err_msg("unknown option \"%s\"", o);
+			err_msg("option \"%s\": unknown", o);
 			help_usage(stderr, NULL);
 			return EXIT_USAGE;
 		} else {
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 				case 'V':
 					return version_tool(&c);
 				default:
-					err_msg("unknown option \"-%c\"", *p);
+					err_msg("option \"-%c\": unknown", *p);
 					help_usage(stderr, NULL);
 					return EXIT_USAGE;
 				}
@@ -55,20 +56,22 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		err_msg("missing object");
+		err_msg("object: missing");
 		help_usage(stderr, NULL);
 		return EXIT_USAGE;
 	}
 	cmd = command_find(argv[i]);
 	if (!cmd) {
-		err_msg("unknown object \"%s\"", argv[i]);
+		err_msg("object \"%s\": unknown", argv[i]);
 		help_usage(stderr, NULL);
 		return EXIT_USAGE;
 	}
 	r = cmd->run(&c, argc - i - 1, argv + i + 1);
 	ctx_close(&c);
 	if (fflush(stdout) == EOF && r == EXIT_OK) {
-		err_msg("write error");
+		int e = errno;	/* err_msg() flushes stdout again */
+
+		err_msg("standard output: write error: %s", strerror(e));
 		r = EXIT_FAIL;
 	}
 	svc_output_cleanup();

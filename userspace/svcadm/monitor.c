@@ -47,7 +47,7 @@ int cmd_monitor(struct ctx *c, int argc, char **argv)
 		 * that whoever follows the events reads the table again.
 		 */
 		if (r == -ENOBUFS) {
-			err_msg("events lost; run svcadm save");
+			err_msg("monitor: events lost (receive buffer overrun): run svcadm save");
 			return EXIT_FAIL;
 		}
 		if (r == -EPIPE)

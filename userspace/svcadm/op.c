@@ -28,12 +28,12 @@ int op_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 
 	op_init(op);
 	if (argc < 1) {
-		snprintf(err, errlen, "missing object");
+		snprintf(err, errlen, "object: missing");
 		return EXIT_USAGE;
 	}
 	cmd = command_find(argv[0]);
 	if (!cmd)
-		return set_err(EXIT_USAGE, err, errlen, "unknown object \"%s\"", argv[0]);
+		return set_err(EXIT_USAGE, err, errlen, "object \"%s\": unknown", argv[0]);
 	if (!cmd->parse)
 		return set_err(EXIT_USAGE, err, errlen, "%s: not a table command", cmd->name);
 	r = cmd->parse(argc - 1, argv + 1, op, err, errlen);

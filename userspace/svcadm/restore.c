@@ -461,11 +461,18 @@ static size_t restore_lines(struct ctx *c, const struct input *in)
 
 static void sync_error(void *data, const struct svc_sync_err *x)
 {
-	char msg[SVC_EXTACK_MAX + 128];
+	char msg[SVC_EXTACK_MAX + 128], what[SVC_ADDRSTRLEN * 2];
 	unsigned *errors = data;
 
 	(*errors)++;
-	svc_nlerr_str(x->e, msg, sizeof(msg));
+	if (x->frontend || x->backend) {	/* named below: not "at LIST[N]" */
+		struct svc_nlerr e = *x->e;
+
+		e.at.list = SVC_LIST_NONE;
+		svc_nlerr_str(&e, msg, sizeof(msg));
+	} else {
+		svc_nlerr_str(x->e, msg, sizeof(msg));
+	}
 	if (x->op == SVC_SYNC_CHECK) {
 		char also[32] = "";
 
@@ -481,6 +488,13 @@ static void sync_error(void *data, const struct svc_sync_err *x)
 		err_msg("config set: %s", msg);
 	else if (x->op == SVC_SYNC_DEL)
 		err_msg("service del %s: %s", x->service, msg);
+	else if (x->frontend)	/* the line of the entry the kernel refused */
+		err_msg("line %u: frontend %s: %s", x->tag,
+			svc_fmt_frontend(x->frontend, what, sizeof(what)), msg);
+	else if (x->backend)
+		err_msg("line %u: backend %s: %s", x->tag,
+			svc_fmt_addrport(x->backend->family, &x->backend->addr,
+					 x->backend->port, 0, true, what, sizeof(what)), msg);
 	else if (x->service && x->tag)
 		err_msg("line %u: service %s: %s", x->tag, x->service, msg);
 	else

@@ -50,14 +50,13 @@ int cmd_version(struct ctx *c, int argc, char **argv)
 		svc_json_print(stdout, o);
 	}
 	if (r == -SVC_ENOMODULE) {
-		fflush(stdout);
-		fprintf(stderr, "svcvip: kernel module not loaded (modprobe svcvip)\n");
+		err_msg("module svcvip: not loaded (modprobe svcvip)");
 		return EXIT_FAIL;
 	}
 	if (r)
 		return err_kernel("version", &e);
 	if (info.abi_version != SVCVIP_GENL_VERSION)
-		err_msg("warning: module ABI %u, svcadm built for ABI %u",
+		err_msg("version: module ABI %u: svcadm is built for ABI %u (a warning)",
 			info.abi_version, SVCVIP_GENL_VERSION);
 	return EXIT_OK;
 }

@@ -139,6 +139,19 @@
  *        only by the socket's send buffer, so a whole service of the
  *        maximum size is still one atomic replace.
  *
+ *        SVCVIP_A_TAKEOVER: NLA_FLAG, next to SVCVIP_A_SERVICE, REPLACE_SERVICE
+ *        only, and only with a FRONTENDS list (else EINVAL): a frontend of
+ *        the list that another service of the netns holds (the same kind of
+ *        key: family, address or NodePort, port, protocol) moves to this
+ *        service instead of being EEXIST. The move is part of the same
+ *        publish: a packet to that frontend finds the old owner or the new
+ *        one, never none. A NodePort that only overlaps another service's
+ *        (both families vs one) is still EEXIST. The old owner keeps its
+ *        settings and its other frontends; each moved frontend is announced
+ *        as a DEL_FRONTEND event of the old owner before the
+ *        REPLACE_SERVICE event. Limits count the moved frontends once. A
+ *        refused request leaves both services as they were.
+ *
  * SVCVIP_CMD_SET_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME; changes
  *        only the settings present (PROTOCOL may not change: ENOENT/EINVAL).
  *
@@ -232,7 +245,9 @@
  * in the order of the changes:
  *    NEW/REPLACE/SET_SERVICE: SVCVIP_A_SERVICE with NAME and every setting
  *        as it now is (not the lists); DEL_SERVICE: NAME only;
- *    NEW/DEL_FRONTEND: SVCVIP_A_SERVICE (NAME, PROTOCOL), SVCVIP_A_FRONTEND;
+ *    NEW/DEL_FRONTEND: SVCVIP_A_SERVICE (NAME, PROTOCOL), SVCVIP_A_FRONTEND
+ *        (also DEL_FRONTEND of the old owner for a frontend a
+ *        REPLACE_SERVICE with SVCVIP_A_TAKEOVER moved);
  *    NEW/SET/DEL_BACKEND: SVCVIP_A_SERVICE (NAME, PROTOCOL),
  *        SVCVIP_A_BACKEND as it now is (DEL: as it was); a NEW_BACKEND of
  *        several backends is one event per backend;
@@ -295,6 +310,7 @@ enum svcvip_attr {
 	SVCVIP_A_CONFIG,
 	SVCVIP_A_LOOKUP,
 	SVCVIP_A_BACKENDS,
+	SVCVIP_A_TAKEOVER,
 	__SVCVIP_A_MAX
 };
 #define SVCVIP_A_MAX (__SVCVIP_A_MAX - 1)

@@ -75,6 +75,13 @@ bad "duplicate backend" 'already has this backend' \
 bad "delete a missing backend" 'no such backend' \
 	backend del default/web:http 10.244.0.99:8080
 bad "delete a missing service" 'no such service' service del nosuch
+# restore --replace: the kernel's refusal names the entry's line and value
+# (located from the extack offset as {backends, 2})
+rfile=$(mktemp)
+{ echo "$before"; echo "backend add default/web:http 224.0.0.1:8080"; } > "$rfile"
+bad "restore --replace: refused backend by its line" \
+	"^svcadm: line $(wc -l < "$rfile"): backend 224\.0\.0\.1:8080: address must be a unicast address: Invalid argument\$" \
+	restore --replace "$rfile"
 
 # usage errors exit 2
 out=$(svcadm frobnicate 2>&1)
@@ -109,6 +116,14 @@ raw=(
 'NEW_SERVICE [[2,"nest",[[1,"str","x"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]]]]] ## belongs to another service'
 'REPLACE_SERVICE [[2,"nest",[[1,"str","default/dns:dns"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]],[9,"nest",[]]]]] ## belongs to another service'
 'REPLACE_SERVICE [[2,"nest",[[1,"str","default/dns:dns"],[2,"u8",17],[9,"nest",[[0,"nest",[[1,"u16",2],[2,"bin","0a00000100000000000000000000000000"],[3,"u16",53]]]]]]]] ## EINVAL|ERANGE'
+'NEW_SERVICE [[2,"nest",[[1,"str","default/api:http"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]]]],[8,"bin",""]] ## Unsupported attribute'
+'SET_SERVICE [[2,"nest",[[1,"str","default/api:http"]]],[8,"bin",""]] ## Unsupported attribute'
+'REPLACE_SERVICE [[2,"nest",[[1,"str","default/api:http"],[2,"u8",6]]],[8,"bin",""]] ## takeover needs the service.s frontends list'
+'REPLACE_SERVICE [[2,"nest",[[1,"str","default/api:http"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]]]],[8,"u8",1]] ## EINVAL|ERANGE'
+'REPLACE_SERVICE [[2,"nest",[[1,"str","default/api:http"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]]]],[8,"bin",""],[8,"bin",""]] ## duplicate attribute'
+'REPLACE_SERVICE [[2,"nest",[[1,"str","default/api:http"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]],[9,"nest",[[0,"nest",['"$v4be"']],[0,"nest",['"$v4be"']]]]]],[8,"bin",""]] ## backend listed twice'
+'REPLACE_SERVICE [[2,"nest",[[1,"str","default/api:http"],[2,"u8",6],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]],[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]]]],[8,"bin",""]] ## frontend listed twice'
+'REPLACE_SERVICE [[2,"nest",[[1,"str","default/api:http"],[2,"u8",6],[3,"u8",9],[8,"nest",[[0,"nest",[[1,"u8",1],[2,"u16",2],[3,"bin","0a60000a"],[4,"u16",80]]]]]]],[8,"bin",""]] ## EINVAL|ERANGE'
 'NEW_BACKEND ['"$svc_ref"',[4,"nest",[[1,"u16",2],[2,"bin","fd000000000000000000000000000001"],[3,"u16",80]]]] ## address length does not match its family'
 'NEW_BACKEND ['"$svc_ref"',[4,"nest",[[1,"u16",10],[2,"bin","0a000001"],[3,"u16",80]]]] ## address length does not match its family'
 'NEW_BACKEND ['"$svc_ref"',[4,"nest",[[1,"u16",3],[2,"bin","0a000001"],[3,"u16",80]]]] ## family must be AF_INET or AF_INET6'

@@ -18,9 +18,9 @@ expect_eq "-V without the module: the tool's version, exit 0" "$(run -V)" "0|svc
 expect_eq "--version the same" "$(run --version)" "0|svcadm $want|"
 expect_eq "-j -V: JSON" "$(run -j -V)" "0|{\"svcadm\":\"$want\"}|"
 expect_eq "version without the module: exit 1" "$(run version)" \
-	"1|svcadm $want|svcvip: kernel module not loaded (modprobe svcvip)"
+	"1|svcadm $want|svcadm: module svcvip: not loaded (modprobe svcvip)"
 expect_eq "-j version without the module: still JSON" "$(run -j version)" \
-	"1|{\"svcadm\":\"$want\"}|svcvip: kernel module not loaded (modprobe svcvip)"
+	"1|{\"svcadm\":\"$want\"}|svcadm: module svcvip: not loaded (modprobe svcvip)"
 expect_eq "restore checks its input before asking for the module" \
 	"$(printf 'service add a proto tcp\nbackend add a 10.0.0.1:0\n' | run restore)" \
 	"1||svcadm: line 2: backend 10.0.0.1:0: port must be 1-65535"
@@ -33,6 +33,14 @@ expect_eq "restore -r is not an alias" "$(run restore -r </dev/null)" \
 expect_eq "restore A B: names B" "$(run restore /dev/null B)" \
 	'2||svcadm: restore: unexpected argument "B"'
 expect_eq "version x: names x" "$(run version x)" '2||svcadm: version: unexpected argument "x"'
+# every message is "svcadm: FIELD VALUE: problem", the argument named
+expect_eq "--bogus: names it" "$(run --bogus)" '2||svcadm: option "--bogus": unknown'
+expect_eq "-x: names it" "$(run -x)" '2||svcadm: option "-x": unknown'
+expect_eq "an unknown object: names it" "$(run frobnicate)" \
+	'2||svcadm: object "frobnicate": unknown'
+expect_eq "no object" "$(run)" '2||svcadm: object: missing'
+expect_eq "lookup ... form: names it" "$(run lookup tcp 10.96.0.1:80 form 10.0.0.1)" \
+	'2||svcadm: lookup: unexpected argument "form" (expected "from")'
 expect_eq "service show -j: not a name" "$(run service show -j)" \
 	'1||svcadm: service -j: name must not start with "-"'
 
@@ -50,9 +58,9 @@ expect_eq "config set: empty CIDR element named with its value" \
 	'1||svcadm: cluster-cidrs 10.0.0.0/8,: empty element in CIDR list'
 expect_eq "a malformed line applies nothing" \
 	"$(printf 'service add x proto tcp\nbogus\n' | run restore)" \
-	'1||svcadm: line 2: unknown object "bogus"'
+	'1||svcadm: line 2: object "bogus": unknown'
 check "... no service x" sh -c "! $SVCADM service show x >/dev/null 2>&1"
 expect_eq "-f applies the valid lines" \
 	"$(printf 'service add x proto tcp\nbogus\n' | run restore -f)" \
-	'1||svcadm: line 2: unknown object "bogus"'
+	'1||svcadm: line 2: object "bogus": unknown'
 check "... service x is there" svcadm service show x

@@ -24,4 +24,4 @@ out=$(svcadm version 2>&1)
 rc=$?
 expect_eq "svcadm without module: exit 1" "$rc" 1
 check "svcadm without module: one clear line" \
-	grep -qx 'svcvip: kernel module not loaded (modprobe svcvip)' <<<"$out"
+	grep -qx 'svcadm: module svcvip: not loaded (modprobe svcvip)' <<<"$out"

@@ -85,7 +85,7 @@ check "changes without a listener" in_ns node "$SVCADM" service add quiet proto 
 # A bulk change of 4 x 10,000 backends while the listener is busy (svcadm
 # asks for a 4 MiB receive buffer; 10,000 events fit): the events either all
 # arrive, or the listener is told. svcadm
-# monitor then says "events lost; run svcadm save" and exits 1, never
+# monitor then says "events lost (...): run svcadm save" and exits 1, never
 # goes on silently with a wrong picture of the table.
 node_create bulk
 blog=$(mktemp)
@@ -135,5 +135,5 @@ else
 	rc=$?
 	echo "bulk: monitor exited $rc after $got of 40000 backend events: $(cat "$blog.err")"
 	expect_eq "bulk: monitor exits 1 on lost events" "$rc" 1
-	check "bulk: monitor says so" grep -qx 'svcadm: events lost; run svcadm save' "$blog.err"
+	check "bulk: monitor says so" grep -qx 'svcadm: monitor: events lost (receive buffer overrun): run svcadm save' "$blog.err"
 fi

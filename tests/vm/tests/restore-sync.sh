@@ -3,8 +3,11 @@
 # unchanged table (as save prints it, or written with defaults left out)
 # causes no event at all; a changed one exactly the events of its
 # differences (the service the file lacks deleted, the config key that
-# changed, each new or changed service replaced once); and two services
-# swapping frontends end with each other's (lookup names the new owner).
+# changed, each new or changed service replaced once; a frontend that
+# moves is taken over in the replace of its new service, announced as a
+# frontend del of the old one, and a service that goes after its
+# frontend moved); and two services swapping frontends end with each
+# other's (lookup names the new owner), one replace each.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 module_load
@@ -83,16 +86,19 @@ replace < "$changed"
 mark 3
 ev=$(events 2 3)
 echo "events of the change:"; echo "$ev"
-expect_eq "changed table: 4 events" "$(grep -c . <<<"$ev")" 4
-check "old deleted first" grep -qx 'service del old' <<<"$(head -1 <<<"$ev")"
+expect_eq "changed table: 5 events" "$(grep -c . <<<"$ev")" 5
 check "config set, once" grep -q '^config set .*masquerade-all on' <<<"$ev"
 expect_eq "web replaced once" "$(grep -c '^service replace web ' <<<"$ev")" 1
-expect_eq "new created once" "$(grep -c '^service replace new ' <<<"$ev")" 1
+expect_eq "new created once, taking old's frontend" \
+	"$(grep -A1 '^frontend del old .*10.96.0.99:9999' <<<"$ev" | grep -c '^service replace new ')" 1
+check "old deleted last, after new took its frontend" grep -qx 'service del old' \
+	<<<"$(tail -1 <<<"$ev")"
 expect_eq "web has 3 backends" "$(svcadm -n service show web | grep -c 'backend ')" 3
 check "new holds old's frontend" grep -q 'clusterip 10.96.0.99:9999' <<<"$(svcadm -n service show new)"
 
-# web and api swap their cluster IPs (a cycle): each lets go first (one
-# replace without the other's frontend), then takes (one replace each)
+# web and api swap their cluster IPs (a cycle): one replace each; api
+# takes web's and keeps its own until web takes it (a frontend del of
+# the old owner before each replace)
 sed 's/10.96.0.10:80/10.96.0.XX/; s/10.96.0.20:443/10.96.0.10:80/; s/10.96.0.XX/10.96.0.20:443/' \
 	"$changed" > "$changed.swap"
 printf 'service add mark%s proto tcp\n' 3 >> "$changed.swap"
@@ -100,7 +106,11 @@ replace < "$changed.swap"
 mark 4
 ev=$(events 3 4)
 echo "events of the swap:"; echo "$ev"
-expect_eq "swap: 4 replaces, nothing else" "$(grep -c '^service replace \(web\|api\) ' <<<"$ev")/$(grep -c . <<<"$ev")" 4/4
+expect_eq "swap: 2 replaces, 2 frontend dels, nothing else" \
+	"$(grep -c '^service replace \(web\|api\) ' <<<"$ev")/$(grep -c '^frontend del ' <<<"$ev")/$(grep -c . <<<"$ev")" \
+	2/2/4
+check "swap: web lets go of 10.96.0.10:80 as api takes it" grep -q \
+	'^frontend del web .*10.96.0.10:80' <<<"$(head -1 <<<"$ev")"
 check "lookup: 10.96.0.10:80 is api's now" grep -qx 'service api' \
 	<<<"$(svcadm -n lookup tcp 10.96.0.10:80 from 10.244.0.99)"
 check "lookup: 10.96.0.20:443 is web's now" grep -qx 'service web' \
