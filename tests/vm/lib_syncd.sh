@@ -13,7 +13,7 @@
 #   ctl ARGS...              tests/apiserver/ctl against that server
 #   syncd_stop [SIGNAL]      stops the daemon (TERM) and waits
 
-SVCSYNCD=$SVCVIP_TOP/userspace/svcsyncd/svcsyncd
+SVCSYNCD=${SVCSYNCD:-$SVCVIP_TOP/userspace/svcsyncd/svcsyncd}	# a variant binary: --env
 APISERVER_DIR=$SVCVIP_TOP/tests/apiserver
 
 syncd_api() {
@@ -81,7 +81,8 @@ syncd_stop() {
 #   syncd_healthz [PATH]        HTTP status of /healthz (or PATH) on :10256
 #   syncd_metric SERIES         the value of one /metrics series, e.g.
 #                               'svcsyncd_kernel_requests_total{op="dump"}'
-#                               (the sum of all series when SERIES has no '{')
+#                               (the sum of all series when SERIES has no '{';
+#                               0 when there is none: a counter not counted yet)
 #   syncd_until TENTHS CMD...   runs CMD every 0.1 s until it succeeds
 #   syncd_cleanup               stops the daemon and the API server
 
@@ -115,7 +116,7 @@ syncd_healthz() {
 syncd_metric() {
 	in_ns "$SYNCD_NODE" curl -s --max-time 10 http://127.0.0.1:10249/metrics |
 		awk -v s="$1" 'index(s, "{") ? $1 == s : (index($1, s "{") == 1 || $1 == s) {
-			v += $2; f = 1 } END { printf "%d\n", f ? v : -1 }'
+			v += $2 } END { printf "%d\n", v }'
 }
 
 syncd_until() {
