@@ -133,6 +133,17 @@ second=$(grep ' synced in ' "$SYNCD_DIR/syncd.node.log" | tail -n 1)
 check "restart: the first sync after the restart sent nothing ($second)" \
 	grep -q ' 0 added, 0 replaced, 0 deleted, 0 config' <<<"$second"
 
+# ---- 1b. a ServiceCIDR change alone (no Service changed) ----------------
+cat > "$W/cidr.json" <<'EOF2'
+{"kind": "ServiceCIDR", "apiVersion": "networking.k8s.io/v1",
+ "metadata": {"name": "extra-cidr"}, "spec": {"cidrs": ["10.97.0.0/16"]}}
+EOF2
+cidr_in_kernel() { svcadm config show | grep -q '10\.97\.0\.0/16'; }
+ctl -q apply "$W/cidr.json" || die "apply cidr"
+check "config: a new ServiceCIDR alone reaches the kernel" syncd_until 100 cidr_in_kernel
+ctl -q delete servicecidr extra-cidr || die "delete cidr"
+check "config: its deletion too" syncd_until 100 eval '! cidr_in_kernel'
+
 # ---- 2. API server outage ---------------------------------------------
 client_start outage
 sleep 1
