@@ -6,6 +6,7 @@
 # OUTDIR gets figures.txt, svcsyncd's log, its --latency-log, the driver's
 # output and the API server's log. Takes the VM lock exclusively, so that no
 # other VM runs meanwhile; reports the host's load before and after.
+# SVCVIP_SYNCD_PERF=0: no perf record of svcsyncd during the changes (99 Hz).
 # SVCVIP_SYNCD_SCALE=reduced runs make check's size instead.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,7 @@ echo "host load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cpus" | tee "
 rc=0
 flock -x /tmp/svcvip-vm.lock tests/vm/run --timeout 1800 --mem 3072 --rw "$out" \
 	--env SVCVIP_SYNCD_SCALE="${SVCVIP_SYNCD_SCALE:-full}" --env SVCVIP_SYNCD_SCALE_OUT="$out" \
+	--env SVCVIP_SYNCD_PERF="${SVCVIP_SYNCD_PERF:-1}" \
 	--env T_TIMEOUT=1500 -- tests/vm/suite syncd-scale || rc=$?
 echo "host load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/host.txt"
 echo "figures in $out/figures.txt:"

@@ -55,7 +55,8 @@ SYNCD_API_TENTHS=3000 syncd_api node "$W/cluster.json"
 
 # ---- (a) first LIST to everything programmed ---------------------------
 t0=$(date +%s.%N)
-SYNCD_START_TENTHS=3000 syncd_start node --sync-period ${PERIOD}s --latency-log "$W/latency.log"
+SYNCD_START_TENTHS=3000 syncd_start node --sync-period ${PERIOD}s --latency-log "$W/latency.log" \
+	-v 1
 t1=$(date +%s.%N)
 log=$SYNCD_DIR/syncd.node.log
 start_line=$(grep -m1 'waiting for Services' "$log")
@@ -65,6 +66,12 @@ first_ms=$(awk -v a="$(log_ts "$start_line")" -v b="$(log_ts "$sync_line")" \
 exec_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d\n", (b - a) * 1000 }')
 kernel_ms=$(sed -n 's/.* synced in \([0-9.]*\) ms.*/\1/p' <<<"$sync_line")
 figure first_sync_ms "$first_ms" kernel_part_ms "$kernel_ms" from_exec_ms "$exec_ms"
+# the breakdown: when each LIST completed (-v 1 logs it), from the start line
+for r in services endpointslices; do
+	l=$(grep -m1 "/$r: listed at" "$log")
+	[ -n "$l" ] && figure "list_${r}_done_ms" "$(awk -v a="$(log_ts "$start_line")" \
+		-v b="$(log_ts "$l")" 'BEGIN { printf "%d\n", (b - a) * 1000 }')"
+done
 echo "$sync_line"
 read -r _ nsvc _ nfe _ nbe < <(in_ns node "$SVCADM" version | grep '^services')
 figure kernel_services "$nsvc" frontends "$nfe" backends "$nbe"
@@ -83,10 +90,26 @@ expect_eq "steady state: the first sync dumped once" "$d0" 1
 expect_eq "steady state: 4 drift checks, no dump" "$d1" "$d0"
 
 # ---- (b) single-endpoint changes --------------------------------------
+# SVCVIP_SYNCD_PERF=1 (with SVCVIP_SYNCD_SCALE_OUT): perf record svcsyncd
+# meanwhile; the report goes to $OUT/perf.txt
+perf_pid=
+if [ "${SVCVIP_SYNCD_PERF:-0}" = 1 ] && [ -n "$OUT" ] && command -v perf > /dev/null; then
+	perf record -e cpu-clock -F 99 -g -o "$W/perf.data" -p "$SYNCD_PID" \
+		> "$W/perf.log" 2>&1 &
+	perf_pid=$!
+fi
 ip netns exec node python3 "$SVCVIP_TOP/bench/syncd-scale.py" --cluster "$W/cluster.json" \
 	--tls-dir "$SYNCD_DIR/tls" --latency-log "$W/latency.log" --changes "$CHANGES" \
 	--rate 20 > "$W/changes.txt" 2>&1
 rc=$?
+if [ -n "$perf_pid" ]; then
+	kill -INT "$perf_pid"
+	wait "$perf_pid"
+	perf report -i "$W/perf.data" --stdio --no-children --percent-limit 1 \
+		--sort symbol > "$OUT/perf.txt" 2>&1
+	perf report -i "$W/perf.data" --stdio --children --percent-limit 3 \
+		--sort symbol -g none >> "$OUT/perf.txt" 2>&1
+fi
 cat "$W/changes.txt"
 expect_eq "changes: the driver ran" "$rc" 0
 val() { awk -v k="$1" '$1 == k { print $2 }' "$W/changes.txt"; }
