@@ -14,9 +14,13 @@ out=${1:-$(mktemp -d /tmp/syncd-scale.XXXX)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 cd "$top"
-echo "host load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cpus" | tee "$out/host.txt"
 rc=0
-flock -x /tmp/svcvip-vm.lock tests/vm/run --timeout 1800 --mem 3072 --rw "$out" \
+# the load is read once the lock is ours: no other VM of this project runs
+flock -x /tmp/svcvip-vm.lock sh -c '
+	echo "host load with the lock taken: $(cut -d" " -f1-3 /proc/loadavg), $(nproc) cpus" |
+		tee "$1/host.txt"
+	shift
+	exec "$@"' sh "$out" tests/vm/run --timeout 1800 --mem 3072 --rw "$out" \
 	--env SVCVIP_SYNCD_SCALE="${SVCVIP_SYNCD_SCALE:-full}" --env SVCVIP_SYNCD_SCALE_OUT="$out" \
 	--env SVCVIP_SYNCD_PERF="${SVCVIP_SYNCD_PERF:-1}" \
 	--env T_TIMEOUT=1500 -- tests/vm/suite syncd-scale || rc=$?
