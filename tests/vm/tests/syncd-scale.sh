@@ -100,7 +100,7 @@ if [ "${SVCVIP_SYNCD_PERF:-0}" = 1 ] && [ -n "$OUT" ] && command -v perf > /dev/
 fi
 ip netns exec node python3 "$SVCVIP_TOP/bench/syncd-scale.py" --cluster "$W/cluster.json" \
 	--tls-dir "$SYNCD_DIR/tls" --latency-log "$W/latency.log" --changes "$CHANGES" \
-	--rate 20 > "$W/changes.txt" 2>&1
+	--rate 20 --senders 8 > "$W/changes.txt" 2>&1
 rc=$?
 if [ -n "$perf_pid" ]; then
 	kill -INT "$perf_pid"
