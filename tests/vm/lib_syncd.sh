@@ -83,7 +83,8 @@ syncd_stop() {
 #                               'svcsyncd_kernel_requests_total{op="dump"}'
 #                               (the sum of all series when SERIES has no '{';
 #                               0 when there is none: a counter not counted yet)
-#   syncd_until TENTHS CMD...   runs CMD every 0.1 s until it succeeds
+#   syncd_until TENTHS CMD...   runs CMD every 0.1 s until it succeeds, at most
+#                               TENTHS/10 s
 #   syncd_cleanup               stops the daemon and the API server
 
 syncd_api_stop() {
@@ -119,14 +120,14 @@ syncd_metric() {
 			v += $2 } END { printf "%d\n", v }'
 }
 
-syncd_until() {
-	local i tenths=$1
+syncd_until() {	# a deadline, not a count: CMD itself may take a while in TCG
+	local end=$((${EPOCHREALTIME/./} + $1 * 100000))
 	shift
-	for ((i = 0; i < tenths; i++)); do
+	while :; do
 		"$@" && return 0
+		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
 		sleep 0.1
 	done
-	return 1
 }
 
 syncd_cleanup() {

@@ -133,18 +133,12 @@ second=$(grep ' synced in ' "$SYNCD_DIR/syncd.node.log" | tail -n 1)
 check "restart: the first sync after the restart sent nothing ($second)" \
 	grep -q ' 0 added, 0 replaced, 0 deleted, 0 config' <<<"$second"
 
-# ---- 1b. a ServiceCIDR change alone (no Service changed) ----------------
-cat > "$W/cidr.json" <<'EOF2'
-{"kind": "ServiceCIDR", "apiVersion": "networking.k8s.io/v1",
- "metadata": {"name": "extra-cidr"}, "spec": {"cidrs": ["10.97.0.0/16"]}}
-EOF2
-cidr_in_kernel() { svcadm config show | grep -q '10\.97\.0\.0/16'; }
-ctl -q apply "$W/cidr.json" || die "apply cidr"
-check "config: a new ServiceCIDR alone reaches the kernel" syncd_until 100 cidr_in_kernel
-ctl -q delete servicecidr extra-cidr || die "delete cidr"
-check "config: its deletion too" syncd_until 100 eval '! cidr_in_kernel'
-
 # ---- 2. API server outage ---------------------------------------------
+# Nothing was written to the API server before this point: the restarted
+# server loads the same file and has the same resourceVersions, as a real
+# one (etcd) would. (The fake server's resourceVersions would otherwise go
+# backwards, and a watch resumed from a "future" resourceVersion silently
+# skips the events up to it.)
 client_start outage
 sleep 1
 syncd_api_stop
@@ -170,6 +164,17 @@ fi
 client_stop outage "outage: no connection failed during the outage and the change"
 out=$(in_ns client "$VIPCHECK" connect --proto tcp --addr $VIP --port 80 --count 20)
 expect_eq "outage: traffic follows the change (all to pod2)" "$(count_of "$out" pod2)" 20
+
+# ---- 2b. a ServiceCIDR change alone (no Service changed) ----------------
+cat > "$W/cidr.json" <<'EOF2'
+{"kind": "ServiceCIDR", "apiVersion": "networking.k8s.io/v1",
+ "metadata": {"name": "extra-cidr"}, "spec": {"cidrs": ["10.97.0.0/16"]}}
+EOF2
+cidr_in_kernel() { svcadm config show | grep -q '10\.97\.0\.0/16'; }
+ctl -q apply "$W/cidr.json" || die "apply cidr"
+check "config: a new ServiceCIDR alone reaches the kernel" syncd_until 100 cidr_in_kernel
+ctl -q delete servicecidr extra-cidr || die "delete cidr"
+check "config: its deletion too" syncd_until 100 eval '! cidr_in_kernel'
 
 # ---- 3. /healthz while the kernel refuses a pending update -------------
 n=$(svcadm version | awk '$1 == "services" { print $2 }')
