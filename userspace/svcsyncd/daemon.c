@@ -69,6 +69,7 @@ struct daemon {
 	uint64_t next_check_ns;
 	bool programmed;		/* first sync done */
 	bool full_sync;			/* the next sync dumps the kernel */
+	bool config_dirty;		/* taken from the store, not converged yet */
 	FILE *latency_log;
 	struct health *health;
 	struct svcsyncd_metrics metrics;
@@ -628,8 +629,10 @@ static void converge(struct daemon *d)
 	size_t n_dirty;
 	int rv;
 
-	if (store_take_config_dirty(d->st)) {
+	if (d->config_dirty || store_take_config_dirty(d->st)) {
 		size_t n;
+
+		d->config_dirty = false;
 		const struct k8s_service_cidr *const *cidrs = store_cidrs(d->st, &n);
 
 		svc_config_free(&d->want_cfg);
@@ -710,10 +713,22 @@ static void drift_check(struct daemon *d)
 	d->need_sync = true;
 }
 
+/* Services and EndpointSlices must be listed; the Node and ServiceCIDRs too
+ * unless their LIST failed or is not served, else the first sync would
+ * program a config without them (a restart would change the kernel's
+ * nodeport-addresses and service-cidrs, then change them back). */
+static bool listed(const struct kube_reflector *r)
+{
+	const struct kube_reflector_stats *s = kube_reflector_stats(r);
+
+	return s->synced || s->state == KUBE_REFLECTOR_NOT_FOUND || s->failures > 0;
+}
+
 static bool synced(struct daemon *d)
 {
 	return kube_reflector_synced(d->refl[STORE_SERVICES].r) &&
-	       kube_reflector_synced(d->refl[STORE_SLICES].r);
+	       kube_reflector_synced(d->refl[STORE_SLICES].r) &&
+	       listed(d->refl[STORE_NODES].r) && listed(d->refl[STORE_SERVICE_CIDRS].r);
 }
 
 static int add_reflectors(struct daemon *d)
@@ -839,7 +854,10 @@ int daemon_run(struct daemon_options *o)
 			drift_check(&d);
 			d.next_check_ns = now + (uint64_t)o->sync_period_ms * 1000000ull;
 		}
-		if (store_dirty_count(d.st) || store_config_dirty(d.st) || !d.programmed ||
+		/* a Node or ServiceCIDR change alone changes only the config */
+		if (store_take_config_dirty(d.st))
+			d.config_dirty = true;
+		if (store_dirty_count(d.st) || !d.programmed || d.config_dirty ||
 		    (d.need_sync && now >= d.retry_at_ns))
 			converge(&d);
 	}
