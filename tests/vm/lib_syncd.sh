@@ -26,7 +26,7 @@ syncd_api() {
 	APISERVER_URL=https://127.0.0.1:6443
 	export APISERVER_URL
 	# ip netns exec execs: $! is the server's pid, not a subshell's
-	ip netns exec "$node" python3 "$APISERVER_DIR/apiserver.py" --listen 127.0.0.1:6443 \
+	ip netns exec "$node" "$APISERVER_DIR/apiserver.py" --listen 127.0.0.1:6443 \
 		--cluster "$cluster" --tls-dir "$SYNCD_DIR/tls" --token svcvip-test \
 		--url-file "$SYNCD_DIR/url" "$@" > "$SYNCD_DIR/apiserver.log" 2>&1 &
 	APISERVER_PID=$!
@@ -40,7 +40,7 @@ syncd_api() {
 }
 
 ctl() {
-	in_ns "$SYNCD_NODE" python3 "$APISERVER_DIR/ctl" --tls-dir "$SYNCD_DIR/tls" "$@"
+	in_ns "$SYNCD_NODE" "$APISERVER_DIR/ctl" --tls-dir "$SYNCD_DIR/tls" "$@"
 }
 
 syncd_synced_count() {
@@ -97,7 +97,7 @@ syncd_api_restart() {
 	local cluster=$1
 	shift
 	rm -f "$SYNCD_DIR/url"
-	ip netns exec "$SYNCD_NODE" python3 "$APISERVER_DIR/apiserver.py" \
+	ip netns exec "$SYNCD_NODE" "$APISERVER_DIR/apiserver.py" \
 		--listen 127.0.0.1:6443 --cluster "$cluster" --tls-dir "$SYNCD_DIR/tls" \
 		--token svcvip-test --url-file "$SYNCD_DIR/url" "$@" \
 		>> "$SYNCD_DIR/apiserver.log" 2>&1 &

@@ -577,20 +577,67 @@ int svc_table_insert(struct svc_table *t, struct svc_service *s)
 	return 0;
 }
 
+/* The index slot that holds position pos, or index_cap if none. */
+static size_t index_slot(const struct svc_table *t, size_t pos)
+{
+	size_t mask = t->index_cap - 1;
+
+	for (size_t i = name_hash(t->v[pos].name) & mask; t->index[i]; i = (i + 1) & mask)
+		if (t->index[i] == pos + 1)
+			return i;
+	return t->index_cap;
+}
+
+/* Linear probing's deletion: later entries of the run move up into the hole. */
+static void index_remove(struct svc_table *t, size_t hole)
+{
+	size_t mask = t->index_cap - 1, j = hole;
+
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!t->index[j])
+			break;
+		home = name_hash(t->v[t->index[j] - 1].name) & mask;
+		/* j's entry may fill the hole unless its home lies in (hole, j] */
+		if (hole <= j ? (home > hole && home <= j) : (home > hole || home <= j))
+			continue;
+		t->index[hole] = t->index[j];
+		hole = j;
+	}
+	t->index[hole] = 0;
+}
+
 bool svc_table_del(struct svc_table *t, const char *name)
 {
 	struct svc_service *s = svc_table_find(t, name);
-	size_t i;
+	size_t i, last, slot;
 
 	if (!s)
 		return false;
 	i = (size_t)(s - t->v);
+	last = t->n - 1;
+	/* keep the index valid: O(1) instead of a rebuild at the next find */
+	if (!t->index_stale && t->index) {
+		slot = index_slot(t, i);
+		if (slot < t->index_cap)
+			index_remove(t, slot);
+		else
+			t->index_stale = true;
+		if (i != last && !t->index_stale) {
+			slot = index_slot(t, last);
+			if (slot < t->index_cap)
+				t->index[slot] = (uint32_t)(i + 1);
+			else
+				t->index_stale = true;
+		}
+	}
 	svc_service_free(s);
-	if (i != t->n - 1)
-		t->v[i] = t->v[t->n - 1];
-	memset(&t->v[t->n - 1], 0, sizeof(*s));
+	if (i != last)
+		t->v[i] = t->v[last];
+	memset(&t->v[last], 0, sizeof(*s));
 	t->n--;
-	t->index_stale = true;
 	return true;
 }
 
