@@ -375,6 +375,22 @@ static void assert_kernel_is(const char *text)
 #define B "service add b proto tcp\nfrontend add b clusterip 10.96.0.2:80\n"
 #define C "service add c proto udp scheduler rr\nbackend add c 10.244.0.3:53 weight 2\n"
 
+/* Syncs the named services of text with svc_sync_some(). */
+static int sync_some_to(const char *text, const char *const *names, size_t n,
+			struct svc_sync_have *have, struct seen *seen)
+{
+	struct svc_table t;
+	struct svc_config cfg;
+	int r;
+
+	model(text, &t, &cfg);
+	watch_kept(&t);
+	r = svc_sync_some((struct svc_nl *)&K, &t, names, n, &cfg, have, on_error, seen, NULL);
+	svc_table_free(&t);
+	svc_config_free(&cfg);
+	return r;
+}
+
 /* ---- tests ---- */
 
 static void unchanged_costs_one_dump(void **state)
@@ -711,6 +727,54 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* svc_sync_some(): only the named services are compared and sent (a and c
+ * differ from the kernel here, only a is named); no dump; the cache then
+ * matches the kernel, as a full sync with the cache shows (nothing sent). */
+static void some_sends_only_the_named(void **state)
+{
+	struct svc_sync_have have = { 0 };
+	struct seen seen = { 0 };
+	static const char *const a[] = { "a" }, *const bd[] = { "b", "d" }, *const mv[] = { "e" };
+
+	(void)state;
+	kernel(A B C);
+	assert_int_equal(sync_to(A B C, &have, &seen, NULL), 0);
+	assert_int_equal(dumps, 1);
+	sent[0] = '\0';
+	/* c also changed in want but is not named: left alone */
+	assert_int_equal(sync_some_to(A "backend add a 10.244.0.2:80\n" B
+				      "service add c proto udp\n", a, 1, &have, &seen), 0);
+	assert_string_equal(sent, "replace a/1; ");
+	assert_int_equal(dumps, 1);
+	/* b goes, d comes */
+	sent[0] = '\0';
+	assert_int_equal(sync_some_to(A "backend add a 10.244.0.2:80\n" C
+				      "service add d proto sctp\n", bd, 2, &have, &seen), 0);
+	assert_string_equal(sent, "del b; replace d/0; ");
+	/* e (named) takes a's frontend though a is not named: a's part of
+	 * the move is found and a keeps the cache right */
+	sent[0] = '\0';
+	assert_int_equal(sync_some_to("service add a proto tcp\nbackend add a 10.244.0.1:80\n"
+				      "backend add a 10.244.0.2:80\n" C "service add d proto sctp\n"
+				      "service add e proto tcp\nfrontend add e clusterip 10.96.0.1:80\n",
+				      mv, 1, &have, &seen), 0);
+	assert_string_equal(sent, "replace a/1; take e/1; ");
+	assert_int_equal(gaps, 0);
+	assert_int_equal(seen.n, 0);
+	/* the cache is the kernel: a full sync to it sends nothing, dumps nothing */
+	sent[0] = '\0';
+	assert_int_equal(sync_to("service add a proto tcp\nbackend add a 10.244.0.1:80\n"
+				 "backend add a 10.244.0.2:80\n" C "service add d proto sctp\n"
+				 "service add e proto tcp\nfrontend add e clusterip 10.96.0.1:80\n",
+				 &have, &seen, NULL), 0);
+	assert_string_equal(sent, "");
+	assert_int_equal(dumps, 1);
+	assert_kernel_is("service add a proto tcp\nbackend add a 10.244.0.1:80\n"
+			 "backend add a 10.244.0.2:80\n" C "service add d proto sctp\n"
+			 "service add e proto tcp\nfrontend add e clusterip 10.96.0.1:80\n");
+	svc_sync_have_free(&have);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -723,6 +787,7 @@ int main(void)
 		cmocka_unit_test(refusals_reported_per_service),
 		cmocka_unit_test(cache_replaces_the_dump),
 		cmocka_unit_test(check_finds_conflicts),
+		cmocka_unit_test(some_sends_only_the_named),
 		cmocka_unit_test(big_service_one_message),
 	};
 

@@ -481,6 +481,92 @@ out:
 	return ret;
 }
 
+/* Copies have's or want's service name (if there) into sub; 0 or -ENOMEM. */
+static int sub_add(struct svc_table *sub, struct svc_table *from, const char *name)
+{
+	struct svc_service *s = svc_table_find(from, name), copy;
+
+	if (!s || svc_table_find(sub, name))
+		return 0;
+	if (svc_service_copy(&copy, s))
+		return -ENOMEM;
+	if (svc_table_insert(sub, &copy)) {
+		svc_service_free(&copy);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The kernel's services (other than the named ones) holding a frontend
+ * that a wanted service of sub wants: they take part in the moves. */
+static int sub_add_holders(struct svc_table *sub_have, struct svc_table *sub_want,
+			   struct svc_table *want, struct svc_table *have)
+{
+	for (size_t i = 0; i < have->n; i++) {
+		const struct svc_service *h = &have->v[i];
+		bool holds = false;
+
+		for (size_t j = 0; j < h->nfrontends && !holds; j++)
+			for (size_t k = 0; k < sub_want->n && !holds; k++) {
+				const struct svc_service *w = &sub_want->v[k];
+
+				if (w->protocol != h->protocol || !strcmp(w->name, h->name))
+					continue;
+				holds = svc_service_find_frontend((struct svc_service *)w,
+								  &h->frontends[j]) != NULL;
+			}
+		if (holds && (sub_add(sub_have, have, h->name) || sub_add(sub_want, want, h->name)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int svc_sync_some(struct svc_nl *nl, struct svc_table *want, const char *const *names,
+		  size_t n, const struct svc_config *want_cfg, struct svc_sync_have *have,
+		  svc_sync_cb cb, void *data, struct svc_sync_stats *st)
+{
+	struct svc_sync_have sub = { .valid = true };
+	struct svc_table sub_want;
+	int ret = -ENOMEM;
+
+	if (!have || !have->valid)
+		return svc_sync(nl, want, want_cfg, have, cb, data, st);
+	svc_table_init(&sub_want);
+	for (size_t i = 0; i < n; i++)
+		if (sub_add(&sub_want, want, names[i]) || sub_add(&sub.table, &have->table, names[i]))
+			goto out;
+	if (sub_add_holders(&sub.table, &sub_want, want, &have->table) ||
+	    svc_config_copy(&sub.cfg, &have->cfg))
+		goto out;
+	ret = svc_sync(nl, &sub_want, want_cfg, &sub, cb, data, st);
+	if (ret)
+		goto out;
+	/* sub now describes the kernel for those names: fold it into have */
+	for (size_t i = 0; i < n; i++)
+		svc_table_del(&have->table, names[i]);
+	for (size_t i = 0; i < sub_want.n; i++)
+		svc_table_del(&have->table, sub_want.v[i].name);
+	for (size_t i = 0; i < sub.table.n; i++) {
+		struct svc_service copy;
+
+		svc_table_del(&have->table, sub.table.v[i].name);
+		if (svc_service_copy(&copy, &sub.table.v[i]) ||
+		    svc_table_insert(&have->table, &copy)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	svc_config_free(&have->cfg);
+	have->cfg = sub.cfg;
+	memset(&sub.cfg, 0, sizeof(sub.cfg));
+out:
+	if (ret)
+		have->valid = false;	/* the next sync dumps */
+	svc_sync_have_free(&sub);
+	svc_table_free(&sub_want);
+	return ret;
+}
+
 void svc_sync_have_free(struct svc_sync_have *have)
 {
 	svc_table_free(&have->table);

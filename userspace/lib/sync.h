@@ -83,6 +83,18 @@ int svc_sync(struct svc_nl *nl, struct svc_table *want, const struct svc_config 
 	     struct svc_sync_have *have, svc_sync_cb cb, void *data,
 	     struct svc_sync_stats *st);
 
+/*
+ * svc_sync() for a caller that knows what changed (svcsyncd): only the
+ * services named in names[] (wanted or gone) are compared and sent, with
+ * the kernel's services that hold one of their frontends, so the cost
+ * follows the change, not the table. have must be valid (it is the
+ * caller's cache of the kernel; otherwise this is svc_sync() with a dump).
+ * want is not sorted or otherwise changed. Same return values as svc_sync().
+ */
+int svc_sync_some(struct svc_nl *nl, struct svc_table *want, const char *const *names,
+		  size_t n, const struct svc_config *want_cfg, struct svc_sync_have *have,
+		  svc_sync_cb cb, void *data, struct svc_sync_stats *st);
+
 void svc_sync_have_free(struct svc_sync_have *have);
 
 #endif

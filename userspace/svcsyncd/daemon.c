@@ -619,11 +619,48 @@ static void hc_update(struct daemon *d)
 	free(w.v);
 }
 
+/* The svcvip service names a sync must look at. */
+struct names {
+	char **v;
+	size_t n, cap;
+	bool failed;		/* out of memory: compare everything */
+};
+
+static void names_add(struct names *l, const struct store_entry *e)
+{
+	for (size_t i = 0; i < e->n_names && !l->failed; i++) {
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 16;
+			char **v = realloc(l->v, cap * sizeof(*v));
+
+			if (!v) {
+				l->failed = true;
+				return;
+			}
+			l->v = v;
+			l->cap = cap;
+		}
+		l->v[l->n] = strdup(e->names[i]);
+		if (!l->v[l->n])
+			l->failed = true;
+		else
+			l->n++;
+	}
+}
+
+static void names_free(struct names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
 /* Makes the kernel equal to the store; called with the first lists done. */
 static void converge(struct daemon *d)
 {
 	uint64_t t0 = mono_ns(), t1;
 	struct svc_sync_stats stats = {0};
+	struct names changed = {0};
 	bool full;
 	struct store_entry **dirty;
 	size_t n_dirty;
@@ -641,15 +678,24 @@ static void converge(struct daemon *d)
 			svc_log(SVC_LOG_WARN, "config: %s", strerror(-rv));
 	}
 	dirty = store_take_dirty(d->st, &n_dirty);
-	for (size_t i = 0; i < n_dirty; i++)
+	for (size_t i = 0; i < n_dirty; i++) {
+		names_add(&changed, dirty[i]);	/* what it yielded, and ... */
 		if (entry_rebuild(d, dirty[i]) < 0)
 			store_mark_dirty(d->st, dirty[i], t0);	/* ENOMEM: again later */
+		names_add(&changed, dirty[i]);	/* ... what it yields now */
+	}
 	if (nl_ready(d) < 0) {
 		schedule_retry(d, t0);
 		goto out;
 	}
 	full = !d->have.valid;
-	rv = svc_sync(d->nl, &d->want, &d->want_cfg, &d->have, sync_error, d, &stats);
+	/* the cost follows the change: only the changed services are compared,
+	 * unless the kernel's table must be read again anyway */
+	if (!full && !changed.failed && changed.n <= d->want.n / 2 + 16)
+		rv = svc_sync_some(d->nl, &d->want, (const char *const *)changed.v, changed.n,
+				   &d->want_cfg, &d->have, sync_error, d, &stats);
+	else
+		rv = svc_sync(d->nl, &d->want, &d->want_cfg, &d->have, sync_error, d, &stats);
 	t1 = mono_ns();
 	if (rv < 0) {
 		svc_log(SVC_LOG_ERR, "cannot converge the kernel table: %s", svc_strerror(rv));
@@ -689,6 +735,7 @@ out:
 	for (size_t i = 0; i < n_dirty; i++)
 		store_entry_gc(d->st, dirty[i]);
 	free(dirty);
+	names_free(&changed);
 }
 
 /* Someone else changed the table (svcadm by hand)? Costs one GET_INFO. */
