@@ -25,7 +25,7 @@ syncd_api() {
 	SYNCD_KUBECONFIG=$SYNCD_DIR/tls/kubeconfig
 	APISERVER_URL=https://127.0.0.1:6443
 	export APISERVER_URL
-	in_ns "$node" python3 "$APISERVER_DIR/apiserver.py" --listen 127.0.0.1:6443 \
+	ip netns exec "$node" python3 "$APISERVER_DIR/apiserver.py" --listen 127.0.0.1:6443 \
 		--cluster "$cluster" --tls-dir "$SYNCD_DIR/tls" --token svcvip-test \
 		--url-file "$SYNCD_DIR/url" "$@" > "$SYNCD_DIR/apiserver.log" 2>&1 &
 	APISERVER_PID=$!
@@ -58,7 +58,7 @@ syncd_wait_sync() {	# NODE N [TENTHS]
 syncd_start() {
 	local node=$1
 	shift
-	in_ns "$node" "$SVCSYNCD" --kubeconfig "$SYNCD_KUBECONFIG" --hostname-override "$node" \
+	ip netns exec "$node" "$SVCSYNCD" --kubeconfig "$SYNCD_KUBECONFIG" --hostname-override "$node" \
 		"$@" >> "$SYNCD_DIR/syncd.$node.log" 2>&1 &
 	SYNCD_PID=$!
 	syncd_wait_sync "$node" $(($(syncd_synced_count "$node") + 1)) || {
