@@ -58,8 +58,8 @@ syncd_wait_sync() {	# NODE N [TENTHS]
 syncd_start() {
 	local node=$1
 	shift
-	ip netns exec "$node" "$SVCSYNCD" --kubeconfig "$SYNCD_KUBECONFIG" --hostname-override "$node" \
-		"$@" >> "$SYNCD_DIR/syncd.$node.log" 2>&1 &
+	ip netns exec "$node" "$SVCSYNCD" --kubeconfig "$SYNCD_KUBECONFIG" \
+		--hostname-override "$node" "$@" >> "$SYNCD_DIR/syncd.$node.log" 2>&1 &
 	SYNCD_PID=$!
 	syncd_wait_sync "$node" $(($(syncd_synced_count "$node") + 1)) || {
 		cat "$SYNCD_DIR/syncd.$node.log" >&2
@@ -102,6 +102,7 @@ syncd_stop() {
 #       attempts after it may come from any of STEADY.
 #   syncd_cleanup            stops every svcsyncd of syncd_start_bg and the
 #                            API server (an EXIT trap)
+#   syncd_check_stopped      subtest: no svcsyncd and no apiserver.py left
 #   hc_get NS URL            curl: HC_CODE, HC_WEIGHT (the header), HC_BODY
 
 syncd_api_at() {
@@ -164,6 +165,12 @@ syncd_cleanup() {
 	PROBE_PID=
 }
 
+syncd_check_stopped() {
+	local left
+	left=$(pgrep -a -f "$SVCSYNCD|apiserver\.py")
+	expect_eq "svcsyncd and the API server stopped" "$left" ""
+}
+
 # the ctl module with Client.request wrapped to note when the first request left
 _ctl_timed_py='
 import http.client, importlib.machinery, importlib.util, sys, time
@@ -206,37 +213,41 @@ ctl_timed() {
 
 # _probe_scan WANT NAMES: reads PROBE_OUT; PROOF_MS (empty: none yet),
 # PROOF_AFTER (attempts after the proof), PROOF_BAD (of those, how many
-# differ from WANT/NAMES), PROOF_BADLINE (the first that differs)
+# differ from WANT/NAMES), PROOF_BADLINE (the first that differs). One awk:
+# a shell loop over a probe's thousands of lines is too slow under TCG.
 _probe_scan() {
-	local want=$1 names=${2%%|*} steady=${2#*|} w i at good
-	PROOF_MS= PROOF_AFTER=0 PROOF_BAD=0 PROOF_BADLINE=
-	while read -r -a w; do
-		[ "${w[0]:-}" = attempt ] || continue
-		at=
-		for ((i = 3; i < ${#w[@]} - 1; i++)); do
-			[ "${w[i]}" = at ] && at=${w[i + 1]}
-		done
-		[ -n "$at" ] && [ "$at" -ge "$CTL_T" ] || continue
-		good=0
-		if [ "${w[2]}" = "$want" ]; then
-			if [ "$want" != ok ]; then
-				good=1
-			elif [ -z "$PROOF_MS" ]; then
-				case " $names " in *" ${w[3]} "*) good=1 ;; esac
-			else
-				case " $steady " in *" ${w[3]} "*) good=1 ;; esac
-			fi
-		fi
-		if [ -z "$PROOF_MS" ]; then
-			[ $good = 1 ] && PROOF_MS=$((at - CTL_T))
-		else
-			PROOF_AFTER=$((PROOF_AFTER + 1))
-			if [ $good = 0 ]; then
-				PROOF_BAD=$((PROOF_BAD + 1))
-				[ -n "$PROOF_BADLINE" ] || PROOF_BADLINE="${w[*]}"
-			fi
-		fi
-	done < "$PROBE_OUT"
+	local r
+	r=$(awk -v t="$CTL_T" -v want="$1" -v names=" ${2%%|*} " -v steady=" ${2#*|} " '
+		$1 != "attempt" { next }
+		{
+			at = ""
+			for (i = 4; i < NF; i++)
+				if ($i == "at")
+					at = $(i + 1)
+			if (at == "" || at + 0 < t + 0)
+				next
+			good = 0
+			if ($3 == want) {
+				if (want != "ok")
+					good = 1
+				else if (proof == "")
+					good = index(names, " " $4 " ") > 0
+				else
+					good = index(steady, " " $4 " ") > 0
+			}
+			if (proof == "") {
+				if (good)
+					proof = at - t
+				next
+			}
+			after++
+			if (!good && !bad++)
+				badline = $0
+		}
+		END { printf "%s %d %d %s\n", proof == "" ? "-" : proof, after, bad, badline }
+	' "$PROBE_OUT")
+	read -r PROOF_MS PROOF_AFTER PROOF_BAD PROOF_BADLINE <<<"$r"
+	[ "$PROOF_MS" = - ] && PROOF_MS=
 }
 
 # _synced_after NODE: from NODE's --latency-log, the first Service applied
@@ -251,7 +262,7 @@ _synced_after() {
 
 SYNCD_LAT=
 timed_change() {
-	local label=$1 want=$2 names=$3 ns=$4 pargs=() i n detail
+	local label=$1 want=$2 names=$3 ns=$4 pargs=() i n detail end
 	shift 4
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		pargs+=("$1")
@@ -275,9 +286,11 @@ timed_change() {
 		fail "$label: ctl $*" "ctl failed"
 		return 1
 	fi
-	for ((i = 0; i < 50; i++)); do
+	end=$((${EPOCHREALTIME/./} / 1000 + 10000))
+	while :; do
 		_probe_scan "$want" "$names"
 		[ -n "$PROOF_MS" ] && [ "$PROOF_AFTER" -ge 3 ] && break
+		[ $((${EPOCHREALTIME/./} / 1000)) -ge $end ] && break
 		sleep 0.2
 	done
 	kill -TERM "$PROBE_PID" 2>/dev/null

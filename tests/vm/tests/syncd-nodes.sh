@@ -138,6 +138,7 @@ zone_check "node1 unchanged: zone-a" c1 "n1a n1b"
 echo "latency (ms from the ctl write to the first attempt proving it):"
 echo "$SYNCD_LAT"
 syncd_cleanup
+syncd_check_stopped
 for n in node1 node2; do
 	check "svcsyncd on $n: no error line in its log" eval \
 		"! grep '^E ' '$SYNCD_DIR/syncd.$n.log'"

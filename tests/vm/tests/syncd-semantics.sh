@@ -5,6 +5,7 @@
 # loopback); node2 just routes to its pods n2a/n2b, the non-local endpoints.
 # Each change is timed from the ctl write to the first probe attempt that
 # proves it (the figures are in the subtest names; the bound is loose).
+# (about 80-190 s here under load; more time for the debug kernel)
 # suite-timeout: 600
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 . "$SVCVIP_TOP/tests/vm/lib_cluster.sh"
@@ -154,7 +155,8 @@ expect_vc "ETP Local LB IP from ext: local endpoint, source preserved" ok n1a "$
 	--proto tcp --addr 203.0.113.10 --port 80 $OK
 expect_vc "ETP Local LB IP from a pod of the node: cluster set, not masqueraded" ok \
 	"n1a n2a" "$C1" c1 --proto tcp --addr 203.0.113.10 --port 80 $OK
-HC_WANT=$'{\n\t"service": {\n\t\t"namespace": "t",\n\t\t"name": "lbl"\n\t},\n\t"localEndpoints": 1,\n\t"serviceProxyHealthy": true\n}'
+HC_WANT=$'{\n\t"service": {\n\t\t"namespace": "t",\n\t\t"name": "lbl"\n\t},\n'
+HC_WANT+=$'\t"localEndpoints": 1,\n\t"serviceProxyHealthy": true\n}'
 hc_get ext http://192.168.0.1:32000/healthz
 expect_eq "health-check node port, 1 local endpoint: 200" "$HC_CODE" 200
 expect_eq "health-check node port: X-Load-Balancing-Endpoint-Weight 1" "$HC_WEIGHT" 1
@@ -188,7 +190,8 @@ fi
 items "$(svc lbsr '{"type":"LoadBalancer","clusterIP":"10.96.0.13",
 "loadBalancerSourceRanges":[" 192.168.0.100/31 "],
 "ports":[{"name":"http","protocol":"TCP","port":80,"targetPort":8080,"nodePort":30082}]}' \
-'{"loadBalancer":{"ingress":[{"ip":"203.0.113.12"}]}}')" \
+'{"loadBalancer":{"ingress":[{"ip":"203.0.113.12"},{"ip":"203.0.113.13","ipMode":"Proxy"},
+{"hostname":"lb.example.com"}]}}')" \
 	"$(eps lbsr-1 lbsr IPv4 "$HTTP" "[$(ep n1a),$(ep n2a)]")" > $D/lbsr.json
 timed_change "create LB with source ranges" ok "n1a n2a" ext --proto tcp --src 192.168.0.100 \
 	--addr 203.0.113.12 --port 80 $PROBE -- apply $D/lbsr.json
@@ -196,6 +199,12 @@ expect_vc "source ranges: 192.168.0.101 (inside) served" ok "n1a n2a" "$MASQ" ex
 	--proto tcp --src 192.168.0.101 --addr 203.0.113.12 --port 80 $OK
 expect_vc "source ranges: 192.168.0.102 (outside) dropped" timeout - - ext --proto tcp \
 	--src 192.168.0.102 --addr 203.0.113.12 --port 80 $DROP
+expect_vc "LB ingress with ipMode Proxy: no VIP on the node" timeout - - ext --proto tcp \
+	--src 192.168.0.100 --addr 203.0.113.13 --port 80 $DROP
+shown=$(in_ns node1 "$SVCADM" service show 2>&1)
+check "LB ingress with ipMode Proxy: not in the table" \
+	eval '! grep -q "203\.0\.113\.13" <<<"$shown"'
+check "the table lists the VIP ingress 203.0.113.12" grep -q "203\.0\.113\.12" <<<"$shown"
 expect_vc "source ranges do not filter the NodePort" ok "n1a n2a" "$MASQ" ext --proto tcp \
 	--src 192.168.0.102 --addr 192.168.0.1 --port 30082 $OK
 timed_change "source ranges changed to 192.168.0.102/32" ok "n1a n2a" ext --proto tcp \
@@ -252,6 +261,9 @@ expect_vc "dual-stack: IPv6 cluster IP" ok "n1a n2a" "$C1v6" c1 --proto tcp \
 	--addr fd00:96::16 --port 80 $OK
 
 # ---- delete ------------------------------------------------------------------
+shown=$(in_ns node1 "$SVCADM" service show 2>&1)
+check "before the delete: the table has t/web on 10.96.0.10" \
+	eval 'grep -q "t/web" <<<"$shown" && grep -q "10\.96\.0\.10:" <<<"$shown"'
 web_eps "" "" "" > $D/web-eps.json
 timed_change "usable endpoints again" ok "n1a n2a n1b" c1 --proto tcp --addr 10.96.0.10 \
 	--port 80 $PROBE -- apply $D/web-eps.json
@@ -266,5 +278,6 @@ expect_vc "deleted Service, UDP: dropped" timeout - - c1 --proto udp --addr 10.9
 echo "latency (ms from the ctl write to the first attempt proving it):"
 echo "$SYNCD_LAT"
 syncd_cleanup
+syncd_check_stopped
 check "svcsyncd log has no error line" eval \
 	"! grep '^E ' '$SYNCD_DIR/syncd.node1.log'"
