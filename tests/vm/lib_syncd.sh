@@ -213,7 +213,11 @@ ctl_timed() {
 
 # _probe_scan WANT NAMES: reads PROBE_OUT; PROOF_MS (empty: none yet),
 # PROOF_AFTER (attempts after the proof), PROOF_BAD (of those, how many
-# differ from WANT/NAMES), PROOF_BADLINE (the first that differs). One awk:
+# differ from WANT/NAMES), PROOF_BADLINE (the first that differs),
+# PROOF_SLOW (WANT ok: attempts after the proof that timed out, not
+# counted: the probe's timeout is short for resolution, and an answer
+# takes longer now and then in a loaded TCG guest; the tests follow each
+# change with expect_vc and generous timeouts). One awk:
 # a shell loop over a probe's thousands of lines is too slow under TCG.
 _probe_scan() {
 	local r
@@ -240,13 +244,20 @@ _probe_scan() {
 					proof = at - t
 				next
 			}
+			if (want == "ok" && $3 == "timeout") {
+				slow++
+				next
+			}
 			after++
 			if (!good && !bad++)
 				badline = $0
 		}
-		END { printf "%s %d %d %s\n", proof == "" ? "-" : proof, after, bad, badline }
+		END {
+			printf "%s %d %d %d %s\n", proof == "" ? "-" : proof, after, bad, slow,
+				badline
+		}
 	' "$PROBE_OUT")
-	read -r PROOF_MS PROOF_AFTER PROOF_BAD PROOF_BADLINE <<<"$r"
+	read -r PROOF_MS PROOF_AFTER PROOF_BAD PROOF_SLOW PROOF_BADLINE <<<"$r"
 	[ "$PROOF_MS" = - ] && PROOF_MS=
 }
 
@@ -262,7 +273,7 @@ _synced_after() {
 
 SYNCD_LAT=
 timed_change() {
-	local label=$1 want=$2 names=$3 ns=$4 pargs=() i n detail end
+	local label=$1 want=$2 names=$3 ns=$4 pargs=() i n detail end slow
 	shift 4
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		pargs+=("$1")
@@ -311,7 +322,9 @@ timed_change() {
 	expect_range "$label: traffic follows within 5 s ($PROOF_MS ms; $detail)" \
 		"$PROOF_MS" 0 5000
 	if [ "$PROOF_BAD" -eq 0 ]; then
-		pass "$label: the $PROOF_AFTER attempts after it agree"
+		slow=
+		[ "$PROOF_SLOW" -gt 0 ] && slow=" ($PROOF_SLOW slow)"
+		pass "$label: the $PROOF_AFTER attempts after it agree$slow"
 	else
 		fail "$label: the $PROOF_AFTER attempts after it agree" \
 			"$PROOF_BAD differ, first: $PROOF_BADLINE"
