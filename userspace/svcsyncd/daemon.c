@@ -898,7 +898,9 @@ int daemon_run(struct daemon_options *o)
 			continue;
 		now = mono_ns();
 		if (now >= d.next_check_ns) {
-			drift_check(&d);
+			/* before the first sync there is nothing of ours to drift */
+			if (d.programmed)
+				drift_check(&d);
 			d.next_check_ns = now + (uint64_t)o->sync_period_ms * 1000000ull;
 		}
 		/* a Node or ServiceCIDR change alone changes only the config */
