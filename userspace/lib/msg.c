@@ -2,6 +2,7 @@
 /* msg.c: builders and parsers for svcvip generic netlink messages. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -87,6 +88,74 @@ static int put_cidrs(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
 		}
 	}
 	mnl_attr_nest_end(nlh, n);
+	return 0;
+}
+
+/*
+ * The optional attributes kept in a struct with a "has" bit each: one table per
+ * nest, in the order they are put, serves the builder, the parser and merges.
+ */
+enum field_kind { FK_U8, FK_U32, FK_SEED, FK_CIDRS };
+
+struct field {
+	uint16_t attr;
+	enum field_kind kind;
+	uint32_t bit;
+	size_t off;
+};
+
+/* the attribute SVCVIP_<NEST>_A_<NAME> with has bit SVC_<HAS>_HAS_<NAME> */
+#define SVC_FIELD(NAME, kind, member) { SVCVIP_SERVICE_A_##NAME, kind, \
+	SVC_SVC_HAS_##NAME, offsetof(struct svc_service, member) }
+#define CFG_FIELD(NAME, kind, member) { SVCVIP_CONFIG_A_##NAME, kind, \
+	SVC_CFG_HAS_##NAME, offsetof(struct svc_config, member) }
+#define NFIELDS(a) (sizeof(a) / sizeof(a[0]))
+
+static const struct field svc_fields[] = {
+	SVC_FIELD(PROTOCOL, FK_U8, protocol),
+	SVC_FIELD(SCHEDULER, FK_U8, scheduler),
+	SVC_FIELD(AFFINITY, FK_U8, affinity),
+	SVC_FIELD(AFFINITY_TIMEOUT, FK_U32, affinity_timeout),
+	SVC_FIELD(INTERNAL_POLICY, FK_U8, internal_policy),
+	SVC_FIELD(EXTERNAL_POLICY, FK_U8, external_policy),
+};
+
+static const struct field cfg_fields[] = {
+	CFG_FIELD(CLUSTER_CIDRS, FK_CIDRS, cluster_cidrs),
+	CFG_FIELD(MASQUERADE_ALL, FK_U8, masquerade_all),
+	CFG_FIELD(NODEPORT_CIDRS, FK_CIDRS, nodeport_cidrs),
+	CFG_FIELD(LOCAL_CIDRS, FK_CIDRS, local_cidrs),
+	CFG_FIELD(SERVICE_CIDRS, FK_CIDRS, service_cidrs),
+	CFG_FIELD(AFFINITY_MAX, FK_U32, affinity_max),
+	CFG_FIELD(MAX_SERVICES, FK_U32, max_services),
+	CFG_FIELD(MAX_FRONTENDS, FK_U32, max_frontends),
+	CFG_FIELD(MAX_BACKENDS, FK_U32, max_backends),
+	CFG_FIELD(PACKET_STATS, FK_U8, packet_stats),
+	CFG_FIELD(HASH_SEED, FK_SEED, hash_seed),
+	CFG_FIELD(MAGLEV_TABLE_SIZE, FK_U32, maglev_table_size),
+};
+
+/* Puts the fields of obj whose has bits are set; -EMSGSIZE when one does not fit. */
+static int put_fields(struct nlmsghdr *nlh, size_t lim, const void *obj, uint32_t has,
+		      const struct field *f, size_t n)
+{
+	for (; n; f++, n--) {
+		const void *p = (const char *)obj + f->off;
+		bool ok = true;
+
+		if (!(has & f->bit))
+			continue;
+		if (f->kind == FK_U8)
+			ok = mnl_attr_put_u8_check(nlh, lim, f->attr, *(const uint8_t *)p);
+		else if (f->kind == FK_U32)
+			ok = mnl_attr_put_u32_check(nlh, lim, f->attr, *(const uint32_t *)p);
+		else if (f->kind == FK_SEED)
+			ok = mnl_attr_put_check(nlh, lim, f->attr, SVC_HASH_SEED_LEN, p);
+		else
+			ok = !put_cidrs(nlh, lim, f->attr, p);
+		if (!ok)
+			return -EMSGSIZE;
+	}
 	return 0;
 }
 
@@ -185,29 +254,9 @@ int svc_msg_put_service(struct nlmsghdr *nlh, size_t buflen,
 	lim = nest_limit(buflen, (size_t)((char *)n - (char *)nlh));
 	if (!mnl_attr_put_strz_check(nlh, lim, SVCVIP_SERVICE_A_NAME, s->name))
 		goto fail;
-	if (what & SVC_PUT_SETTINGS) {
-		if ((s->has & SVC_SVC_HAS_PROTOCOL) &&
-		    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_SERVICE_A_PROTOCOL, s->protocol))
-			goto fail;
-		if ((s->has & SVC_SVC_HAS_SCHEDULER) &&
-		    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_SERVICE_A_SCHEDULER, s->scheduler))
-			goto fail;
-		if ((s->has & SVC_SVC_HAS_AFFINITY) &&
-		    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_SERVICE_A_AFFINITY, s->affinity))
-			goto fail;
-		if ((s->has & SVC_SVC_HAS_AFFINITY_TIMEOUT) &&
-		    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_SERVICE_A_AFFINITY_TIMEOUT,
-					    s->affinity_timeout))
-			goto fail;
-		if ((s->has & SVC_SVC_HAS_INTERNAL_POLICY) &&
-		    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_SERVICE_A_INTERNAL_POLICY,
-					   s->internal_policy))
-			goto fail;
-		if ((s->has & SVC_SVC_HAS_EXTERNAL_POLICY) &&
-		    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_SERVICE_A_EXTERNAL_POLICY,
-					   s->external_policy))
-			goto fail;
-	}
+	if ((what & SVC_PUT_SETTINGS) &&
+	    put_fields(nlh, lim, s, s->has, svc_fields, NFIELDS(svc_fields)))
+		goto fail;
 	if (what & SVC_PUT_FRONTENDS) {
 		l = mnl_attr_nest_start_check(nlh, lim, SVCVIP_SERVICE_A_FRONTENDS);
 		if (!l)
@@ -262,44 +311,7 @@ int svc_msg_put_config(struct nlmsghdr *nlh, size_t buflen, const struct svc_con
 	if (!n)
 		return -EMSGSIZE;
 	lim = nest_limit(buflen, (size_t)((char *)n - (char *)nlh));
-	if ((c->has & SVC_CFG_HAS_CLUSTER_CIDRS) &&
-	    put_cidrs(nlh, lim, SVCVIP_CONFIG_A_CLUSTER_CIDRS, &c->cluster_cidrs))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_MASQUERADE_ALL) &&
-	    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_CONFIG_A_MASQUERADE_ALL,
-				   c->masquerade_all))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_NODEPORT_CIDRS) &&
-	    put_cidrs(nlh, lim, SVCVIP_CONFIG_A_NODEPORT_CIDRS, &c->nodeport_cidrs))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_LOCAL_CIDRS) &&
-	    put_cidrs(nlh, lim, SVCVIP_CONFIG_A_LOCAL_CIDRS, &c->local_cidrs))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_SERVICE_CIDRS) &&
-	    put_cidrs(nlh, lim, SVCVIP_CONFIG_A_SERVICE_CIDRS, &c->service_cidrs))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_AFFINITY_MAX) &&
-	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_AFFINITY_MAX, c->affinity_max))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_MAX_SERVICES) &&
-	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_MAX_SERVICES, c->max_services))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_MAX_FRONTENDS) &&
-	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_MAX_FRONTENDS, c->max_frontends))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_MAX_BACKENDS) &&
-	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_MAX_BACKENDS, c->max_backends))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_PACKET_STATS) &&
-	    !mnl_attr_put_u8_check(nlh, lim, SVCVIP_CONFIG_A_PACKET_STATS, c->packet_stats))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_HASH_SEED) &&
-	    !mnl_attr_put_check(nlh, lim, SVCVIP_CONFIG_A_HASH_SEED, sizeof(c->hash_seed),
-				c->hash_seed))
-		goto fail;
-	if ((c->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE) &&
-	    !mnl_attr_put_u32_check(nlh, lim, SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE,
-				    c->maglev_table_size))
+	if (put_fields(nlh, lim, c, c->has, cfg_fields, NFIELDS(cfg_fields)))
 		goto fail;
 	mnl_attr_nest_end(nlh, n);
 	return 0;
@@ -390,6 +402,42 @@ static int parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
 	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), tb_cb, &c) < 0 || c.bad)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Takes the fields of tb that are there, setting their has bits. A list
+ * present replaces the old one (even when it fails to parse: the caller
+ * frees). A bad list or seed does not stop the others; the first error is
+ * returned.
+ */
+static int get_fields(const struct nlattr **tb, void *obj, uint32_t *has,
+		      const struct field *f, size_t n)
+{
+	int err = 0;
+
+	for (; n; f++, n--) {
+		const struct nlattr *a = tb[f->attr];
+		void *p = (char *)obj + f->off;
+
+		if (!a)
+			continue;
+		if (f->kind == FK_U8) {
+			*(uint8_t *)p = mnl_attr_get_u8(a);
+		} else if (f->kind == FK_U32) {
+			*(uint32_t *)p = mnl_attr_get_u32(a);
+		} else if (f->kind == FK_SEED) {
+			if (mnl_attr_get_payload_len(a) != SVC_HASH_SEED_LEN) {
+				err = err ? err : -EINVAL;
+				continue;
+			}
+			memcpy(p, mnl_attr_get_payload(a), SVC_HASH_SEED_LEN);
+		} else {
+			svc_cidrs_free(p);
+			err = err ? err : svc_msg_parse_cidrs(a, p);
+		}
+		*has |= f->bit;
+	}
+	return err;
 }
 
 static int get_addr(const struct nlattr *a, uint16_t family, union svc_inaddr *out)
@@ -574,21 +622,9 @@ int svc_msg_parse_service(const struct nlattr *nest, struct svc_service *s)
 	if (strlen(name) >= sizeof(s->name))
 		return -EINVAL;
 	strcpy(s->name, name);
-#define GET(field, attr, bit, getter)					\
-	if (tb[attr]) {							\
-		s->field = getter(tb[attr]);				\
-		s->has |= bit;						\
-	}
-	GET(protocol, SVCVIP_SERVICE_A_PROTOCOL, SVC_SVC_HAS_PROTOCOL, mnl_attr_get_u8);
-	GET(scheduler, SVCVIP_SERVICE_A_SCHEDULER, SVC_SVC_HAS_SCHEDULER, mnl_attr_get_u8);
-	GET(affinity, SVCVIP_SERVICE_A_AFFINITY, SVC_SVC_HAS_AFFINITY, mnl_attr_get_u8);
-	GET(affinity_timeout, SVCVIP_SERVICE_A_AFFINITY_TIMEOUT,
-	    SVC_SVC_HAS_AFFINITY_TIMEOUT, mnl_attr_get_u32);
-	GET(internal_policy, SVCVIP_SERVICE_A_INTERNAL_POLICY,
-	    SVC_SVC_HAS_INTERNAL_POLICY, mnl_attr_get_u8);
-	GET(external_policy, SVCVIP_SERVICE_A_EXTERNAL_POLICY,
-	    SVC_SVC_HAS_EXTERNAL_POLICY, mnl_attr_get_u8);
-#undef GET
+	err = get_fields(tb, s, &s->has, svc_fields, NFIELDS(svc_fields));
+	if (err)
+		return err;
 	if (tb[SVCVIP_SERVICE_A_STATS]) {
 		if (svc_msg_parse_stats(tb[SVCVIP_SERVICE_A_STATS], &s->stats))
 			return -EINVAL;
@@ -641,63 +677,10 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 		[SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE] = MNL_TYPE_U32,
 	};
 	const struct nlattr *tb[SVCVIP_CONFIG_A_MAX + 1];
-	int err = 0;
 
 	if (parse_nest(nest, types, SVCVIP_CONFIG_A_MAX, tb))
 		return -EINVAL;
-	if (tb[SVCVIP_CONFIG_A_CLUSTER_CIDRS]) {
-		svc_cidrs_free(&c->cluster_cidrs);
-		err = err ? err : svc_msg_parse_cidrs(tb[SVCVIP_CONFIG_A_CLUSTER_CIDRS],
-						      &c->cluster_cidrs);
-		c->has |= SVC_CFG_HAS_CLUSTER_CIDRS;
-	}
-	if (tb[SVCVIP_CONFIG_A_NODEPORT_CIDRS]) {
-		svc_cidrs_free(&c->nodeport_cidrs);
-		err = err ? err : svc_msg_parse_cidrs(tb[SVCVIP_CONFIG_A_NODEPORT_CIDRS],
-						      &c->nodeport_cidrs);
-		c->has |= SVC_CFG_HAS_NODEPORT_CIDRS;
-	}
-	if (tb[SVCVIP_CONFIG_A_LOCAL_CIDRS]) {
-		svc_cidrs_free(&c->local_cidrs);
-		err = err ? err : svc_msg_parse_cidrs(tb[SVCVIP_CONFIG_A_LOCAL_CIDRS],
-						      &c->local_cidrs);
-		c->has |= SVC_CFG_HAS_LOCAL_CIDRS;
-	}
-	if (tb[SVCVIP_CONFIG_A_SERVICE_CIDRS]) {
-		svc_cidrs_free(&c->service_cidrs);
-		err = err ? err : svc_msg_parse_cidrs(tb[SVCVIP_CONFIG_A_SERVICE_CIDRS],
-						      &c->service_cidrs);
-		c->has |= SVC_CFG_HAS_SERVICE_CIDRS;
-	}
-#define GET(field, attr, bit, getter)					\
-	if (tb[attr]) {							\
-		c->field = getter(tb[attr]);				\
-		c->has |= bit;						\
-	}
-	GET(masquerade_all, SVCVIP_CONFIG_A_MASQUERADE_ALL, SVC_CFG_HAS_MASQUERADE_ALL,
-	    mnl_attr_get_u8);
-	GET(affinity_max, SVCVIP_CONFIG_A_AFFINITY_MAX, SVC_CFG_HAS_AFFINITY_MAX,
-	    mnl_attr_get_u32);
-	GET(max_services, SVCVIP_CONFIG_A_MAX_SERVICES, SVC_CFG_HAS_MAX_SERVICES,
-	    mnl_attr_get_u32);
-	GET(max_frontends, SVCVIP_CONFIG_A_MAX_FRONTENDS, SVC_CFG_HAS_MAX_FRONTENDS,
-	    mnl_attr_get_u32);
-	GET(max_backends, SVCVIP_CONFIG_A_MAX_BACKENDS, SVC_CFG_HAS_MAX_BACKENDS,
-	    mnl_attr_get_u32);
-	GET(packet_stats, SVCVIP_CONFIG_A_PACKET_STATS, SVC_CFG_HAS_PACKET_STATS,
-	    mnl_attr_get_u8);
-	GET(maglev_table_size, SVCVIP_CONFIG_A_MAGLEV_TABLE_SIZE,
-	    SVC_CFG_HAS_MAGLEV_TABLE_SIZE, mnl_attr_get_u32);
-#undef GET
-	if (tb[SVCVIP_CONFIG_A_HASH_SEED]) {
-		if (mnl_attr_get_payload_len(tb[SVCVIP_CONFIG_A_HASH_SEED]) !=
-		    sizeof(c->hash_seed))
-			return err ? err : -EINVAL;
-		memcpy(c->hash_seed, mnl_attr_get_payload(tb[SVCVIP_CONFIG_A_HASH_SEED]),
-		       sizeof(c->hash_seed));
-		c->has |= SVC_CFG_HAS_HASH_SEED;
-	}
-	return err;
+	return get_fields(tb, c, &c->has, cfg_fields, NFIELDS(cfg_fields));
 }
 
 int svc_msg_parse_info(const struct nlattr *nest, struct svc_info *info)
@@ -800,21 +783,13 @@ static int merge_service(struct svc_service *dst, struct svc_service *src)
 		if (svc_service_add_backend(dst, &src->backends[i]))
 			return -ENOMEM;
 	/* settings in a continuation (there should be none) fill gaps */
-	if (!(dst->has & SVC_SVC_HAS_PROTOCOL) && (src->has & SVC_SVC_HAS_PROTOCOL))
-		dst->protocol = src->protocol;
-	if (!(dst->has & SVC_SVC_HAS_SCHEDULER) && (src->has & SVC_SVC_HAS_SCHEDULER))
-		dst->scheduler = src->scheduler;
-	if (!(dst->has & SVC_SVC_HAS_AFFINITY) && (src->has & SVC_SVC_HAS_AFFINITY))
-		dst->affinity = src->affinity;
-	if (!(dst->has & SVC_SVC_HAS_AFFINITY_TIMEOUT) &&
-	    (src->has & SVC_SVC_HAS_AFFINITY_TIMEOUT))
-		dst->affinity_timeout = src->affinity_timeout;
-	if (!(dst->has & SVC_SVC_HAS_INTERNAL_POLICY) &&
-	    (src->has & SVC_SVC_HAS_INTERNAL_POLICY))
-		dst->internal_policy = src->internal_policy;
-	if (!(dst->has & SVC_SVC_HAS_EXTERNAL_POLICY) &&
-	    (src->has & SVC_SVC_HAS_EXTERNAL_POLICY))
-		dst->external_policy = src->external_policy;
+	for (size_t i = 0; i < NFIELDS(svc_fields); i++) {
+		const struct field *f = &svc_fields[i];
+
+		if (!(dst->has & f->bit) && (src->has & f->bit))
+			memcpy((char *)dst + f->off, (char *)src + f->off,
+			       f->kind == FK_U8 ? 1 : sizeof(uint32_t));
+	}
 	if (!(dst->has & SVC_SVC_HAS_STATS) && (src->has & SVC_SVC_HAS_STATS))
 		dst->stats = src->stats;
 	dst->has |= src->has;
