@@ -369,29 +369,69 @@ bool svc_service_equal(const struct svc_service *a, const struct svc_service *b)
 
 /* ---- configuration ---- */
 
+/* the attribute SVCVIP_<NEST>_A_<NAME> with has bit SVC_<HAS>_HAS_<NAME> */
+#define SVC_FIELD(NAME, kind, member) { SVCVIP_SERVICE_A_##NAME, kind, \
+	SVC_SVC_HAS_##NAME, offsetof(struct svc_service, member) }
+#define CFG_FIELD(NAME, kind, member) { SVCVIP_CONFIG_A_##NAME, kind, \
+	SVC_CFG_HAS_##NAME, offsetof(struct svc_config, member) }
+
+const struct svc_field svc_service_fields[SVC_SERVICE_NFIELDS] = {
+	SVC_FIELD(PROTOCOL, SVC_FK_U8, protocol),
+	SVC_FIELD(SCHEDULER, SVC_FK_U8, scheduler),
+	SVC_FIELD(AFFINITY, SVC_FK_U8, affinity),
+	SVC_FIELD(AFFINITY_TIMEOUT, SVC_FK_U32, affinity_timeout),
+	SVC_FIELD(INTERNAL_POLICY, SVC_FK_U8, internal_policy),
+	SVC_FIELD(EXTERNAL_POLICY, SVC_FK_U8, external_policy),
+};
+
+const struct svc_field svc_config_fields[SVC_CONFIG_NFIELDS] = {
+	CFG_FIELD(CLUSTER_CIDRS, SVC_FK_CIDRS, cluster_cidrs),
+	CFG_FIELD(MASQUERADE_ALL, SVC_FK_U8, masquerade_all),
+	CFG_FIELD(NODEPORT_CIDRS, SVC_FK_CIDRS, nodeport_cidrs),
+	CFG_FIELD(LOCAL_CIDRS, SVC_FK_CIDRS, local_cidrs),
+	CFG_FIELD(SERVICE_CIDRS, SVC_FK_CIDRS, service_cidrs),
+	CFG_FIELD(AFFINITY_MAX, SVC_FK_U32, affinity_max),
+	CFG_FIELD(MAX_SERVICES, SVC_FK_U32, max_services),
+	CFG_FIELD(MAX_FRONTENDS, SVC_FK_U32, max_frontends),
+	CFG_FIELD(MAX_BACKENDS, SVC_FK_U32, max_backends),
+	CFG_FIELD(PACKET_STATS, SVC_FK_U8, packet_stats),
+	CFG_FIELD(HASH_SEED, SVC_FK_SEED, hash_seed),
+	CFG_FIELD(MAGLEV_TABLE_SIZE, SVC_FK_U32, maglev_table_size),
+};
+
+size_t svc_field_size(const struct svc_field *f)
+{
+	return f->kind == SVC_FK_U8 ? 1 : f->kind == SVC_FK_U32 ? 4 : SVC_HASH_SEED_LEN;
+}
+
+#define for_each_config_list(f)						\
+	for (const struct svc_field *f = svc_config_fields;		\
+	     f < svc_config_fields + SVC_CONFIG_NFIELDS; f++)		\
+		if (f->kind == SVC_FK_CIDRS)
+
+static struct svc_cidrs *config_list(const struct svc_config *c, const struct svc_field *f)
+{
+	return (struct svc_cidrs *)((const char *)c + f->off);
+}
+
 int svc_config_copy(struct svc_config *dst, const struct svc_config *src)
 {
 	*dst = *src;
-	memset(&dst->cluster_cidrs, 0, sizeof(dst->cluster_cidrs));
-	memset(&dst->nodeport_cidrs, 0, sizeof(dst->nodeport_cidrs));
-	memset(&dst->local_cidrs, 0, sizeof(dst->local_cidrs));
-	memset(&dst->service_cidrs, 0, sizeof(dst->service_cidrs));
-	if (svc_cidrs_copy(&dst->cluster_cidrs, &src->cluster_cidrs) ||
-	    svc_cidrs_copy(&dst->nodeport_cidrs, &src->nodeport_cidrs) ||
-	    svc_cidrs_copy(&dst->local_cidrs, &src->local_cidrs) ||
-	    svc_cidrs_copy(&dst->service_cidrs, &src->service_cidrs)) {
-		svc_config_free(dst);
-		return -ENOMEM;
+	for_each_config_list(f)
+		memset(config_list(dst, f), 0, sizeof(struct svc_cidrs));
+	for_each_config_list(f) {
+		if (svc_cidrs_copy(config_list(dst, f), config_list(src, f))) {
+			svc_config_free(dst);
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
 
 void svc_config_free(struct svc_config *c)
 {
-	svc_cidrs_free(&c->cluster_cidrs);
-	svc_cidrs_free(&c->nodeport_cidrs);
-	svc_cidrs_free(&c->local_cidrs);
-	svc_cidrs_free(&c->service_cidrs);
+	for_each_config_list(f)
+		svc_cidrs_free(config_list(c, f));
 	memset(c, 0, sizeof(*c));
 }
 
@@ -408,34 +448,15 @@ static int merge_cidrs(struct svc_cidrs *dst, const struct svc_cidrs *src)
 
 int svc_config_merge(struct svc_config *dst, const struct svc_config *src)
 {
-	if ((src->has & SVC_CFG_HAS_CLUSTER_CIDRS) &&
-	    merge_cidrs(&dst->cluster_cidrs, &src->cluster_cidrs))
-		return -ENOMEM;
-	if ((src->has & SVC_CFG_HAS_NODEPORT_CIDRS) &&
-	    merge_cidrs(&dst->nodeport_cidrs, &src->nodeport_cidrs))
-		return -ENOMEM;
-	if ((src->has & SVC_CFG_HAS_LOCAL_CIDRS) &&
-	    merge_cidrs(&dst->local_cidrs, &src->local_cidrs))
-		return -ENOMEM;
-	if ((src->has & SVC_CFG_HAS_SERVICE_CIDRS) &&
-	    merge_cidrs(&dst->service_cidrs, &src->service_cidrs))
-		return -ENOMEM;
-	if (src->has & SVC_CFG_HAS_MASQUERADE_ALL)
-		dst->masquerade_all = src->masquerade_all;
-	if (src->has & SVC_CFG_HAS_AFFINITY_MAX)
-		dst->affinity_max = src->affinity_max;
-	if (src->has & SVC_CFG_HAS_MAX_SERVICES)
-		dst->max_services = src->max_services;
-	if (src->has & SVC_CFG_HAS_MAX_FRONTENDS)
-		dst->max_frontends = src->max_frontends;
-	if (src->has & SVC_CFG_HAS_MAX_BACKENDS)
-		dst->max_backends = src->max_backends;
-	if (src->has & SVC_CFG_HAS_PACKET_STATS)
-		dst->packet_stats = src->packet_stats;
-	if (src->has & SVC_CFG_HAS_HASH_SEED)
-		memcpy(dst->hash_seed, src->hash_seed, sizeof(dst->hash_seed));
-	if (src->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
-		dst->maglev_table_size = src->maglev_table_size;
+	/* the lists first: a failure leaves dst's settings as they were */
+	for_each_config_list(f)
+		if ((src->has & f->bit) && merge_cidrs(config_list(dst, f), config_list(src, f)))
+			return -ENOMEM;
+	for (const struct svc_field *f = svc_config_fields;
+	     f < svc_config_fields + SVC_CONFIG_NFIELDS; f++)
+		if (f->kind != SVC_FK_CIDRS && (src->has & f->bit))
+			memcpy((char *)dst + f->off, (const char *)src + f->off,
+			       svc_field_size(f));
 	dst->has |= src->has;
 	return 0;
 }

@@ -203,6 +203,26 @@ uint8_t svc_service_external_policy(const struct svc_service *s);
 uint32_t svc_backend_weight(const struct svc_backend *be);
 uint32_t svc_backend_flags(const struct svc_backend *be);
 
+/*
+ * The optional fields with a has bit each, in the order of their attributes:
+ * msg.c puts and parses them, model.c copies and merges them.
+ */
+enum svc_field_kind { SVC_FK_U8, SVC_FK_U32, SVC_FK_SEED, SVC_FK_CIDRS };
+
+struct svc_field {
+	uint16_t attr;			/* SVCVIP_SERVICE_A_* / SVCVIP_CONFIG_A_* */
+	enum svc_field_kind kind;
+	uint32_t bit;			/* SVC_SVC_HAS_* / SVC_CFG_HAS_* */
+	size_t off;			/* in struct svc_service / svc_config */
+};
+
+#define SVC_SERVICE_NFIELDS	6
+#define SVC_CONFIG_NFIELDS	12
+extern const struct svc_field svc_service_fields[SVC_SERVICE_NFIELDS];
+extern const struct svc_field svc_config_fields[SVC_CONFIG_NFIELDS];
+/* Bytes of a scalar field (not SVC_FK_CIDRS). */
+size_t svc_field_size(const struct svc_field *f);
+
 /* Configuration */
 int svc_config_copy(struct svc_config *dst, const struct svc_config *src);
 void svc_config_free(struct svc_config *c);

@@ -2,7 +2,6 @@
 /* msg.c: builders and parsers for svcvip generic netlink messages. */
 #include <errno.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -91,53 +90,9 @@ static int put_cidrs(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
 	return 0;
 }
 
-/*
- * The optional attributes kept in a struct with a "has" bit each: one table per
- * nest, in the order they are put, serves the builder, the parser and merges.
- */
-enum field_kind { FK_U8, FK_U32, FK_SEED, FK_CIDRS };
-
-struct field {
-	uint16_t attr;
-	enum field_kind kind;
-	uint32_t bit;
-	size_t off;
-};
-
-/* the attribute SVCVIP_<NEST>_A_<NAME> with has bit SVC_<HAS>_HAS_<NAME> */
-#define SVC_FIELD(NAME, kind, member) { SVCVIP_SERVICE_A_##NAME, kind, \
-	SVC_SVC_HAS_##NAME, offsetof(struct svc_service, member) }
-#define CFG_FIELD(NAME, kind, member) { SVCVIP_CONFIG_A_##NAME, kind, \
-	SVC_CFG_HAS_##NAME, offsetof(struct svc_config, member) }
-#define NFIELDS(a) (sizeof(a) / sizeof(a[0]))
-
-static const struct field svc_fields[] = {
-	SVC_FIELD(PROTOCOL, FK_U8, protocol),
-	SVC_FIELD(SCHEDULER, FK_U8, scheduler),
-	SVC_FIELD(AFFINITY, FK_U8, affinity),
-	SVC_FIELD(AFFINITY_TIMEOUT, FK_U32, affinity_timeout),
-	SVC_FIELD(INTERNAL_POLICY, FK_U8, internal_policy),
-	SVC_FIELD(EXTERNAL_POLICY, FK_U8, external_policy),
-};
-
-static const struct field cfg_fields[] = {
-	CFG_FIELD(CLUSTER_CIDRS, FK_CIDRS, cluster_cidrs),
-	CFG_FIELD(MASQUERADE_ALL, FK_U8, masquerade_all),
-	CFG_FIELD(NODEPORT_CIDRS, FK_CIDRS, nodeport_cidrs),
-	CFG_FIELD(LOCAL_CIDRS, FK_CIDRS, local_cidrs),
-	CFG_FIELD(SERVICE_CIDRS, FK_CIDRS, service_cidrs),
-	CFG_FIELD(AFFINITY_MAX, FK_U32, affinity_max),
-	CFG_FIELD(MAX_SERVICES, FK_U32, max_services),
-	CFG_FIELD(MAX_FRONTENDS, FK_U32, max_frontends),
-	CFG_FIELD(MAX_BACKENDS, FK_U32, max_backends),
-	CFG_FIELD(PACKET_STATS, FK_U8, packet_stats),
-	CFG_FIELD(HASH_SEED, FK_SEED, hash_seed),
-	CFG_FIELD(MAGLEV_TABLE_SIZE, FK_U32, maglev_table_size),
-};
-
 /* Puts the fields of obj whose has bits are set; -EMSGSIZE when one does not fit. */
 static int put_fields(struct nlmsghdr *nlh, size_t lim, const void *obj, uint32_t has,
-		      const struct field *f, size_t n)
+		      const struct svc_field *f, size_t n)
 {
 	for (; n; f++, n--) {
 		const void *p = (const char *)obj + f->off;
@@ -145,11 +100,11 @@ static int put_fields(struct nlmsghdr *nlh, size_t lim, const void *obj, uint32_
 
 		if (!(has & f->bit))
 			continue;
-		if (f->kind == FK_U8)
+		if (f->kind == SVC_FK_U8)
 			ok = mnl_attr_put_u8_check(nlh, lim, f->attr, *(const uint8_t *)p);
-		else if (f->kind == FK_U32)
+		else if (f->kind == SVC_FK_U32)
 			ok = mnl_attr_put_u32_check(nlh, lim, f->attr, *(const uint32_t *)p);
-		else if (f->kind == FK_SEED)
+		else if (f->kind == SVC_FK_SEED)
 			ok = mnl_attr_put_check(nlh, lim, f->attr, SVC_HASH_SEED_LEN, p);
 		else
 			ok = !put_cidrs(nlh, lim, f->attr, p);
@@ -255,7 +210,7 @@ int svc_msg_put_service(struct nlmsghdr *nlh, size_t buflen,
 	if (!mnl_attr_put_strz_check(nlh, lim, SVCVIP_SERVICE_A_NAME, s->name))
 		goto fail;
 	if ((what & SVC_PUT_SETTINGS) &&
-	    put_fields(nlh, lim, s, s->has, svc_fields, NFIELDS(svc_fields)))
+	    put_fields(nlh, lim, s, s->has, svc_service_fields, SVC_SERVICE_NFIELDS))
 		goto fail;
 	if (what & SVC_PUT_FRONTENDS) {
 		l = mnl_attr_nest_start_check(nlh, lim, SVCVIP_SERVICE_A_FRONTENDS);
@@ -311,7 +266,7 @@ int svc_msg_put_config(struct nlmsghdr *nlh, size_t buflen, const struct svc_con
 	if (!n)
 		return -EMSGSIZE;
 	lim = nest_limit(buflen, (size_t)((char *)n - (char *)nlh));
-	if (put_fields(nlh, lim, c, c->has, cfg_fields, NFIELDS(cfg_fields)))
+	if (put_fields(nlh, lim, c, c->has, svc_config_fields, SVC_CONFIG_NFIELDS))
 		goto fail;
 	mnl_attr_nest_end(nlh, n);
 	return 0;
@@ -411,7 +366,7 @@ static int parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
  * returned.
  */
 static int get_fields(const struct nlattr **tb, void *obj, uint32_t *has,
-		      const struct field *f, size_t n)
+		      const struct svc_field *f, size_t n)
 {
 	int err = 0;
 
@@ -421,11 +376,11 @@ static int get_fields(const struct nlattr **tb, void *obj, uint32_t *has,
 
 		if (!a)
 			continue;
-		if (f->kind == FK_U8) {
+		if (f->kind == SVC_FK_U8) {
 			*(uint8_t *)p = mnl_attr_get_u8(a);
-		} else if (f->kind == FK_U32) {
+		} else if (f->kind == SVC_FK_U32) {
 			*(uint32_t *)p = mnl_attr_get_u32(a);
-		} else if (f->kind == FK_SEED) {
+		} else if (f->kind == SVC_FK_SEED) {
 			if (mnl_attr_get_payload_len(a) != SVC_HASH_SEED_LEN) {
 				err = err ? err : -EINVAL;
 				continue;
@@ -622,7 +577,7 @@ int svc_msg_parse_service(const struct nlattr *nest, struct svc_service *s)
 	if (strlen(name) >= sizeof(s->name))
 		return -EINVAL;
 	strcpy(s->name, name);
-	err = get_fields(tb, s, &s->has, svc_fields, NFIELDS(svc_fields));
+	err = get_fields(tb, s, &s->has, svc_service_fields, SVC_SERVICE_NFIELDS);
 	if (err)
 		return err;
 	if (tb[SVCVIP_SERVICE_A_STATS]) {
@@ -680,7 +635,7 @@ int svc_msg_parse_config(const struct nlattr *nest, struct svc_config *c)
 
 	if (parse_nest(nest, types, SVCVIP_CONFIG_A_MAX, tb))
 		return -EINVAL;
-	return get_fields(tb, c, &c->has, cfg_fields, NFIELDS(cfg_fields));
+	return get_fields(tb, c, &c->has, svc_config_fields, SVC_CONFIG_NFIELDS);
 }
 
 int svc_msg_parse_info(const struct nlattr *nest, struct svc_info *info)
@@ -783,13 +738,10 @@ static int merge_service(struct svc_service *dst, struct svc_service *src)
 		if (svc_service_add_backend(dst, &src->backends[i]))
 			return -ENOMEM;
 	/* settings in a continuation (there should be none) fill gaps */
-	for (size_t i = 0; i < NFIELDS(svc_fields); i++) {
-		const struct field *f = &svc_fields[i];
-
+	for (const struct svc_field *f = svc_service_fields;
+	     f < svc_service_fields + SVC_SERVICE_NFIELDS; f++)
 		if (!(dst->has & f->bit) && (src->has & f->bit))
-			memcpy((char *)dst + f->off, (char *)src + f->off,
-			       f->kind == FK_U8 ? 1 : sizeof(uint32_t));
-	}
+			memcpy((char *)dst + f->off, (char *)src + f->off, svc_field_size(f));
 	if (!(dst->has & SVC_SVC_HAS_STATS) && (src->has & SVC_SVC_HAS_STATS))
 		dst->stats = src->stats;
 	dst->has |= src->has;
