@@ -399,9 +399,14 @@ const struct svc_field svc_config_fields[SVC_CONFIG_NFIELDS] = {
 	CFG_FIELD(MAGLEV_TABLE_SIZE, SVC_FK_U32, maglev_table_size),
 };
 
-size_t svc_field_size(const struct svc_field *f)
+void svc_fields_copy(void *dst, const void *src, uint32_t bits,
+		     const struct svc_field *f, size_t n)
 {
-	return f->kind == SVC_FK_U8 ? 1 : f->kind == SVC_FK_U32 ? 4 : SVC_HASH_SEED_LEN;
+	for (; n; f++, n--)
+		if (f->kind != SVC_FK_CIDRS && (bits & f->bit))
+			memcpy((char *)dst + f->off, (const char *)src + f->off,
+			       f->kind == SVC_FK_U8 ? 1 :
+			       f->kind == SVC_FK_U32 ? 4 : SVC_HASH_SEED_LEN);
 }
 
 #define for_each_config_list(f)						\
@@ -452,11 +457,7 @@ int svc_config_merge(struct svc_config *dst, const struct svc_config *src)
 	for_each_config_list(f)
 		if ((src->has & f->bit) && merge_cidrs(config_list(dst, f), config_list(src, f)))
 			return -ENOMEM;
-	for (const struct svc_field *f = svc_config_fields;
-	     f < svc_config_fields + SVC_CONFIG_NFIELDS; f++)
-		if (f->kind != SVC_FK_CIDRS && (src->has & f->bit))
-			memcpy((char *)dst + f->off, (const char *)src + f->off,
-			       svc_field_size(f));
+	svc_fields_copy(dst, src, src->has, svc_config_fields, SVC_CONFIG_NFIELDS);
 	dst->has |= src->has;
 	return 0;
 }

@@ -220,8 +220,9 @@ struct svc_field {
 #define SVC_CONFIG_NFIELDS	12
 extern const struct svc_field svc_service_fields[SVC_SERVICE_NFIELDS];
 extern const struct svc_field svc_config_fields[SVC_CONFIG_NFIELDS];
-/* Bytes of a scalar field (not SVC_FK_CIDRS). */
-size_t svc_field_size(const struct svc_field *f);
+/* Copies the scalar fields (not SVC_FK_CIDRS) whose bit is in bits; leaves has alone. */
+void svc_fields_copy(void *dst, const void *src, uint32_t bits,
+		     const struct svc_field *f, size_t n);
 
 /* Configuration */
 int svc_config_copy(struct svc_config *dst, const struct svc_config *src);

@@ -738,10 +738,7 @@ static int merge_service(struct svc_service *dst, struct svc_service *src)
 		if (svc_service_add_backend(dst, &src->backends[i]))
 			return -ENOMEM;
 	/* settings in a continuation (there should be none) fill gaps */
-	for (const struct svc_field *f = svc_service_fields;
-	     f < svc_service_fields + SVC_SERVICE_NFIELDS; f++)
-		if (!(dst->has & f->bit) && (src->has & f->bit))
-			memcpy((char *)dst + f->off, (char *)src + f->off, svc_field_size(f));
+	svc_fields_copy(dst, src, src->has & ~dst->has, svc_service_fields, SVC_SERVICE_NFIELDS);
 	if (!(dst->has & SVC_SVC_HAS_STATS) && (src->has & SVC_SVC_HAS_STATS))
 		dst->stats = src->stats;
 	dst->has |= src->has;

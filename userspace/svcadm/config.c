@@ -62,16 +62,11 @@ static int parse_seed(const char *s, uint8_t *seed)
 
 static struct svc_cidrs *list_of(struct svc_config *c, uint32_t bit)
 {
-	switch (bit) {
-	case SVC_CFG_HAS_CLUSTER_CIDRS:
-		return &c->cluster_cidrs;
-	case SVC_CFG_HAS_NODEPORT_CIDRS:
-		return &c->nodeport_cidrs;
-	case SVC_CFG_HAS_SERVICE_CIDRS:
-		return &c->service_cidrs;
-	default:
-		return &c->local_cidrs;
-	}
+	const struct svc_field *f = svc_config_fields;
+
+	while (f->bit != bit)		/* bit is one of lists[]: always found */
+		f++;
+	return (struct svc_cidrs *)((char *)c + f->off);
 }
 
 int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)

@@ -130,18 +130,8 @@ int op_apply(const struct op *op, struct svc_table *t, struct svc_config *cfg,
 	case OP_SERVICE_SET:
 		s->has |= op->svc.has & SVC_SVC_SETTINGS;
 settings:
-		if (op->svc.has & SVC_SVC_HAS_PROTOCOL)
-			s->protocol = op->svc.protocol;
-		if (op->svc.has & SVC_SVC_HAS_SCHEDULER)
-			s->scheduler = op->svc.scheduler;
-		if (op->svc.has & SVC_SVC_HAS_AFFINITY)
-			s->affinity = op->svc.affinity;
-		if (op->svc.has & SVC_SVC_HAS_AFFINITY_TIMEOUT)
-			s->affinity_timeout = op->svc.affinity_timeout;
-		if (op->svc.has & SVC_SVC_HAS_INTERNAL_POLICY)
-			s->internal_policy = op->svc.internal_policy;
-		if (op->svc.has & SVC_SVC_HAS_EXTERNAL_POLICY)
-			s->external_policy = op->svc.external_policy;
+		svc_fields_copy(s, &op->svc, op->svc.has, svc_service_fields,
+				SVC_SERVICE_NFIELDS);
 		return 0;
 	case OP_SERVICE_DEL:
 		svc_table_del(t, op->svc.name);
