@@ -151,13 +151,19 @@ ssize_t svc_nl_recv(struct svc_nl *nl, void **buf, bool nonblock)
 	return n;
 }
 
-static int ext_cb(const struct nlattr *attr, void *data)
+/* tb[type] for each attribute whose type is at most max (newer ones are ignored). */
+struct attr_tb {
+	const struct nlattr **tb;
+	uint16_t max;
+};
+
+static int attr_tb_cb(const struct nlattr *attr, void *data)
 {
-	const struct nlattr **tb = data;
+	const struct attr_tb *t = data;
 	uint16_t type = mnl_attr_get_type(attr);
 
-	if (type <= NLMSGERR_ATTR_MAX)
-		tb[type] = attr;
+	if (type <= t->max)
+		t->tb[type] = attr;
 	return MNL_CB_OK;
 }
 
@@ -168,7 +174,8 @@ static void parse_ext(const struct nlmsghdr *nlh, size_t hlen, struct svc_nlerr 
 
 	if (hlen > mnl_nlmsg_get_payload_len(nlh))
 		return;
-	if (mnl_attr_parse(nlh, (unsigned)hlen, ext_cb, tb) < 0)
+	if (mnl_attr_parse(nlh, (unsigned)hlen, attr_tb_cb,
+			   &(struct attr_tb){ tb, NLMSGERR_ATTR_MAX }) < 0)
 		return;
 	if (tb[NLMSGERR_ATTR_MSG] &&
 	    mnl_attr_validate(tb[NLMSGERR_ATTR_MSG], MNL_TYPE_NUL_STRING) == 0) {
@@ -335,33 +342,14 @@ int svc_nl_dump(struct svc_nl *nl, struct nlmsghdr *req, svc_nl_cb_t cb,
 
 /* ---- family resolution ---- */
 
-static int mcgrp_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type <= CTRL_ATTR_MCAST_GRP_MAX)
-		tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int ctrl_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type <= CTRL_ATTR_MAX)
-		tb[type] = attr;
-	return MNL_CB_OK;
-}
-
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct svc_nl *nl = data;
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = { 0 };
 	const struct nlattr *pos;
 
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), ctrl_attr_cb, tb) < 0)
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_tb_cb,
+			   &(struct attr_tb){ tb, CTRL_ATTR_MAX }) < 0)
 		return -EINVAL;
 	if (!tb[CTRL_ATTR_FAMILY_ID] ||
 	    mnl_attr_validate(tb[CTRL_ATTR_FAMILY_ID], MNL_TYPE_U16) < 0)
@@ -375,7 +363,8 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	mnl_attr_for_each_nested(pos, tb[CTRL_ATTR_MCAST_GROUPS]) {
 		const struct nlattr *g[CTRL_ATTR_MCAST_GRP_MAX + 1] = { 0 };
 
-		if (mnl_attr_parse_nested(pos, mcgrp_cb, g) < 0)
+		if (mnl_attr_parse_nested(pos, attr_tb_cb,
+					  &(struct attr_tb){ g, CTRL_ATTR_MCAST_GRP_MAX }) < 0)
 			continue;
 		if (!g[CTRL_ATTR_MCAST_GRP_NAME] || !g[CTRL_ATTR_MCAST_GRP_ID] ||
 		    mnl_attr_validate(g[CTRL_ATTR_MCAST_GRP_NAME], MNL_TYPE_NUL_STRING) < 0 ||
