@@ -168,6 +168,14 @@ static void json_config_lookup_event(void **state)
 	assert_string_equal(out, "cluster-cidrs 10.244.0.0/16\nmasquerade-all off\n"
 			    "nodeport-addresses all\nmax-services 5\n");
 	svc_config_free(&cfg);
+	/* a switch first still has a space after it (save output is restored) */
+	cfg.packet_stats = 1;
+	cfg.maglev_table_size = 7;
+	cfg.has = SVC_CFG_HAS_PACKET_STATS | SVC_CFG_HAS_MAGLEV_TABLE_SIZE;
+	f = mem();
+	svc_print_config_settings(f, &cfg);
+	fclose(f);
+	assert_string_equal(out, "packet-stats on maglev-table-size 7");
 
 	memset(&l, 0, sizeof(l));
 	l.protocol = IPPROTO_TCP;

@@ -212,59 +212,65 @@ static void print_seed(FILE *f, const uint8_t *seed)
 		fprintf(f, "%02x", seed[i]);
 }
 
-void svc_print_config_settings(FILE *f, const struct svc_config *c)
+/* The words of each config field: config-set keyword, JSON key, empty list. */
+static const struct cfg_word {
+	uint32_t bit;
+	const char *kw, *json, *empty;
+} cfg_words[] = {
+	{ SVC_CFG_HAS_CLUSTER_CIDRS, "cluster-cidrs", "cluster_cidrs", "none" },
+	{ SVC_CFG_HAS_MASQUERADE_ALL, "masquerade-all", "masquerade_all", NULL },
+	{ SVC_CFG_HAS_NODEPORT_CIDRS, "nodeport-addresses", "nodeport_addresses", "all" },
+	{ SVC_CFG_HAS_LOCAL_CIDRS, "local-cidrs", "local_cidrs", "none" },
+	{ SVC_CFG_HAS_SERVICE_CIDRS, "service-cidrs", "service_cidrs", "none" },
+	{ SVC_CFG_HAS_AFFINITY_MAX, "affinity-max", "affinity_max", NULL },
+	{ SVC_CFG_HAS_MAX_SERVICES, "max-services", "max_services", NULL },
+	{ SVC_CFG_HAS_MAX_FRONTENDS, "max-frontends", "max_frontends", NULL },
+	{ SVC_CFG_HAS_MAX_BACKENDS, "max-backends", "max_backends", NULL },
+	{ SVC_CFG_HAS_PACKET_STATS, "packet-stats", "packet_stats", NULL },
+	{ SVC_CFG_HAS_HASH_SEED, "hash-seed", "hash_seed", NULL },
+	{ SVC_CFG_HAS_MAGLEV_TABLE_SIZE, "maglev-table-size", "maglev_table_size", NULL },
+};
+
+static const struct cfg_word *cfg_word(uint32_t bit)
+{
+	const struct cfg_word *w = cfg_words;
+
+	while (w->bit != bit)		/* every config field has its words */
+		w++;
+	return w;
+}
+
+/* "WORD VALUE" for each setting present, in svc_config_fields order; the
+ * u8 settings are on/off switches. */
+static void print_config(FILE *f, const struct svc_config *c, const char *between,
+			 const char *end)
 {
 	const char *sep = "";
 
-	if (c->has & SVC_CFG_HAS_CLUSTER_CIDRS) {
-		fprintf(f, "%scluster-cidrs ", sep);
-		svc_print_cidrs(f, &c->cluster_cidrs, "none");
-		sep = " ";
+	for (const struct svc_field *fl = svc_config_fields;
+	     fl < svc_config_fields + SVC_CONFIG_NFIELDS; fl++) {
+		const void *p = (const char *)c + fl->off;
+		const struct cfg_word *w = cfg_word(fl->bit);
+
+		if (!(c->has & fl->bit))
+			continue;
+		fprintf(f, "%s%s ", sep, w->kw);
+		if (fl->kind == SVC_FK_U8)
+			fputs(*(const uint8_t *)p ? "on" : "off", f);
+		else if (fl->kind == SVC_FK_U32)
+			fprintf(f, "%u", *(const uint32_t *)p);
+		else if (fl->kind == SVC_FK_SEED)
+			print_seed(f, p);
+		else
+			svc_print_cidrs(f, p, w->empty);
+		fputs(end, f);
+		sep = between;
 	}
-	if (c->has & SVC_CFG_HAS_MASQUERADE_ALL) {
-		fprintf(f, "%smasquerade-all %s", sep, c->masquerade_all ? "on" : "off");
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_NODEPORT_CIDRS) {
-		fprintf(f, "%snodeport-addresses ", sep);
-		svc_print_cidrs(f, &c->nodeport_cidrs, "all");
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_LOCAL_CIDRS) {
-		fprintf(f, "%slocal-cidrs ", sep);
-		svc_print_cidrs(f, &c->local_cidrs, "none");
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_SERVICE_CIDRS) {
-		fprintf(f, "%sservice-cidrs ", sep);
-		svc_print_cidrs(f, &c->service_cidrs, "none");
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_AFFINITY_MAX) {
-		fprintf(f, "%saffinity-max %u", sep, c->affinity_max);
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_MAX_SERVICES) {
-		fprintf(f, "%smax-services %u", sep, c->max_services);
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_MAX_FRONTENDS) {
-		fprintf(f, "%smax-frontends %u", sep, c->max_frontends);
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_MAX_BACKENDS) {
-		fprintf(f, "%smax-backends %u", sep, c->max_backends);
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_PACKET_STATS)
-		fprintf(f, "%spacket-stats %s", sep, c->packet_stats ? "on" : "off");
-	if (c->has & SVC_CFG_HAS_HASH_SEED) {
-		fprintf(f, "%shash-seed ", sep);
-		print_seed(f, c->hash_seed);
-		sep = " ";
-	}
-	if (c->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
-		fprintf(f, "%smaglev-table-size %u", sep, c->maglev_table_size);
+}
+
+void svc_print_config_settings(FILE *f, const struct svc_config *c)
+{
+	print_config(f, c, " ", "");
 }
 
 void svc_print_table(FILE *f, const struct svc_table *t, bool numeric)
@@ -290,45 +296,7 @@ void svc_print_table(FILE *f, const struct svc_table *t, bool numeric)
 
 void svc_print_config(FILE *f, const struct svc_config *c)
 {
-	if (c->has & SVC_CFG_HAS_CLUSTER_CIDRS) {
-		fputs("cluster-cidrs ", f);
-		svc_print_cidrs(f, &c->cluster_cidrs, "none");
-		fputc('\n', f);
-	}
-	if (c->has & SVC_CFG_HAS_MASQUERADE_ALL)
-		fprintf(f, "masquerade-all %s\n", c->masquerade_all ? "on" : "off");
-	if (c->has & SVC_CFG_HAS_NODEPORT_CIDRS) {
-		fputs("nodeport-addresses ", f);
-		svc_print_cidrs(f, &c->nodeport_cidrs, "all");
-		fputc('\n', f);
-	}
-	if (c->has & SVC_CFG_HAS_LOCAL_CIDRS) {
-		fputs("local-cidrs ", f);
-		svc_print_cidrs(f, &c->local_cidrs, "none");
-		fputc('\n', f);
-	}
-	if (c->has & SVC_CFG_HAS_SERVICE_CIDRS) {
-		fputs("service-cidrs ", f);
-		svc_print_cidrs(f, &c->service_cidrs, "none");
-		fputc('\n', f);
-	}
-	if (c->has & SVC_CFG_HAS_AFFINITY_MAX)
-		fprintf(f, "affinity-max %u\n", c->affinity_max);
-	if (c->has & SVC_CFG_HAS_MAX_SERVICES)
-		fprintf(f, "max-services %u\n", c->max_services);
-	if (c->has & SVC_CFG_HAS_MAX_FRONTENDS)
-		fprintf(f, "max-frontends %u\n", c->max_frontends);
-	if (c->has & SVC_CFG_HAS_MAX_BACKENDS)
-		fprintf(f, "max-backends %u\n", c->max_backends);
-	if (c->has & SVC_CFG_HAS_PACKET_STATS)
-		fprintf(f, "packet-stats %s\n", c->packet_stats ? "on" : "off");
-	if (c->has & SVC_CFG_HAS_HASH_SEED) {
-		fputs("hash-seed ", f);
-		print_seed(f, c->hash_seed);
-		fputc('\n', f);
-	}
-	if (c->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
-		fprintf(f, "maglev-table-size %u\n", c->maglev_table_size);
+	print_config(f, c, "", "\n");
 }
 
 #define STATS_FMT "%-40s %10s %10s %10s %12s %12s %8s %9s\n"
@@ -618,39 +586,27 @@ json_object *svc_json_config(const struct svc_config *c)
 {
 	json_object *o = json_object_new_object();
 
-	if (c->has & SVC_CFG_HAS_CLUSTER_CIDRS)
-		json_object_object_add(o, "cluster_cidrs", json_cidrs(&c->cluster_cidrs));
-	if (c->has & SVC_CFG_HAS_MASQUERADE_ALL)
-		json_object_object_add(o, "masquerade_all",
-				       json_object_new_boolean(c->masquerade_all));
-	if (c->has & SVC_CFG_HAS_NODEPORT_CIDRS)
-		json_object_object_add(o, "nodeport_addresses", json_cidrs(&c->nodeport_cidrs));
-	if (c->has & SVC_CFG_HAS_LOCAL_CIDRS)
-		json_object_object_add(o, "local_cidrs", json_cidrs(&c->local_cidrs));
-	if (c->has & SVC_CFG_HAS_SERVICE_CIDRS)
-		json_object_object_add(o, "service_cidrs", json_cidrs(&c->service_cidrs));
-	if (c->has & SVC_CFG_HAS_AFFINITY_MAX)
-		json_object_object_add(o, "affinity_max", json_object_new_int64(c->affinity_max));
-	if (c->has & SVC_CFG_HAS_MAX_SERVICES)
-		json_object_object_add(o, "max_services", json_object_new_int64(c->max_services));
-	if (c->has & SVC_CFG_HAS_MAX_FRONTENDS)
-		json_object_object_add(o, "max_frontends",
-				       json_object_new_int64(c->max_frontends));
-	if (c->has & SVC_CFG_HAS_MAX_BACKENDS)
-		json_object_object_add(o, "max_backends", json_object_new_int64(c->max_backends));
-	if (c->has & SVC_CFG_HAS_PACKET_STATS)
-		json_object_object_add(o, "packet_stats",
-				       json_object_new_boolean(c->packet_stats));
-	if (c->has & SVC_CFG_HAS_HASH_SEED) {
+	for (const struct svc_field *fl = svc_config_fields;
+	     fl < svc_config_fields + SVC_CONFIG_NFIELDS; fl++) {
+		const void *p = (const char *)c + fl->off;
 		char hex[2 * SVC_HASH_SEED_LEN + 1];
+		json_object *v;
 
-		for (size_t i = 0; i < SVC_HASH_SEED_LEN; i++)
-			snprintf(hex + 2 * i, 3, "%02x", c->hash_seed[i]);
-		json_object_object_add(o, "hash_seed", json_object_new_string(hex));
+		if (!(c->has & fl->bit))
+			continue;
+		if (fl->kind == SVC_FK_U8) {
+			v = json_object_new_boolean(*(const uint8_t *)p);
+		} else if (fl->kind == SVC_FK_U32) {
+			v = json_object_new_int64(*(const uint32_t *)p);
+		} else if (fl->kind == SVC_FK_SEED) {
+			for (size_t i = 0; i < SVC_HASH_SEED_LEN; i++)
+				snprintf(hex + 2 * i, 3, "%02x", ((const uint8_t *)p)[i]);
+			v = json_object_new_string(hex);
+		} else {
+			v = json_cidrs(p);
+		}
+		json_object_object_add(o, cfg_word(fl->bit)->json, v);
 	}
-	if (c->has & SVC_CFG_HAS_MAGLEV_TABLE_SIZE)
-		json_object_object_add(o, "maglev_table_size",
-				       json_object_new_int64(c->maglev_table_size));
 	return o;
 }
 
