@@ -212,11 +212,7 @@ static void print_seed(FILE *f, const uint8_t *seed)
 		fprintf(f, "%02x", seed[i]);
 }
 
-/* The words of each config field: config-set keyword, JSON key, empty list. */
-static const struct cfg_word {
-	uint32_t bit;
-	const char *kw, *json, *empty;
-} cfg_words[] = {
+static const struct svc_config_word cfg_words[] = {
 	{ SVC_CFG_HAS_CLUSTER_CIDRS, "cluster-cidrs", "cluster_cidrs", "none" },
 	{ SVC_CFG_HAS_MASQUERADE_ALL, "masquerade-all", "masquerade_all", NULL },
 	{ SVC_CFG_HAS_NODEPORT_CIDRS, "nodeport-addresses", "nodeport_addresses", "all" },
@@ -231,9 +227,9 @@ static const struct cfg_word {
 	{ SVC_CFG_HAS_MAGLEV_TABLE_SIZE, "maglev-table-size", "maglev_table_size", NULL },
 };
 
-static const struct cfg_word *cfg_word(uint32_t bit)
+const struct svc_config_word *svc_config_word(uint32_t bit)
 {
-	const struct cfg_word *w = cfg_words;
+	const struct svc_config_word *w = cfg_words;
 
 	while (w->bit != bit)		/* every config field has its words */
 		w++;
@@ -250,7 +246,7 @@ static void print_config(FILE *f, const struct svc_config *c, const char *betwee
 	for (const struct svc_field *fl = svc_config_fields;
 	     fl < svc_config_fields + SVC_CONFIG_NFIELDS; fl++) {
 		const void *p = (const char *)c + fl->off;
-		const struct cfg_word *w = cfg_word(fl->bit);
+		const struct svc_config_word *w = svc_config_word(fl->bit);
 
 		if (!(c->has & fl->bit))
 			continue;
@@ -605,7 +601,7 @@ json_object *svc_json_config(const struct svc_config *c)
 		} else {
 			v = json_cidrs(p);
 		}
-		json_object_object_add(o, cfg_word(fl->bit)->json, v);
+		json_object_object_add(o, svc_config_word(fl->bit)->json, v);
 	}
 	return o;
 }

@@ -45,6 +45,12 @@ void svc_print_frontend(FILE *f, const struct svc_frontend *fe, uint8_t proto,
 /* "10.244.1.2:8080 weight 1 local terminating" */
 void svc_print_backend(FILE *f, const struct svc_backend *be, uint8_t proto,
 		       bool numeric);
+/* The words of a config field: config-set keyword, JSON key, empty list (lists). */
+struct svc_config_word {
+	uint32_t bit;			/* SVC_CFG_HAS_* */
+	const char *kw, *json, *empty;
+};
+const struct svc_config_word *svc_config_word(uint32_t bit);
 /* The settings present in c, space-separated, in config-set grammar. */
 void svc_print_config_settings(FILE *f, const struct svc_config *c);
 

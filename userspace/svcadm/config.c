@@ -7,31 +7,6 @@
 enum { V_SET, V_SHOW, V_HELP };	/* the man page's order */
 static const char *const verbs[] = { "set", "show", "help", NULL };
 
-static const struct {
-	const char *kw;
-	uint32_t bit;
-	const char *empty;	/* word for the empty list */
-} lists[] = {
-	{ "cluster-cidrs", SVC_CFG_HAS_CLUSTER_CIDRS, "none" },
-	{ "nodeport-addresses", SVC_CFG_HAS_NODEPORT_CIDRS, "all" },
-	{ "local-cidrs", SVC_CFG_HAS_LOCAL_CIDRS, "none" },
-	{ "service-cidrs", SVC_CFG_HAS_SERVICE_CIDRS, "none" },
-};
-
-static const struct {
-	const char *kw;
-	uint32_t bit;
-	size_t offset;
-} limits[] = {
-	{ "affinity-max", SVC_CFG_HAS_AFFINITY_MAX, offsetof(struct svc_config, affinity_max) },
-	{ "max-services", SVC_CFG_HAS_MAX_SERVICES, offsetof(struct svc_config, max_services) },
-	{ "max-frontends", SVC_CFG_HAS_MAX_FRONTENDS,
-	  offsetof(struct svc_config, max_frontends) },
-	{ "max-backends", SVC_CFG_HAS_MAX_BACKENDS, offsetof(struct svc_config, max_backends) },
-	{ "maglev-table-size", SVC_CFG_HAS_MAGLEV_TABLE_SIZE,
-	  offsetof(struct svc_config, maglev_table_size) },
-};
-
 /* 32 hex digits (an optional 0x first): the 16 bytes of a siphash key */
 static int parse_seed(const char *s, uint8_t *seed)
 {
@@ -60,15 +35,6 @@ static int parse_seed(const char *s, uint8_t *seed)
 	return 0;
 }
 
-static struct svc_cidrs *list_of(struct svc_config *c, uint32_t bit)
-{
-	const struct svc_field *f = svc_config_fields;
-
-	while (f->bit != bit)		/* bit is one of lists[]: always found */
-		f++;
-	return (struct svc_cidrs *)((char *)c + f->off);
-}
-
 int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 {
 	struct svc_config *c = &op->cfg;
@@ -87,38 +53,31 @@ int config_parse(int argc, char **argv, struct op *op, char *err, size_t errlen)
 		const char *kw = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		bool known = false;
 
-		for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]) && !known; k++) {
-			struct svc_cidrs *l;
+		/* the lists and the limits */
+		for (const struct svc_field *f = svc_config_fields;
+		     f < svc_config_fields + SVC_CONFIG_NFIELDS && !known; f++) {
+			const struct svc_config_word *w = svc_config_word(f->bit);
+			void *p = (char *)c + f->off;
 
-			if (!is_kw(kw, lists[k].kw))
+			if ((f->kind != SVC_FK_CIDRS && f->kind != SVC_FK_U32) || !is_kw(kw, w->kw))
 				continue;
 			known = true;
-			if (duparg("config set", kw, c->has & lists[k].bit, err, errlen))
+			if (duparg("config set", kw, c->has & f->bit, err, errlen))
 				return EXIT_USAGE;
 			if (!val)
 				return set_err(EXIT_USAGE, err, errlen,
 					       "config set: %s needs a value", kw);
-			l = list_of(c, lists[k].bit);
-			svc_cidrs_free(l);
-			if (strcmp(val, lists[k].empty) &&
-			    svc_parse_cidr_list(val, l, msg, sizeof(msg)))
-				return set_err(EXIT_FAIL, err, errlen, "%s %s", kw, msg);
-			c->has |= lists[k].bit;
-		}
-		for (size_t k = 0; k < sizeof(limits) / sizeof(limits[0]) && !known; k++) {
-			if (!is_kw(kw, limits[k].kw))
-				continue;
-			known = true;
-			if (duparg("config set", kw, c->has & limits[k].bit, err, errlen))
-				return EXIT_USAGE;
-			if (!val)
-				return set_err(EXIT_USAGE, err, errlen,
-					       "config set: %s needs a value", kw);
-			if (svc_parse_u32(val, 0, UINT32_MAX,
-					  (uint32_t *)((char *)c + limits[k].offset),
-					  msg, sizeof(msg)))
-				return set_err(EXIT_FAIL, err, errlen, "%s %s: %s", kw, val, msg);
-			c->has |= limits[k].bit;
+			if (f->kind == SVC_FK_U32) {
+				if (svc_parse_u32(val, 0, UINT32_MAX, p, msg, sizeof(msg)))
+					return set_err(EXIT_FAIL, err, errlen, "%s %s: %s",
+						       kw, val, msg);
+			} else {
+				svc_cidrs_free(p);
+				if (strcmp(val, w->empty) &&
+				    svc_parse_cidr_list(val, p, msg, sizeof(msg)))
+					return set_err(EXIT_FAIL, err, errlen, "%s %s", kw, msg);
+			}
+			c->has |= f->bit;
 		}
 		if (!known && is_kw(kw, "hash-seed")) {
 			known = true;
