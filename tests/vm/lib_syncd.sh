@@ -85,7 +85,7 @@ syncd_stop() {
 #                               0 when there is none: a counter not counted yet)
 #   syncd_until TENTHS CMD...   runs CMD every 0.1 s until it succeeds, at most
 #                               TENTHS/10 s
-#   syncd_cleanup               stops the daemon and the API server
+#   syncd_cleanup               stops the daemons and the API server (below)
 
 syncd_api_stop() {
 	kill -KILL "$APISERVER_PID" 2>/dev/null
@@ -130,11 +130,6 @@ syncd_until() {	# a deadline, not a count: CMD itself may take a while in TCG
 	done
 }
 
-syncd_cleanup() {
-	[ -n "${SYNCD_PID:-}" ] && syncd_stop
-	[ -n "${APISERVER_PID:-}" ] && syncd_api_stop
-	return 0
-}
 
 # ---- syncdtests: the API server on a LAN address, changes timed by traffic ----
 # (tests/vm/tests/syncd-semantics.sh, syncd-nodes.sh)
@@ -213,20 +208,25 @@ syncd_start_bg() {
 	}
 }
 
+# syncd_cleanup: stops every daemon (syncd_start's SYNCD_PID and
+# syncd_start_bg's SYNCD_PIDS), the probe loop and the API server, and
+# waits for them (one definition for every syncd test: an EXIT trap)
 syncd_cleanup() {
 	local p
 	[ -n "${PROBE_PID:-}" ] && kill -TERM "$PROBE_PID" 2>/dev/null
-	for p in "${SYNCD_PIDS[@]}"; do
+	for p in ${SYNCD_PID:-} "${SYNCD_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 	done
-	for p in "${SYNCD_PIDS[@]}"; do
+	for p in ${SYNCD_PID:-} "${SYNCD_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	[ -n "${APISERVER_PID:-}" ] && kill -TERM "$APISERVER_PID" 2>/dev/null
+	[ -n "${APISERVER_PID:-}" ] && kill -KILL "$APISERVER_PID" 2>/dev/null
 	wait 2>/dev/null
 	SYNCD_PIDS=()
+	SYNCD_PID=
 	APISERVER_PID=
 	PROBE_PID=
+	return 0
 }
 
 syncd_check_stopped() {
