@@ -69,7 +69,6 @@ struct daemon {
 	uint64_t next_check_ns;
 	bool programmed;		/* first sync done */
 	bool full_sync;			/* the next sync dumps the kernel */
-	bool config_dirty;		/* taken from the store, not converged yet */
 	FILE *latency_log;
 	struct health *health;
 	struct svcsyncd_metrics metrics;
@@ -666,10 +665,8 @@ static void converge(struct daemon *d)
 	size_t n_dirty;
 	int rv;
 
-	if (d->config_dirty || store_take_config_dirty(d->st)) {
+	if (store_take_config_dirty(d->st)) {
 		size_t n;
-
-		d->config_dirty = false;
 		const struct k8s_service_cidr *const *cidrs = store_cidrs(d->st, &n);
 
 		svc_config_free(&d->want_cfg);
@@ -904,9 +901,7 @@ int daemon_run(struct daemon_options *o)
 			d.next_check_ns = now + (uint64_t)o->sync_period_ms * 1000000ull;
 		}
 		/* a Node or ServiceCIDR change alone changes only the config */
-		if (store_take_config_dirty(d.st))
-			d.config_dirty = true;
-		if (store_dirty_count(d.st) || !d.programmed || d.config_dirty ||
+		if (store_dirty_count(d.st) || !d.programmed || store_config_dirty(d.st) ||
 		    (d.need_sync && now >= d.retry_at_ns))
 			converge(&d);
 	}
