@@ -34,6 +34,8 @@
 #include <linux/gcd.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/bitmap.h>
+#include <uapi/linux/svcvip.h>
 
 #include "sched.h"
 #include "table.h"
@@ -87,6 +89,12 @@ u32 svcvip_maglev_table_size(u32 count, u32 max)
 	while (!svcvip_is_prime(m))
 		m++;
 	return min(m, max);
+}
+
+bool svcvip_maglev_deferred(u32 count, const struct svcvip_sched_params *sp)
+{
+	return svcvip_maglev_table_size(count, sp->maglev_max) >
+	       SVCVIP_MAGLEV_SYNC_MAX;
 }
 
 struct maglev_walk {
@@ -224,4 +232,49 @@ int svcvip_maglev_build(struct svcvip_pool *pool,
 	pool->lut_size = size;
 	pool->seed = sp->seed;
 	return 0;
+}
+
+/*
+ * A pool good until the worker has built the real table: the flows of
+ * every backend that stays keep it (its slots of @base, remapped), a flow
+ * whose backend went or left the pool gets a member by its hash. New
+ * backends and weights count from the rebuild on. O(nbase + count).
+ * @map: backend index in @base's state -> index in the new state, or
+ * SVCVIP_POOL_NONE; @members: this pool's, indices in the new state.
+ */
+struct svcvip_pool *svcvip_pool_interim(const u16 *members, u32 count,
+					const struct svcvip_pool *base,
+					const u16 *map, u32 nbase, u32 nnext,
+					const struct svcvip_sched_params *sp)
+{
+	unsigned long *in = NULL;
+	struct svcvip_pool *pool;
+	u32 i;
+
+	if (!count)
+		return NULL;
+	pool = kvzalloc(struct_size(pool, member, count), SVCVIP_GFP);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	pool->count = count;
+	pool->scheduler = SVCVIP_SCHED_MAGLEV;
+	pool->seed = sp->seed;
+	memcpy(pool->member, members, count * sizeof(*members));
+	pool->remap = kvmalloc_array(max_t(u32, nbase, 1), sizeof(u16),
+				     SVCVIP_GFP);
+	in = bitmap_zalloc(max_t(u32, nnext, 1), SVCVIP_GFP);
+	if (!pool->remap || !in) {
+		bitmap_free(in);
+		svcvip_pool_free(pool);
+		return ERR_PTR(-ENOMEM);
+	}
+	for (i = 0; i < count; i++)
+		__set_bit(members[i], in);
+	for (i = 0; i < nbase; i++)
+		pool->remap[i] = map[i] != SVCVIP_POOL_NONE &&
+				 test_bit(map[i], in) ? map[i] :
+				 SVCVIP_POOL_NONE;
+	bitmap_free(in);
+	pool->base = base;
+	return pool;
 }

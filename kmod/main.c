@@ -66,6 +66,8 @@ static void __net_exit svcvip_net_exit(struct net *net)
 	mutex_lock(&sn->lock);
 	svcvip_table_flush(sn);
 	mutex_unlock(&sn->lock);
+	/* a rebuild still running holds a service, and takes sn->lock */
+	svcvip_rebuild_flush();
 	svcvip_table_destroy(&sn->table);
 	svcvip_affinity_destroy(&sn->affinity);
 	svcvip_config_free_rcu(rcu_dereference_protected(sn->config, true));
@@ -101,6 +103,9 @@ static int __init svcvip_init(void)
 	ret = nf_nat_masquerade_inet_register_notifiers();
 	if (ret)
 		goto err_notifiers;
+	ret = svcvip_rebuild_init();
+	if (ret)
+		goto err_rebuild;
 	ret = register_pernet_subsys(&svcvip_net_ops);
 	if (ret)
 		goto err_pernet;
@@ -115,6 +120,8 @@ static int __init svcvip_init(void)
 err_genl:
 	unregister_pernet_subsys(&svcvip_net_ops);
 err_pernet:
+	svcvip_rebuild_exit();
+err_rebuild:
 	nf_nat_masquerade_inet_unregister_notifiers();
 err_notifiers:
 	svcvip_ceilings_unregister();
@@ -125,6 +132,7 @@ static void __exit svcvip_exit(void)
 {
 	svcvip_genl_uninit();
 	unregister_pernet_subsys(&svcvip_net_ops);
+	svcvip_rebuild_exit();
 	nf_nat_masquerade_inet_unregister_notifiers();
 	svcvip_ceilings_unregister();
 	/* call_rcu callbacks of ours may still be queued */

@@ -64,7 +64,9 @@ static int svcvip_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, SVCVIP_INFO_A_FRONTENDS, sn->table.nfrontends) ||
 	    nla_put_u32(msg, SVCVIP_INFO_A_BACKENDS, sn->table.nbackends) ||
 	    nla_put_u64_64bit(msg, SVCVIP_INFO_A_GENERATION,
-			      sn->table.generation, SVCVIP_INFO_A_PAD)) {
+			      sn->table.generation, SVCVIP_INFO_A_PAD) ||
+	    nla_put_u32(msg, SVCVIP_INFO_A_REBUILDING,
+			sn->table.nrebuilding)) {
 		mutex_unlock(&sn->lock);
 		goto nospace;
 	}

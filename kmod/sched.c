@@ -180,6 +180,7 @@ void svcvip_pool_free(struct svcvip_pool *pool)
 		return;
 	kvfree(pool->lut);
 	kvfree(pool->cumulative);
+	kvfree(pool->remap);
 	kvfree(pool);
 }
 
@@ -197,6 +198,20 @@ static u32 cursor_step(struct svcvip_pool *pool, u32 modulo, bool dry_run)
 	return pos % modulo;
 }
 
+/* Maglev while its table is rebuilt: see svcvip_pool_interim(). */
+static u16 interim_pick(const struct svcvip_pool *pool,
+			const struct svcvip_flow *flow)
+{
+	u32 h = svcvip_flow_hash(flow, &pool->seed);
+	u16 idx = SVCVIP_POOL_NONE;
+
+	if (pool->base)
+		idx = pool->remap[pool->base->lut[h % pool->base->lut_size]];
+	if (idx != SVCVIP_POOL_NONE)
+		return idx;
+	return pool->member[reciprocal_scale(h, pool->count)];
+}
+
 u16 svcvip_pool_pick(struct svcvip_pool *pool, const struct svcvip_flow *flow,
 		     bool dry_run)
 {
@@ -209,6 +224,8 @@ u16 svcvip_pool_pick(struct svcvip_pool *pool, const struct svcvip_flow *flow,
 		return pool->lut[cursor_step(pool, pool->lut_size, dry_run)];
 	case SVCVIP_SCHED_MAGLEV:
 	default:
+		if (unlikely(pool->remap))
+			return interim_pick(pool, flow);
 		return pool->lut[svcvip_flow_hash(flow, &pool->seed) %
 				 pool->lut_size];
 	}

@@ -14,6 +14,9 @@
 #include <linux/bsearch.h>
 #include <linux/string.h>
 #include <linux/rhashtable.h>
+#include <linux/workqueue.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <uapi/linux/svcvip.h>
 
 #include "netns.h"
@@ -186,6 +189,8 @@ backend_find_or_err(const struct svcvip_state *st,
 	return be;
 }
 
+static void state_put(struct svcvip_state *st);
+
 /* Also from an RCU callback: nothing here may sleep. */
 static void state_free(struct svcvip_state *st)
 {
@@ -199,6 +204,7 @@ static void state_free(struct svcvip_state *st)
 			svcvip_pool_free(st->pool[f][c]);
 	for (i = 0; i < st->count; i++)
 		svcvip_backend_stats_put(st->backend[i].stats);
+	state_put(st->base);
 	kvfree(st);
 }
 
@@ -207,9 +213,16 @@ static void state_free_rcu_cb(struct rcu_head *rcu)
 	state_free(container_of(rcu, struct svcvip_state, rcu));
 }
 
-static void state_free_rcu(struct svcvip_state *st)
+static struct svcvip_state *state_get(struct svcvip_state *st)
 {
-	if (st)
+	refcount_inc(&st->ref);
+	return st;
+}
+
+/* Readers may still see it: freed after a grace period. */
+static void state_put(struct svcvip_state *st)
+{
+	if (st && refcount_dec_and_test(&st->ref))
 		call_rcu(&st->rcu, state_free_rcu_cb);
 }
 
@@ -227,8 +240,18 @@ static bool backend_in_category(const struct svcvip_backend *be, int fam,
  * kube-proxy's CategorizeEndpoints: a pool holds the ready backends, or, if
  * there is none, the serving-and-terminating ones.
  */
+static struct svcvip_pool *
+state_interim_pool(const struct svcvip_state *st, int fam, int cat,
+		   const u16 *members, u32 n, const u16 *map,
+		   const struct svcvip_sched_params *sp)
+{
+	return svcvip_pool_interim(members, n, st->base->pool[fam][cat], map,
+				   st->base->count, st->count, sp);
+}
+
 static int state_build_pools(struct svcvip_state *st, u16 *members,
-			     const struct svcvip_sched_params *sp)
+			     const struct svcvip_sched_params *sp,
+			     const u16 *map)
 {
 	bool need_local = st->cfg.internal_policy == SVCVIP_POLICY_LOCAL ||
 			  st->cfg.external_policy == SVCVIP_POLICY_LOCAL;
@@ -250,8 +273,13 @@ static int state_build_pools(struct svcvip_state *st, u16 *members,
 					if (backend_in_category(&st->backend[i],
 								fam, cat, true))
 						members[n++] = i;
-			pool = svcvip_pool_build(st->cfg.scheduler,
-						 st->backend, members, n, sp);
+			if (map)
+				pool = state_interim_pool(st, fam, cat, members,
+							  n, map, sp);
+			else
+				pool = svcvip_pool_build(st->cfg.scheduler,
+							 st->backend, members,
+							 n, sp);
 			if (IS_ERR(pool))
 				return PTR_ERR(pool);
 			st->pool[fam][cat] = pool;
@@ -308,6 +336,7 @@ static struct svcvip_state *state_alloc(const struct svcvip_service_cfg *cfg,
 	if (!st)
 		return NULL;
 	memset(st, 0, offsetof(struct svcvip_state, backend));
+	refcount_set(&st->ref, 1);
 	st->cfg = *cfg;
 	st->count = count;
 	return st;
@@ -346,7 +375,43 @@ static int state_finish(struct svcvip_state *st,
 				 SVCVIP_GFP);
 	if (!members)
 		return -ENOMEM;
-	ret = state_build_pools(st, members, sp);
+	ret = state_build_pools(st, members, sp, NULL);
+	kvfree(members);
+	return ret;
+}
+
+/*
+ * Instead of state_finish(): pools that borrow @base's tables (see
+ * svcvip_pool_interim()), O(backends) where a Maglev build of a large
+ * table is O(table x log table). The worker builds the real ones.
+ */
+static int state_finish_interim(struct svcvip_state *st,
+				struct svcvip_state *base,
+				const struct svcvip_sched_params *sp)
+{
+	u16 *members, *map;
+	u32 i, j;
+	int ret = -ENOMEM;
+
+	st->base = state_get(base);
+	members = kvmalloc_array(max_t(u32, st->count, 1), sizeof(*members),
+				 SVCVIP_GFP);
+	map = kvmalloc_array(max_t(u32, base->count, 1), sizeof(*map),
+			     SVCVIP_GFP);
+	if (!members || !map)
+		goto out;
+	/* both sorted: one merge gives each base backend its new index */
+	for (i = 0, j = 0; i < base->count; i++) {
+		int c = 1;
+
+		while (j < st->count &&
+		       (c = backend_cmp(&st->backend[j], &base->backend[i])) < 0)
+			j++;
+		map[i] = j < st->count && !c ? j : SVCVIP_POOL_NONE;
+	}
+	ret = state_build_pools(st, members, sp, map);
+out:
+	kvfree(map);
 	kvfree(members);
 	return ret;
 }
@@ -378,6 +443,14 @@ static struct svcvip_state *state_of(struct svcvip_net *sn,
 					 lockdep_is_held(&sn->lock));
 }
 
+/* The newest state built whole: the base of the next interim one. */
+static void service_set_built(struct svcvip_service *svc,
+			      struct svcvip_state *st)
+{
+	state_put(svc->built);
+	svc->built = st ? state_get(st) : NULL;
+}
+
 static void state_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 			  struct svcvip_state *st)
 {
@@ -385,9 +458,15 @@ static void state_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 
 	rcu_assign_pointer(svc->state, st);
 	sn->table.nbackends += st->count;
+	if (st->base)
+		sn->table.nrebuilding++;
+	else
+		service_set_built(svc, st);
 	if (old) {
 		sn->table.nbackends -= old->count;
-		state_free_rcu(old);
+		if (old->base)
+			sn->table.nrebuilding--;
+		state_put(old);
 	}
 }
 
@@ -780,6 +859,7 @@ unwind:
 
 static void service_free(struct svcvip_service *svc)
 {
+	mem_cgroup_put(svc->memcg);
 	svcvip_stats_free(svc->stats);
 	kfree(svc);
 }
@@ -795,6 +875,99 @@ static void service_put(struct svcvip_service *svc)
 		call_rcu(&svc->rcu, service_free_rcu_cb);
 }
 
+/* ---- interim states: the worker that builds large tables --------------- */
+
+static struct workqueue_struct *svcvip_rebuild_wq;
+
+int svcvip_rebuild_init(void)
+{
+	svcvip_rebuild_wq = alloc_workqueue("svcvip_rebuild", WQ_UNBOUND, 0);
+	return svcvip_rebuild_wq ? 0 : -ENOMEM;
+}
+
+void svcvip_rebuild_exit(void)
+{
+	destroy_workqueue(svcvip_rebuild_wq);
+}
+
+/*
+ * Waits for the rebuilds running (netns exit, after the flush: the flush
+ * cancelled those not yet started).
+ */
+void svcvip_rebuild_flush(void)
+{
+	flush_workqueue(svcvip_rebuild_wq);
+}
+
+/*
+ * Under the lock, after an interim state of @svc was published. The build
+ * starts a little later, so a burst of changes costs one build, not one
+ * per change.
+ */
+#define SVCVIP_REBUILD_DELAY_MS	20
+
+static void service_queue_rebuild(struct svcvip_service *svc)
+{
+	refcount_inc(&svc->ref);	/* the worker's */
+	if (!queue_delayed_work(svcvip_rebuild_wq, &svc->rebuild,
+				msecs_to_jiffies(SVCVIP_REBUILD_DELAY_MS)))
+		service_put(svc);	/* queued already: the table's remains */
+}
+
+/* Under the lock, as the service goes: a rebuild not yet started won't. */
+static void service_cancel_rebuild(struct svcvip_service *svc)
+{
+	if (cancel_delayed_work(&svc->rebuild))
+		service_put(svc);
+}
+
+/*
+ * Builds the whole state of a service that has an interim one, with the
+ * lock dropped, and publishes it if nothing changed meanwhile. If a change
+ * came first, the build still becomes the base of the next interim state
+ * (so interim states never drift far from the real table) and another
+ * build is queued, from the newest state. Charged to the service creator's
+ * memcg, as the writers' own allocations are. A failed build leaves the
+ * interim state in place; the next change queues another.
+ */
+static void service_rebuild(struct work_struct *work)
+{
+	struct svcvip_service *svc = container_of(to_delayed_work(work),
+						  struct svcvip_service,
+						  rebuild);
+	struct svcvip_net *sn = svc->sn;
+	struct mem_cgroup *memcg_old = set_active_memcg(svc->memcg);
+	struct svcvip_sched_params sp;
+	struct svcvip_state *cur, *st;
+
+	mutex_lock(&sn->lock);
+	cur = svc->dead ? NULL : state_of(sn, svc);
+	if (!cur || !cur->base)
+		goto out;
+	state_get(cur);
+	sp = config_of(sn)->sched;
+	mutex_unlock(&sn->lock);
+
+	st = state_build(&cur->cfg, cur->backend, cur->count, cur, &sp);
+
+	mutex_lock(&sn->lock);
+	if (IS_ERR(st) || svc->dead) {
+		if (!IS_ERR(st))
+			state_free(st);
+	} else if (state_of(sn, svc) == cur) {
+		state_publish(sn, svc, st);
+	} else {
+		service_set_built(svc, st);
+		state_put(st);
+		service_queue_rebuild(svc);
+	}
+	state_put(cur);
+out:
+	mutex_unlock(&sn->lock);
+	set_active_memcg(memcg_old);
+	service_put(svc);
+}
+
 static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
 {
 	struct svcvip_frontend *fe, *tmp;
@@ -806,9 +979,13 @@ static void service_unlink(struct svcvip_net *sn, struct svcvip_service *svc)
 	sn->table.nservices--;
 	if (st) {
 		sn->table.nbackends -= st->count;
+		if (st->base)
+			sn->table.nrebuilding--;
 		RCU_INIT_POINTER(svc->state, NULL);
-		state_free_rcu(st);
+		state_put(st);
 	}
+	service_set_built(svc, NULL);
+	service_cancel_rebuild(svc);
 	svc->dead = true;
 	service_put(svc);
 }
@@ -950,9 +1127,10 @@ static int svc_plan_frontends(struct svcvip_net *sn,
 }
 
 /* A new, unlinked service object. */
-static struct svcvip_service *service_alloc(struct svcvip_table *t,
+static struct svcvip_service *service_alloc(struct svcvip_net *sn,
 					    const char *name)
 {
+	struct svcvip_table *t = &sn->table;
 	size_t len = strlen(name) + 1;
 	struct svcvip_service *svc;
 
@@ -967,6 +1145,9 @@ static struct svcvip_service *service_alloc(struct svcvip_table *t,
 	memcpy(svc->name, name, len);
 	INIT_LIST_HEAD(&svc->frontends);
 	refcount_set(&svc->ref, 1);
+	INIT_DELAYED_WORK(&svc->rebuild, service_rebuild);
+	svc->sn = sn;
+	svc->memcg = get_mem_cgroup_from_mm(current->mm);
 	svc->id = ++t->last_service_id;
 	return svc;
 }
@@ -1027,7 +1208,7 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 		ret = PTR_ERR(st);
 		goto out;
 	}
-	svc = p.old ?: service_alloc(&sn->table, s->name);
+	svc = p.old ?: service_alloc(sn, s->name);
 	if (!svc) {
 		ret = -ENOMEM;
 		goto out_state;
@@ -1194,33 +1375,52 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 
 /* ---- single backends ------------------------------------------------- */
 
+/* How a change makes the next backend array from the current one. */
+struct backends_change {
+	u32 count;		/* backends after the change */
+	/* writes them, sorted, counters as in @old (NULL for new ones) */
+	void (*fill)(struct svcvip_backend *bes,
+		     const struct svcvip_state *old, const void *arg);
+	const void *arg;
+};
+
 /*
- * Publishes @st, from state_alloc() with the service's settings and its
- * new backends written (sorted; counters as in the current state, NULL for
- * new ones); it is consumed. Its pools (a Maglev table: milliseconds at
- * 10,000 backends) are built with the netns lock dropped, so writers to
- * other services do not wait; the state is published only if the service
- * did not change meanwhile, else
- * -EAGAIN and the caller starts over from the new state. The caller holds
- * the lock, and holds it again on return; @svc stays valid (a reference),
- * but may have been deleted: -ENOENT.
+ * Publishes the next state of @svc: @old (its current state, which the
+ * caller validated the change against, under the lock) changed by @ch.
+ * Everything that costs O(backends) runs with the lock dropped, on a
+ * reference to @old, so writers to other services never wait for it: the
+ * copy, the counter references, the pools (for a large Maglev table an
+ * interim pool, and the worker builds the table). The state is published
+ * only if the service did not change meanwhile, else -EAGAIN and the
+ * caller starts over from the new state. The caller holds the lock, and
+ * holds it again on return; @svc stays valid (a reference), but may have
+ * been deleted: -ENOENT.
  */
 static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
-			    struct svcvip_state *st,
+			    struct svcvip_state *old,
+			    const struct backends_change *ch,
 			    struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc);
 	struct svcvip_sched_params sp = config_of(sn)->sched;
-	int ret;
+	struct svcvip_state *st, *base = NULL;
+	int ret = -ENOMEM;
 
-	ret = state_take_stats(st, old);
-	if (ret) {
-		state_free(st);
-		return ret;
-	}
+	if (old->cfg.scheduler == SVCVIP_SCHED_MAGLEV && svc->built &&
+	    svcvip_maglev_deferred(ch->count, &sp))
+		base = state_get(svc->built);
+	state_get(old);
 	refcount_inc(&svc->ref);
 	mutex_unlock(&sn->lock);
-	ret = state_finish(st, &sp);
+
+	st = state_alloc(&old->cfg, ch->count);
+	if (st) {
+		ch->fill(st->backend, old, ch->arg);
+		ret = state_take_stats(st, old);
+		if (!ret)
+			ret = base ? state_finish_interim(st, base, &sp) :
+				     state_finish(st, &sp);
+	}
+
 	mutex_lock(&sn->lock);
 	if (!ret && svc->dead) {
 		NL_SET_ERR_MSG(extack, "service was deleted meanwhile");
@@ -1233,9 +1433,34 @@ static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 	} else {
 		state_publish(sn, svc, st);
 		sn->table.generation++;
+		if (st->base)
+			service_queue_rebuild(svc);
 	}
+	state_put(base);
+	state_put(old);
 	service_put(svc);
 	return ret;
+}
+
+struct backends_merge {
+	const struct svcvip_backend *add;	/* sorted */
+	u32 n;
+};
+
+/* The current backends and @arg's new ones, merged: O(total). */
+static void fill_merge(struct svcvip_backend *bes,
+		       const struct svcvip_state *old, const void *arg)
+{
+	const struct backends_merge *m = arg;
+	u32 i = 0, j = 0, k, total = old->count + m->n;
+
+	for (k = 0; k < total; k++) {
+		if (j == m->n || (i < old->count &&
+				  backend_cmp(&old->backend[i], &m->add[j]) < 0))
+			bes[k] = old->backend[i++];
+		else
+			bes[k] = m->add[j++];
+	}
 }
 
 /* Adds @n backends at once (one new backend set), or none of them. */
@@ -1243,12 +1468,15 @@ static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			const struct svcvip_be_spec *specs, u32 n,
 			struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc), *st = NULL;
-	struct svcvip_backend *bes, *add;
-	u32 i, j, k, total = old->count + n;
+	struct svcvip_state *old = state_of(sn, svc);
+	struct backends_change ch = { .count = old->count + n,
+				      .fill = fill_merge };
+	struct backends_merge m = { .n = n };
+	struct svcvip_backend *add;
+	u32 i;
 	int ret;
 
-	ret = check_backend_limit(sn, total, extack);
+	ret = check_backend_limit(sn, ch.count, extack);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -1280,66 +1508,74 @@ static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 			goto out;
 		}
 	}
-	st = state_alloc(&old->cfg, total);
-	if (!st) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	bes = st->backend;
-	for (i = 0, j = 0, k = 0; k < total; k++) {
-		if (j == n || (i < old->count &&
-			       backend_cmp(&old->backend[i], &add[j]) < 0))
-			bes[k] = old->backend[i++];
-		else
-			bes[k] = add[j++];
-	}
-	ret = backends_publish(sn, svc, st, extack);
+	m.add = add;
+	ch.arg = &m;
+	ret = backends_publish(sn, svc, old, &ch, extack);
 out:
 	kvfree(add);
 	return ret;
+}
+
+struct backend_edit {
+	u32 idx;				/* in the current array */
+	const struct svcvip_be_spec *spec;	/* set: what changes */
+};
+
+/* The current backends with one changed. */
+static void fill_set(struct svcvip_backend *bes,
+		     const struct svcvip_state *old, const void *arg)
+{
+	const struct backend_edit *e = arg;
+	struct svcvip_backend *cur = &bes[e->idx];
+
+	memcpy(bes, old->backend, old->count * sizeof(*bes));
+	if (e->spec->has_weight)
+		cur->weight = e->spec->be.weight;
+	if (e->spec->has_flags)
+		cur->flags = e->spec->be.flags;
+}
+
+/* The current backends but one. */
+static void fill_del(struct svcvip_backend *bes,
+		     const struct svcvip_state *old, const void *arg)
+{
+	const struct backend_edit *e = arg;
+
+	memcpy(bes, old->backend, e->idx * sizeof(*bes));
+	memcpy(bes + e->idx, old->backend + e->idx + 1,
+	       (old->count - e->idx - 1) * sizeof(*bes));
+}
+
+static int backend_edit(struct svcvip_net *sn, struct svcvip_service *svc,
+			const struct svcvip_be_spec *b, bool del,
+			struct netlink_ext_ack *extack)
+{
+	struct svcvip_state *old = state_of(sn, svc);
+	struct backend_edit e = { .spec = b };
+	struct backends_change ch = { .arg = &e };
+	struct svcvip_backend *cur;
+
+	cur = backend_find_or_err(old, b, extack);
+	if (!cur)
+		return -ENOENT;
+	e.idx = cur - old->backend;
+	ch.count = del ? old->count - 1 : old->count;
+	ch.fill = del ? fill_del : fill_set;
+	return backends_publish(sn, svc, old, &ch, extack);
 }
 
 static int backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc), *st;
-	struct svcvip_backend *cur;
-
-	cur = backend_find_or_err(old, b, extack);
-	if (!cur)
-		return -ENOENT;
-	st = state_alloc(&old->cfg, old->count);
-	if (!st)
-		return -ENOMEM;
-	memcpy(st->backend, old->backend, old->count * sizeof(*cur));
-	cur = &st->backend[cur - old->backend];
-	if (b->has_weight)
-		cur->weight = b->be.weight;
-	if (b->has_flags)
-		cur->flags = b->be.flags;
-	return backends_publish(sn, svc, st, extack);
+	return backend_edit(sn, svc, b, false, extack);
 }
 
 static int backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_be_spec *b,
 		       struct netlink_ext_ack *extack)
 {
-	struct svcvip_state *old = state_of(sn, svc), *st;
-	struct svcvip_backend *cur;
-	u32 idx;
-
-	cur = backend_find_or_err(old, b, extack);
-	if (!cur)
-		return -ENOENT;
-	idx = cur - old->backend;
-	st = state_alloc(&old->cfg, old->count - 1);
-	if (!st)
-		return -ENOMEM;
-	memcpy(st->backend, old->backend, idx * sizeof(*cur));
-	memcpy(st->backend + idx, old->backend + idx + 1,
-	       (old->count - idx - 1) * sizeof(*cur));
-	return backends_publish(sn, svc, st, extack);
+	return backend_edit(sn, svc, b, true, extack);
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <linux/rbtree.h>
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
+#include <linux/workqueue.h>
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
 
@@ -55,9 +56,18 @@ struct svcvip_service_cfg {
 	u32 affinity_timeout;
 };
 
-/* Immutable after publication; replaced as a whole. */
+/*
+ * Immutable after publication; replaced as a whole. Freed after a grace
+ * period once the last reference goes: the service's (published, or its
+ * newest built), a writer's building from it, an interim state's.
+ */
 struct svcvip_state {
 	struct rcu_head rcu;
+	refcount_t ref;
+	/* interim (a large Maglev table being rebuilt): the state whose
+	 * tables the pools borrow until the rebuild; NULL when built whole
+	 */
+	struct svcvip_state *base;
 	struct svcvip_service_cfg cfg;
 	struct svcvip_pool *pool[SVCVIP_NFAMILIES][SVCVIP_NCATEGORIES];
 	u32 count;
@@ -75,6 +85,14 @@ struct svcvip_service {
 	 */
 	refcount_t ref;
 	bool dead;
+	/* writer side: the newest state built whole (published or not),
+	 * the base of the next interim state; the worker that rebuilds it
+	 * and what it needs
+	 */
+	struct svcvip_state *built;
+	struct delayed_work rebuild;
+	struct svcvip_net *sn;
+	struct mem_cgroup *memcg;	/* the creator's, charged by the worker */
 	struct svcvip_service_stats *stats;
 	struct rcu_head rcu;
 	char name[];
@@ -122,6 +140,7 @@ struct svcvip_table {
 	u32 nbackends;
 	u32 nnodeports;		/* read locklessly by the packet path */
 	u64 generation;		/* bumped on each change: dumps, GET_INFO */
+	u32 nrebuilding;	/* services with an interim state published */
 	u64 last_service_id;
 };
 
@@ -152,6 +171,10 @@ struct svcvip_svc_spec {
 	struct svcvip_be_spec *backends;
 	bool takeover;		/* frontends another service holds move */
 };
+
+int svcvip_rebuild_init(void);
+void svcvip_rebuild_exit(void);
+void svcvip_rebuild_flush(void);
 
 int svcvip_table_init(struct svcvip_table *t);
 void svcvip_table_destroy(struct svcvip_table *t);

@@ -19,13 +19,25 @@ starts slowly in the VM, and a process per request would time itself).
   schedbench.py lookup VIP PORT N
       N lookups of TCP flows 172.16.x.y:z -> VIP:PORT; prints one line per
       flow: the chosen backend as ADDR:PORT (or "none")
+  schedbench.py settle [--max-ms T]
+      waits until no Maglev table is being rebuilt (GET_INFO rebuilding
+      0); prints the wait in ms; fails after T ms (default 30000)
+  schedbench.py rebuild-check SERVICE VIP PORT N K
+      N flows looked up (settled); then K times: the backend of one flow
+      deleted and at once that flow and 5 others looked up again, and
+      GET_INFO read after them (rebuilding > 0: every lookup in between
+      saw the interim state). Prints "interim=I of K", "to-deleted=D"
+      (lookups that chose a deleted backend), "moved-interim=M" (flows of
+      a staying backend that moved while interim), then settles, looks
+      all N up again and prints "moved-final=F of S" (flows of staying
+      backends that moved), and finally one line per flow as lookup does
 """
 
 import os
 import socket
 import struct
 import sys
-import threading
+import select
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -80,51 +92,60 @@ def opt(args, name, default):
     return default
 
 
-class Small(threading.Thread):
-    """Changes SMALL's only backend in a loop, timing each request."""
+def small_one(g, name, w):
+    return req(g, "SET_BACKEND",
+               [svc_ref(name), [A_BACKEND, "nest", be("10.99.0.1", weight=w)]])
 
-    def __init__(self, name):
-        super().__init__(daemon=True)
-        self.g = nlraw.Genl()
-        self.name = name
-        self.lat = []
-        self.run_flag = threading.Event()
-        self.stop_flag = False
 
-    def one(self, w):
-        return req(self.g, "SET_BACKEND",
-                   [svc_ref(self.name),
-                    [A_BACKEND, "nest", be("10.99.0.1", weight=w)]])
-
-    def run(self):
-        w = 1
-        while not self.stop_flag:
-            self.run_flag.wait()
-            w = w % 100 + 1
-            self.lat.append(self.one(w))
-            time.sleep(0.002)
+def small_writer(name, stop_fd, out_fd):
+    """Child process: changes SMALL's only backend in a loop, timing each
+    request, until stop_fd reaches EOF; writes the times to out_fd. A
+    process, not a thread: a thread would wait for the GIL and time that
+    too."""
+    g = nlraw.Genl()
+    lat, w = [], 1
+    while not select.select([stop_fd], [], [], 0.002)[0]:
+        w = w % 100 + 1
+        lat.append(small_one(g, name, w))
+    os.write(out_fd, " ".join("%.3f" % x for x in lat).encode())
 
 
 def with_small(args, body):
     small = opt(args, "--small", None)
     base = []
-    th = None
     if small:
-        th = Small(small)
+        g = nlraw.Genl()
         for i in range(50):
-            base.append(th.one(i % 100 + 1))
+            base.append(small_one(g, small, i % 100 + 1))
             time.sleep(0.002)
-        th.start()
-        th.run_flag.set()
+        stop_r, stop_w = os.pipe()
+        out_r, out_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(stop_w)
+            os.close(out_r)
+            try:
+                small_writer(small, stop_r, out_w)
+            finally:
+                os._exit(0)
+        os.close(stop_r)
+        os.close(out_w)
+        time.sleep(0.1)     # the child has its socket and is writing
     ops = body()
-    if th:
-        th.run_flag.clear()
-        th.stop_flag = True
-        time.sleep(0.05)
+    if small:
+        os.close(stop_w)
+        data = b""
+        while True:
+            chunk = os.read(out_r, 65536)
+            if not chunk:
+                break
+            data += chunk
+        os.waitpid(pid, 0)
+        lat = [float(x) for x in data.split()]
     stats("op", ops)
     if small:
         stats("small-alone", base)
-        stats("small", th.lat)
+        stats("small", lat)
 
 
 def cmd_fill(args):
@@ -209,12 +230,94 @@ def cmd_lookup(args):
                          struct.unpack("=H", b[3][:2])[0]))
 
 
+def lookup_one(g, vip, port, i):
+    src = "172.16.%d.%d" % (i // 250 % 250, i % 250 + 1)
+    attrs = [[A_LOOKUP, "nest", [
+        [1, "u8", 6], [2, "u16", 2],
+        [3, "bin", socket.inet_aton(src).hex()],
+        [4, "u16", 10000 + i * 7 % 50000],
+        [5, "bin", socket.inet_aton(vip).hex()], [6, "u16", port]]]]
+    err, msg, replies = g.request("LOOKUP", nlraw.encode(attrs))
+    if err:
+        raise SystemExit("lookup: error %d %s" % (err, msg))
+    top = nlraw.parse_attrs(replies[0]) if replies else {}
+    if A_BACKEND not in top:
+        return "none"
+    b = nlraw.parse_attrs(top[A_BACKEND])
+    return "%s:%d" % (socket.inet_ntoa(b[2][:4]),
+                      struct.unpack("=H", b[3][:2])[0])
+
+
+def rebuilding(g):
+    err, msg, replies = g.request("GET_INFO", b"")
+    if err:
+        raise SystemExit("GET_INFO: error %d %s" % (err, msg))
+    info = nlraw.parse_attrs(nlraw.parse_attrs(replies[0])[1])
+    if 8 not in info:
+        raise SystemExit("GET_INFO: no rebuilding attribute")
+    return struct.unpack("=I", info[8][:4])[0]
+
+
+def settle(g, max_ms=30000.0):
+    t0 = time.monotonic()
+    while rebuilding(g):
+        if (time.monotonic() - t0) * 1000 > max_ms:
+            raise SystemExit("settle: still rebuilding after %.0f ms" % max_ms)
+        time.sleep(0.005)
+    return (time.monotonic() - t0) * 1000
+
+
+def cmd_settle(args):
+    max_ms = float(opt(args, "--max-ms", "30000"))
+    print("settled in %.1f ms" % settle(nlraw.Genl(), max_ms))
+
+
+def cmd_rebuild_check(args):
+    name, vip, port = args[0], args[1], int(args[2])
+    n, k = int(args[3]), int(args[4])
+    g = nlraw.Genl()
+    settle(g)
+    before = [lookup_one(g, vip, port, i) for i in range(n)]
+    deleted = set()
+    interim = to_deleted = moved = 0
+    for j in range(k):
+        f = j * 7919 % n
+        while before[f] in deleted:
+            f = (f + 1) % n
+        victim = before[f]
+        addr, p = victim.rsplit(":", 1)
+        req(g, "DEL_BACKEND", [svc_ref(name),
+                               [A_BACKEND, "nest", be(addr, int(p))]])
+        deleted.add(victim)
+        got = lookup_one(g, vip, port, f)
+        others = [(o, lookup_one(g, vip, port, o))
+                  for o in ((f + 1 + 13 * x) % n for x in range(5))]
+        if rebuilding(g):
+            interim += 1
+            moved += sum(1 for o, b in others
+                         if before[o] not in deleted and b != before[o])
+        to_deleted += (got in deleted) + sum(1 for _, b in others
+                                             if b in deleted)
+    print("interim=%d of %d" % (interim, k))
+    print("to-deleted=%d" % to_deleted)
+    print("moved-interim=%d" % moved)
+    settle(g)
+    after = [lookup_one(g, vip, port, i) for i in range(n)]
+    stay = [i for i in range(n) if before[i] not in deleted]
+    print("moved-final=%d of %d" %
+          (sum(1 for i in stay if after[i] != before[i]), len(stay)))
+    print("to-deleted-final=%d" % sum(1 for b in after if b in deleted))
+    for b in after:
+        print(b)
+
+
 def main():
     args = sys.argv[1:]
     if not args:
         raise SystemExit(__doc__)
     {"fill": cmd_fill, "churn": cmd_churn, "set": cmd_set,
-     "lookup": cmd_lookup}[args[0]](args[1:])
+     "lookup": cmd_lookup, "settle": cmd_settle,
+     "rebuild-check": cmd_rebuild_check}[args[0]](args[1:])
 
 
 if __name__ == "__main__":

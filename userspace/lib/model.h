@@ -146,6 +146,8 @@ struct svc_info {
 	uint32_t services, frontends, backends;
 	uint64_t generation;	/* changes with every table/config change */
 	bool has_generation;	/* (older modules lack it) */
+	uint32_t rebuilding;	/* services whose Maglev table is rebuilt */
+	bool has_rebuilding;
 };
 
 /* A table of services, keyed by name (with a hash index). */

@@ -647,6 +647,7 @@ int svc_msg_parse_info(const struct nlattr *nest, struct svc_info *info)
 		[SVCVIP_INFO_A_FRONTENDS] = MNL_TYPE_U32,
 		[SVCVIP_INFO_A_BACKENDS] = MNL_TYPE_U32,
 		[SVCVIP_INFO_A_GENERATION] = MNL_TYPE_U64,
+		[SVCVIP_INFO_A_REBUILDING] = MNL_TYPE_U32,
 	};
 	const struct nlattr *tb[SVCVIP_INFO_A_MAX + 1];
 
@@ -667,6 +668,10 @@ int svc_msg_parse_info(const struct nlattr *nest, struct svc_info *info)
 	if (tb[SVCVIP_INFO_A_GENERATION]) {
 		info->generation = mnl_attr_get_u64(tb[SVCVIP_INFO_A_GENERATION]);
 		info->has_generation = true;
+	}
+	if (tb[SVCVIP_INFO_A_REBUILDING]) {
+		info->rebuilding = mnl_attr_get_u32(tb[SVCVIP_INFO_A_REBUILDING]);
+		info->has_rebuilding = true;
 	}
 	return 0;
 }

@@ -618,6 +618,9 @@ json_object *svc_json_info(const struct svc_info *info)
 	if (info->has_generation)
 		json_object_object_add(o, "generation",
 				       json_object_new_uint64(info->generation));
+	if (info->has_rebuilding)
+		json_object_object_add(o, "rebuilding",
+				       json_object_new_int64(info->rebuilding));
 	return o;
 }
 

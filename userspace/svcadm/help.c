@@ -145,7 +145,9 @@ const struct command commands[] = {
 { "version", cmd_version, NULL,
 "svcadm version\n",
 "  Prints the versions of svcadm and of the loaded module (with its ABI),\n"
-"  and the number of services, frontends and backends in this namespace.\n" },
+"  the number of services, frontends and backends in this namespace, its\n"
+"  generation (moves with every change) and how many services' Maglev\n"
+"  tables are being rebuilt after a backend change (see svcadm(8)).\n" },
 { "help", cmd_help, NULL,
 "svcadm help [OBJECT]\n",
 "  Describes svcadm, or one OBJECT. \"svcadm OBJECT help\" does the same.\n" },

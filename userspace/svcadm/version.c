@@ -43,6 +43,8 @@ int cmd_version(struct ctx *c, int argc, char **argv)
 			if (info.has_generation)
 				printf("generation %llu\n",
 				       (unsigned long long)info.generation);
+			if (info.has_rebuilding)
+				printf("rebuilding %u\n", info.rebuilding);
 		}
 	} else {	/* JSON either way: the module's part only when loaded */
 		o = r ? json_object_new_object() : svc_json_info(&info);

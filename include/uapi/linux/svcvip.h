@@ -117,6 +117,11 @@
  *               the netns's table or config (a cheap drift check); it
  *               only grows and never repeats within the netns's life,
  *               reads leave it alone (SVCVIP_INFO_A_PAD pads it)
+ *        SVCVIP_INFO_A_REBUILDING: NLA_U32, services whose Maglev table
+ *               (one over 32,768 slots) is being rebuilt
+ *               after a backend change: until then new flows of a backend
+ *               that stays keep it, those of one gone get a member by
+ *               their hash, and added backends and new weights wait
  *
  * SVCVIP_CMD_NEW_SERVICE (do, admin): SVCVIP_A_SERVICE with NAME and PROTOCOL
  *        required, the other settings optional (defaults above), and
@@ -324,6 +329,7 @@ enum svcvip_info_attr {
 	SVCVIP_INFO_A_BACKENDS,
 	SVCVIP_INFO_A_GENERATION,
 	SVCVIP_INFO_A_PAD,
+	SVCVIP_INFO_A_REBUILDING,
 	__SVCVIP_INFO_A_MAX
 };
 #define SVCVIP_INFO_A_MAX (__SVCVIP_INFO_A_MAX - 1)

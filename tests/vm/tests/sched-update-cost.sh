@@ -1,7 +1,8 @@
-# One backend change on a 10,000-backend Maglev service costs about one
-# table build (~65,521 slots), not a table of 1.6 M slots per change, and
-# the build runs without the netns lock: a writer to a small service of
-# the same netns is not held up by it. Prints median/p99 for the report.
+# One backend change on a 10,000-backend Maglev service answers in 10 ms
+# (median; 30 ms p99) without building the 65,521-slot table (a worker
+# does, after an interim state is published), and holds the netns lock
+# for O(1): a writer to a small service of the same netns (another
+# process) is not held up. Prints median/p99 for the report.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 module_load
@@ -24,12 +25,16 @@ med=$(field op median); p99=$(field op p99)
 alone=$(field small-alone median); smed=$(field small median)
 echo "one backend change at 10,000 backends: median $med ms, p99 $p99 ms;" \
 	"small-service writer: median $alone ms alone, $smed ms during the changes"
-# Before: median 1.9 s, the small writer 1.4 s. The issue asks for 10 ms
-# median, 30 ms p99; the shared TCG guest measured 46 ms median and p99
-# outliers of seconds when the host is loaded, so these bounds only
-# guard against the old cost (p99 is printed, not asserted).
-expect_range "one change: median <= $((150 * scale)) ms" "$med" 0 $((150 * scale))
-expect_range "small-service writer delayed by <= $((40 * scale)) ms (median)" \
-	"$((smed - alone))" -1000 $((40 * scale))
+small99=$(field small p99); alone99=$(field small-alone p99)
+echo "small-service writer p99: $alone99 ms alone, $small99 ms during the changes"
+# Before: median 1.9 s, the small writer 1.4 s (the build under the lock);
+# then 20 ms (the Maglev build in the request, the copy under the lock).
+# Now the table is built by a worker after the change is published with
+# an interim state, and the copy runs without the lock.
+expect_range "one change: median <= $((10 * scale)) ms" "$med" 0 $((10 * scale))
+expect_range "one change: p99 <= $((30 * scale)) ms" "$p99" 0 $((30 * scale))
+expect_range "small-service writer delayed by <= $((10 * scale)) ms (median)" \
+	"$((smed - alone))" -1000 $((10 * scale))
+check "the table settles after the changes" $BENCH settle
 expect_eq "10,000 backends left" "$(svcadm save | grep -c '^backend add big ')" 10000
 svcadm flush
