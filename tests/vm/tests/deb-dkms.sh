@@ -12,6 +12,14 @@ root=${SVCVIP_DEB_ROOT:-$TOP/build/deb-root}
 want=$(sed -n 's/^#define SVCVIP_VERSION "\(.*\)"/\1/p' "$TOP/kmod/version.h")
 ko=$root/lib/modules/$(uname -r)/updates/dkms/svcvip.ko
 pkg_svcadm=$root/usr/sbin/svcadm
+# make check-debug boots another kernel: the scratch root was made for
+# the Debian one (tests/packaging/dkms makes lib/modules/RELEASE first, so
+# a failed dkms build for this kernel still fails below)
+built_for=$(ls "$root/lib/modules" 2>/dev/null)
+if [ -n "$built_for" ] && [ ! -d "$root/lib/modules/$(uname -r)" ]; then
+	pass "skipped: build/deb-root is for $built_for, this kernel is $(uname -r)"
+	exit 0
+fi
 [ -f "$ko" ] || die "no $ko: run tests/packaging/run deb dkms first"
 [ -x "$pkg_svcadm" ] || die "no $pkg_svcadm: run tests/packaging/run deb dkms first"
 
