@@ -78,7 +78,7 @@ lint:
 
 # ---- install -------------------------------------------------------------
 # make install DESTDIR=... PREFIX=... puts everything in place: the module
-# (kbuild modules_install under $(DESTDIR)/lib/modules/<release>/updates),
+# (kbuild modules_install: $(DESTDIR)/lib/modules/<release>/updates/kmod/),
 # the tools, man pages, the uapi header, the systemd unit, the modules-load.d
 # entry and bash completion. debian/rules uses the parts separately: the
 # svcvip package is install-tools + install-data, svcvip-dkms is
@@ -127,7 +127,7 @@ install-dkms-source:
 	$(INSTALL) -D -m 0644 include/uapi/linux/svcvip.h $(DKMS_SRC)/include/uapi/linux/svcvip.h
 	sed 's/#MODULE_VERSION#/$(VERSION)/' packaging/dkms.conf > $(DKMS_SRC)/dkms.conf
 
-# The Debian packages, built in a copy under build/ (dpkg-buildpackage
+# The Debian packages, built in a copy under /tmp (dpkg-buildpackage
 # writes into the parent directory): build/deb/*.deb
 deb:
 	scripts/build-deb build/deb
