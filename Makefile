@@ -14,7 +14,8 @@ export KDIR
 DEBUG_KERNEL_DIR ?= $(abspath ../shared/kernels/debug)
 
 .PHONY: all module module-selftest tools testtools unit check check-debug check-debug-quick demo fuzz \
-	lint clean help
+	lint clean help install install-module install-tools install-data install-dkms-source \
+	check-packaging deb
 
 all: module tools
 
@@ -75,6 +76,67 @@ fuzz: module
 lint:
 	scripts/lint
 
+# ---- install -------------------------------------------------------------
+# make install DESTDIR=... PREFIX=... puts everything in place: the module
+# (kbuild modules_install: $(DESTDIR)/lib/modules/<release>/updates/kmod/),
+# the tools, man pages, the uapi header, the systemd unit, the modules-load.d
+# entry and bash completion. debian/rules uses the parts separately: the
+# svcvip package is install-tools + install-data, svcvip-dkms is
+# install-dkms-source (dkms builds the module on the target).
+VERSION := $(shell sed -n 's/^\#define SVCVIP_VERSION "\(.*\)"/\1/p' kmod/version.h)
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
+# systemd, systemd-modules-load and bash-completion look under /usr/local too
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+SRCDIR ?= $(PREFIX)/src
+INSTALL ?= install
+
+install: install-module install-tools install-data
+	$(INSTALL) -D -m 0644 include/uapi/linux/svcvip.h $(DESTDIR)$(INCLUDEDIR)/linux/svcvip.h
+
+# INSTALL_MOD_DIR: "updates" wins over an in-tree module of the same name
+# (as dkms does); depmod runs against $(DESTDIR) only when it is empty.
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SVCVIP=m INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(abspath $(DESTDIR)) DEPMOD=true) modules_install
+
+install-tools: tools
+	$(MAKE) -C userspace install DESTDIR=$(abspath $(DESTDIR)) SBINDIR=$(SBINDIR)
+
+install-data:
+	$(INSTALL) -D -m 0644 man/svcadm.8 $(DESTDIR)$(MANDIR)/man8/svcadm.8
+	$(INSTALL) -D -m 0644 man/svcsyncd.8 $(DESTDIR)$(MANDIR)/man8/svcsyncd.8
+	@mkdir -p build
+	sed 's|/usr/sbin/svcsyncd|$(SBINDIR)/svcsyncd|' packaging/systemd/svcsyncd.service > build/svcsyncd.service
+	$(INSTALL) -D -m 0644 build/svcsyncd.service $(DESTDIR)$(UNITDIR)/svcsyncd.service
+	$(INSTALL) -D -m 0644 packaging/modules-load.d/svcvip.conf $(DESTDIR)$(MODULESLOADDIR)/svcvip.conf
+	$(INSTALL) -D -m 0644 packaging/bash-completion/svcadm $(DESTDIR)$(COMPLETIONDIR)/svcadm
+
+# The module's source as dkms builds it: the same layout as this checkout
+# (Kbuild -> kmod/, which includes ../include), no build products.
+DKMS_SRC = $(DESTDIR)$(SRCDIR)/svcvip-$(VERSION)
+install-dkms-source:
+	$(INSTALL) -D -m 0644 Kbuild $(DKMS_SRC)/Kbuild
+	$(INSTALL) -D -m 0644 -t $(DKMS_SRC)/kmod kmod/Kbuild kmod/Kconfig \
+		$(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
+	$(INSTALL) -D -m 0644 include/uapi/linux/svcvip.h $(DKMS_SRC)/include/uapi/linux/svcvip.h
+	sed 's/#MODULE_VERSION#/$(VERSION)/' packaging/dkms.conf > $(DKMS_SRC)/dkms.conf
+
+# The Debian packages, built in a copy under /tmp (dpkg-buildpackage
+# writes into the parent directory): build/deb/*.deb
+deb:
+	scripts/build-deb build/deb
+
+# install tree, .debs + lintian, systemd unit, deploy/ manifests, man
+# pages, version, completion: host-side, TAP on stdout
+check-packaging: all
+	tests/packaging/run
+
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	$(MAKE) -C userspace clean
@@ -89,5 +151,8 @@ help:
 	@echo "make lint         checkpatch.pl and sparse over kmod/"
 	@echo "make check-debug  VM tests on the KASAN/lockdep debug kernel"
 	@echo "make fuzz         netlink fuzzing in a VM (FUZZ_COUNT, FUZZ_SEED)"
+	@echo "make install      DESTDIR=, PREFIX= (/usr/local): module, tools, man, unit, ..."
+	@echo "make deb          build/deb/svcvip_*.deb and svcvip-dkms_*.deb"
+	@echo "make check-packaging  install tree, .debs, lintian, unit, deploy/, man pages"
 	@echo "make clean        remove everything built"
 	@echo "variables: KDIR=<kernel build tree> (found: $(KDIR))"
