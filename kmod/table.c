@@ -859,7 +859,10 @@ unwind:
 
 static void service_free(struct svcvip_service *svc)
 {
-	mem_cgroup_put(svc->memcg);
+	if (svc->rebuild) {
+		mem_cgroup_put(svc->rebuild->memcg);
+		kfree(svc->rebuild);
+	}
 	svcvip_stats_free(svc->stats);
 	kfree(svc);
 }
@@ -909,7 +912,7 @@ void svcvip_rebuild_flush(void)
 static void service_queue_rebuild(struct svcvip_service *svc)
 {
 	refcount_inc(&svc->ref);	/* the worker's */
-	if (!queue_delayed_work(svcvip_rebuild_wq, &svc->rebuild,
+	if (!queue_delayed_work(svcvip_rebuild_wq, &svc->rebuild->work,
 				msecs_to_jiffies(SVCVIP_REBUILD_DELAY_MS)))
 		service_put(svc);	/* queued already: the table's remains */
 }
@@ -917,8 +920,32 @@ static void service_queue_rebuild(struct svcvip_service *svc)
 /* Under the lock, as the service goes: a rebuild not yet started won't. */
 static void service_cancel_rebuild(struct svcvip_service *svc)
 {
-	if (cancel_delayed_work(&svc->rebuild))
+	if (svc->rebuild && cancel_delayed_work(&svc->rebuild->work))
 		service_put(svc);
+}
+
+static void service_rebuild(struct work_struct *work);
+
+/*
+ * Under the lock, before the first interim state: the worker's context,
+ * charged to the memcg of the writer whose change needs it.
+ */
+static int service_rebuild_prepare(struct svcvip_net *sn,
+				   struct svcvip_service *svc)
+{
+	struct svcvip_rebuild *r;
+
+	if (svc->rebuild)
+		return 0;
+	r = kzalloc(sizeof(*r), SVCVIP_GFP);
+	if (!r)
+		return -ENOMEM;
+	INIT_DELAYED_WORK(&r->work, service_rebuild);
+	r->svc = svc;
+	r->sn = sn;
+	r->memcg = get_mem_cgroup_from_mm(current->mm);
+	svc->rebuild = r;
+	return 0;
 }
 
 /*
@@ -926,17 +953,17 @@ static void service_cancel_rebuild(struct svcvip_service *svc)
  * lock dropped, and publishes it if nothing changed meanwhile. If a change
  * came first, the build still becomes the base of the next interim state
  * (so interim states never drift far from the real table) and another
- * build is queued, from the newest state. Charged to the service creator's
- * memcg, as the writers' own allocations are. A failed build leaves the
+ * build is queued, from the newest state. Charged to the memcg of the
+ * writer whose change first needed a worker. A failed build leaves the
  * interim state in place; the next change queues another.
  */
 static void service_rebuild(struct work_struct *work)
 {
-	struct svcvip_service *svc = container_of(to_delayed_work(work),
-						  struct svcvip_service,
-						  rebuild);
-	struct svcvip_net *sn = svc->sn;
-	struct mem_cgroup *memcg_old = set_active_memcg(svc->memcg);
+	struct svcvip_rebuild *r = container_of(to_delayed_work(work),
+						struct svcvip_rebuild, work);
+	struct svcvip_service *svc = r->svc;
+	struct svcvip_net *sn = r->sn;
+	struct mem_cgroup *memcg_old = set_active_memcg(r->memcg);
 	struct svcvip_sched_params sp;
 	struct svcvip_state *cur, *st;
 
@@ -1145,9 +1172,6 @@ static struct svcvip_service *service_alloc(struct svcvip_net *sn,
 	memcpy(svc->name, name, len);
 	INIT_LIST_HEAD(&svc->frontends);
 	refcount_set(&svc->ref, 1);
-	INIT_DELAYED_WORK(&svc->rebuild, service_rebuild);
-	svc->sn = sn;
-	svc->memcg = get_mem_cgroup_from_mm(current->mm);
 	svc->id = ++t->last_service_id;
 	return svc;
 }
@@ -1405,8 +1429,10 @@ static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 	struct svcvip_state *st, *base = NULL;
 	int ret = -ENOMEM;
 
+	/* without the worker's context (ENOMEM) the build is done here */
 	if (old->cfg.scheduler == SVCVIP_SCHED_MAGLEV && svc->built &&
-	    svcvip_maglev_deferred(ch->count, &sp))
+	    svcvip_maglev_deferred(ch->count, &sp) &&
+	    !service_rebuild_prepare(sn, svc))
 		base = state_get(svc->built);
 	state_get(old);
 	refcount_inc(&svc->ref);

@@ -74,6 +74,14 @@ struct svcvip_state {
 	struct svcvip_backend backend[];	/* sorted, see backend_cmp */
 };
 
+/* What the worker that builds a large table needs; see table.c. */
+struct svcvip_rebuild {
+	struct delayed_work work;
+	struct svcvip_service *svc;
+	struct svcvip_net *sn;
+	struct mem_cgroup *memcg;	/* charged for the builds */
+};
+
 struct svcvip_service {
 	struct rb_node node;		/* table.services, by name */
 	struct svcvip_state __rcu *state;
@@ -86,13 +94,11 @@ struct svcvip_service {
 	refcount_t ref;
 	bool dead;
 	/* writer side: the newest state built whole (published or not),
-	 * the base of the next interim state; the worker that rebuilds it
-	 * and what it needs
+	 * the base of the next interim state; the worker that rebuilds it,
+	 * made with the first interim state (few services ever need one)
 	 */
 	struct svcvip_state *built;
-	struct delayed_work rebuild;
-	struct svcvip_net *sn;
-	struct mem_cgroup *memcg;	/* the creator's, charged by the worker */
+	struct svcvip_rebuild *rebuild;
 	struct svcvip_service_stats *stats;
 	struct rcu_head rcu;
 	char name[];

@@ -173,6 +173,20 @@ static void config_file_and_flags_over_it(void **state)
 	unlink(f);
 }
 
+/* kubeadm's ConfigMap has healthzBindAddress: "": kube-proxy defaults it */
+static void config_file_empty_bind_is_default(void **state)
+{
+	struct daemon_options o;
+	char *f = config_file("healthzBindAddress: \"\"\nmetricsBindAddress: \"\"\n");
+
+	(void)state;
+	assert_int_equal(parse(&o, "--hostname-override", "n", "--config", f, NULL), 0);
+	assert_string_equal(o.healthz_bind, "0.0.0.0:10256");
+	assert_string_equal(o.metrics_bind, "127.0.0.1:10249");
+	options_free(&o);
+	unlink(f);
+}
+
 static void config_file_errors(void **state)
 {
 	struct daemon_options o;
@@ -216,6 +230,7 @@ int main(void)
 		cmocka_unit_test(defaults_and_flags),
 		cmocka_unit_test(usage_errors_name_the_flag),
 		cmocka_unit_test(config_file_and_flags_over_it),
+		cmocka_unit_test(config_file_empty_bind_is_default),
 		cmocka_unit_test(config_file_errors),
 	};
 

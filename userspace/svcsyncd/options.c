@@ -276,11 +276,14 @@ static int config_apply(yaml_document_t *doc, struct daemon_options *o, const ch
 		if (rv)
 			return rv;
 	}
+	/* kube-proxy's defaulting fills an empty one (kubeadm writes ""):
+	 * only the flag's empty value turns a server off
+	 */
 	v = scalar(map_get(doc, root, "healthzBindAddress"));
-	if (v && (rv = set_str(&o->healthz_bind, v)))
+	if (v && *v && (rv = set_str(&o->healthz_bind, v)))
 		return rv;
 	v = scalar(map_get(doc, root, "metricsBindAddress"));
-	if (v && (rv = set_str(&o->metrics_bind, v)))
+	if (v && *v && (rv = set_str(&o->metrics_bind, v)))
 		return rv;
 	v = scalar(map_get(doc, root, "syncPeriod"));
 	if (v && (options_parse_duration(v, &o->sync_period_ms) || !o->sync_period_ms))

@@ -18,7 +18,7 @@ svcadm frontend add small clusterip 10.96.0.2:80
 svcadm backend add small 10.99.0.1:8080
 check "10,000 backends" $BENCH fill big 10000
 
-out=$($BENCH churn big 90 --small small)
+out=$($BENCH churn big 300 --small small)
 echo "$out"
 field() { awk -v k="$1" -v f="$2" '$1 == k { for (i = 2; i <= NF; i++) if (index($i, f "=") == 1) print int(substr($i, length(f) + 2) + 0.999) }' <<<"$out"; }
 med=$(field op median); p99=$(field op p99)
