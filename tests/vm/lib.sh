@@ -81,8 +81,8 @@ check_absent() {
 # (1 if it did not end): hold exits 0 only when it connected, lost no echo
 # and the connection stayed up.
 hold_result() {
-	local i st
-	for i in $(seq 1 100); do
+	local st
+	for _ in $(seq 1 100); do
 		grep -q '^exit [0-9]' "$1" && break
 		sleep 0.1
 	done

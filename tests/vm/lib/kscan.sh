@@ -30,7 +30,7 @@ kscan_last() {
 # "LOST first..last" says which.
 kscan_since() {
 	kscan_records | awk -v s="$1" '
-		$1 > s { if (!n++ && $1 > s + 1) print "LOST", s + 1 "..", $1 - 1; print }'
+		$1 > s { if (!n++ && $1 > s + 1) print "LOST " s + 1 ".." $1 - 1; print }'
 }
 
 # kscan_reports SEQ [EXCLUDE]: the records after SEQ that are kernel
