@@ -33,10 +33,25 @@ kscan_since() {
 		$1 > s { if (!n++ && $1 > s + 1) print "LOST " s + 1 ".." $1 - 1; print }'
 }
 
-# kscan_reports SEQ [EXCLUDE]: the records after SEQ that are kernel
-# reports (KSCAN_RE), and a LOST line; records containing EXCLUDE (a token
-# only the scanner's own test writes) are left out.
+# kscan_filter [EXCLUDE]: the lines of stdin (kscan_since's) that are
+# kernel reports (KSCAN_RE), and a LOST line; lines containing EXCLUDE (a
+# token only the scanner's own test writes) are left out.
+kscan_filter() {
+	grep -E "^LOST |$KSCAN_RE" | if [ -n "${1:-}" ]; then grep -vF -- "$1"; else cat; fi
+}
+
+# kscan_reports SEQ [EXCLUDE]: the reports after SEQ
 kscan_reports() {
-	kscan_since "$1" | grep -E "^LOST |$KSCAN_RE" |
-		if [ -n "${2:-}" ]; then grep -vF -- "$2"; else cat; fi
+	kscan_since "$1" | kscan_filter "${2:-}"
+}
+
+# kscan_scan [EXCLUDE]: what the suite runs after each test. Reads the
+# records after KSCAN_SEQ once: KSCAN_LOG gets them, KSCAN_REPORTS the
+# reports among them, and KSCAN_SEQ moves to the last one read, so each
+# record is scanned exactly once, whenever it arrived.
+kscan_scan() {
+	KSCAN_LOG=$(kscan_since "$KSCAN_SEQ")
+	KSCAN_REPORTS=$(kscan_filter "${1:-}" <<<"$KSCAN_LOG")
+	KSCAN_SEQ=$(awk -v s="$KSCAN_SEQ" 'NF && $1 != "LOST" { s = $1 } END { print s }' \
+		<<<"$KSCAN_LOG")
 }
