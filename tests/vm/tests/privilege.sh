@@ -55,7 +55,7 @@ check "userns can read: version" unshare -Ur "$SVCADM" version
 
 # what root reads: the reads that stay open must show the same, not an
 # empty dump
-shown=$(svcadm service show) config=$(svcadm config show)
+shown=$(svcadm -n service show) config=$(svcadm config show)
 check "root: service show lists the service and its backend" \
 	grep -qz 'default/web:http.*10\.0\.0\.11:8080' <<<"$shown"
 check "root: save has the service, frontend and backend" \
@@ -81,7 +81,7 @@ for who in "userns without CAP_NET_ADMIN:unshare -Ur" \
 	check_fails "$label: svcadm monitor cannot join the events group" \
 		'Operation not permitted' timeout 5 "${pre[@]}" "$SVCADM" monitor
 	expect_eq "$label: service show stays readable (as root sees it)" \
-		"$("${pre[@]}" "$SVCADM" service show 2>&1)" "$shown"
+		"$("${pre[@]}" "$SVCADM" -n service show 2>&1)" "$shown"
 	expect_eq "$label: save stays readable (as root sees it)" \
 		"$("${pre[@]}" "$SVCADM" save 2>&1)" "$before"
 	expect_eq "$label: config show stays readable (as root sees it)" \
@@ -94,7 +94,7 @@ check "userns+netns: lookup in its own table" \
 timeout 3 unshare -Urn "$SVCADM" monitor > /dev/null 2>&1
 expect_eq "userns+netns: monitor joins its own events group (runs until killed)" "$?" 124
 expect_eq "nobody can read: service show (as root sees it)" \
-	"$(setpriv --reuid=65534 --regid=65534 --clear-groups "$SVCADM" service show 2>&1)" \
+	"$(setpriv --reuid=65534 --regid=65534 --clear-groups "$SVCADM" -n service show 2>&1)" \
 	"$shown"
 check_fails "svcadm as nobody: EPERM is reported" \
 	'Operation not permitted' setpriv --reuid=65534 --regid=65534 \
