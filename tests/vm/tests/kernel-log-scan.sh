@@ -2,8 +2,9 @@
 # reports written to /dev/kmsg: each kind of report it claims is caught by
 # the first scan after it (reading by sequence number: one written after a
 # scan is not lost, and the next scan does not report it again), benign
-# lines are not, and a gap of dropped records is reported. The fake reports carry $T_KSCAN_TOKEN, which the suite
-# leaves out of its own scan, so they do not fail the real suite.
+# lines are not, and a gap of dropped records is reported. The fake
+# reports carry $T_KSCAN_TOKEN, which the suite leaves out of its own scan,
+# so they do not fail the real suite.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 . "$SVCVIP_TOP/tests/vm/lib/kscan.sh"
 
