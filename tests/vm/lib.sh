@@ -26,7 +26,7 @@ fail() {
 # skip NAME WHY: a check that could not run here; counted as skipped by
 # tests/summarize, never as passed.
 skip() {
-	printf 'ok\t%s # SKIP %s\n' "$1" "$(echo "${2:-}" | tr '\n\t#' '   ' | cut -c1-200)" \
+	printf 'ok\t%s # SKIP %s\n' "$1" "$(printf '%s' "${2:-}" | tr '\n\t#' '   ' | cut -c1-200)" \
 		>> "$T_RESULTS"
 	echo "SKIP: $1: ${2:-}"
 }
