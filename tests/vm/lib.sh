@@ -23,6 +23,14 @@ fail() {
 	echo "FAIL: $1: ${2:-}"
 }
 
+# skip NAME WHY: a check that could not run here; counted as skipped by
+# tests/summarize, never as passed.
+skip() {
+	printf 'ok\t%s # SKIP %s\n' "$1" "$(printf '%s' "${2:-}" | tr '\n\t#' '   ' | cut -c1-200)" \
+		>> "$T_RESULTS"
+	echo "SKIP: $1: ${2:-}"
+}
+
 # check NAME CMD...: passes when CMD exits 0.
 check() {
 	local name=$1 out
@@ -46,6 +54,41 @@ check_fails() {
 	else
 		fail "$name" "failed without '$pattern': $out"
 	fi
+}
+
+# check_absent NAME PATTERN NEED CMD...: a "! grep" that cannot pass by
+# accident: passes when CMD exits 0, its output has a line matching NEED
+# (it printed what is looked at) and none matching PATTERN (grep -E).
+check_absent() {
+	local name=$1 pattern=$2 need=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		fail "$name" "exit $rc from $*: $out"
+	elif ! grep -Eq -- "$need" <<<"$out"; then
+		fail "$name" "no line matching '$need' from $*: $out"
+	elif grep -Eq -- "$pattern" <<<"$out"; then
+		fail "$name" "$(grep -E -- "$pattern" <<<"$out" | head -n 3)"
+	else
+		pass "$name"
+	fi
+}
+
+# hold_result LOG: for a vipcheck hold started as
+#   { vipcheck hold ...; echo "exit $?"; } > LOG 2>&1 &
+# waits up to 10 s for it to end, prints LOG and returns hold's exit status
+# (1 if it did not end): hold exits 0 only when it connected, lost no echo
+# and the connection stayed up.
+hold_result() {
+	local st
+	for _ in $(seq 1 100); do
+		grep -q '^exit [0-9]' "$1" && break
+		sleep 0.1
+	done
+	cat "$1"
+	st=$(awk '$1 == "exit" { print $2 }' "$1")
+	return "${st:-1}"
 }
 
 # expect_eq NAME GOT WANT

@@ -17,7 +17,7 @@ pkg_svcadm=$root/usr/sbin/svcadm
 # a failed dkms build for this kernel still fails below)
 built_for=$(ls "$root/lib/modules" 2>/dev/null)
 if [ -n "$built_for" ] && [ ! -d "$root/lib/modules/$(uname -r)" ]; then
-	pass "skipped: build/deb-root is for $built_for, this kernel is $(uname -r)"
+	skip "packaged module" "build/deb-root is for $built_for, this kernel is $(uname -r)"
 	exit 0
 fi
 [ -f "$ko" ] || die "no $ko: run tests/packaging/run deb dkms first"

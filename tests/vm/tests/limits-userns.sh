@@ -28,7 +28,7 @@ if ! grep -q "^[^ ]* $C cgroup2 " /proc/mounts; then
 fi
 # the debug kernel is built without CONFIG_MEMCG: nothing to charge to
 if ! grep -qw memory "$C/cgroup.controllers"; then
-	pass "memory cgroup limits # SKIP this kernel has no memory controller (CONFIG_MEMCG)"
+	skip "memory cgroup limits" "this kernel has no memory controller (CONFIG_MEMCG)"
 	exit 0
 fi
 echo +memory > "$C/cgroup.subtree_control" || die "enable memory controller"

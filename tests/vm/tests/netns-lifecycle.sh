@@ -22,11 +22,28 @@ expect_eq "netns a has 1 service" "$(count_in a)" 1
 expect_eq "netns b has 2 services" "$(count_in b)" 2
 expect_eq "init netns has none" "$(svcadm save | grep -c '^service ')" 0
 
-# a dying netns with services, hooks and a conntrack entry through them
+# a dying netns with services, hooks and live conntrack entries through
+# them: the backend's address on lo, a server on it, and an uplink with a
+# default route so that the netns's own connections to the cluster IP are
+# routed (then DNATed to the backend in LOCAL_OUT)
 ip -n a link set lo up
 ip -n a addr add 10.0.0.11/32 dev lo
-ip netns exec a "$VIPCHECK" connect --proto tcp --addr 10.96.0.1 --port 80 \
-	--timeout-ms 500 >/dev/null 2>&1
+ip -n a link add eth0 type dummy
+ip -n a link set eth0 up
+ip -n a addr add 192.168.0.1/24 dev eth0
+ip -n a route add default via 192.168.0.254 dev eth0 onlink
+serve a tcp 8080 a-backend
+out=$(in_ns a "$VIPCHECK" connect --proto tcp --addr 10.96.0.1 --port 80 \
+	--count 5 --timeout-ms 2000)
+expect_eq "netns a: 5 connections through its cluster IP answered" "$(stat_of "$out" ok)" 5
+# the server goes too (it would keep the netns alive); the entries stay
+ip netns pids a | xargs -r kill
+for _ in $(seq 1 50); do [ -z "$(ip netns pids a)" ] && break; sleep 0.1; done
+expect_eq "netns a: no process left in it" "$(ip netns pids a)" ""
+ct=$(in_ns a conntrack -L -p tcp 2>/dev/null)
+echo "$ct"
+expect_range "netns a: conntrack entries DNATed by svcvip (10.96.0.1:80 -> 10.0.0.11:8080) before its deletion" \
+	"$(grep -cE 'dst=10\.96\.0\.1 .*dport=80 .*src=10\.0\.0\.11 .*sport=8080 ' <<<"$ct")" 5 1000
 check "delete netns a while loaded" ip netns delete a
 for i in $(seq 1 20); do
 	ip netns add "t$i"

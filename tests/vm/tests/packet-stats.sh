@@ -62,7 +62,7 @@ traced() {
 	local check=$1 name=$2 n=$3
 	shift 3
 	if [ "$n" = -1 ]; then
-		pass "$name # SKIP no kprobe events in this kernel"
+		skip "$name" "no kprobe events in this kernel"
 	else
 		"$check" "$name" "$n" "$@"
 	fi

@@ -53,6 +53,15 @@ expect_eq "refused commands changed nothing" "$(svcadm save)" "$before"
 
 check "userns can read: version" unshare -Ur "$SVCADM" version
 
+# what root reads: the reads that stay open must show the same, not an
+# empty dump
+shown=$(svcadm -n service show) config=$(svcadm config show)
+check "root: service show lists the service and its backend" \
+	grep -qz 'default/web:http.*10\.0\.0\.11:8080' <<<"$shown"
+check "root: save has the service, frontend and backend" \
+	grep -qz 'service add default/web:http.*10\.96\.0\.10:80.*10\.0\.0\.11:8080' <<<"$before"
+check "root: config show says something" test -n "$config"
+
 # Reads that reveal who uses what (stats, lookup's affinity, events) or walk
 # the conntrack table need CAP_NET_ADMIN too, as IPVS asks even for reads.
 lk='[[6,"nest",[[1,"u8",6],[2,"u16",2],[5,"bin","0a60000a"],[6,"u16",80]]]]'
@@ -71,9 +80,12 @@ for who in "userns without CAP_NET_ADMIN:unshare -Ur" \
 		"${pre[@]}" "$SVCADM" lookup tcp 10.96.0.10:80 from 10.0.0.1
 	check_fails "$label: svcadm monitor cannot join the events group" \
 		'Operation not permitted' timeout 5 "${pre[@]}" "$SVCADM" monitor
-	check "$label: service show stays readable" "${pre[@]}" "$SVCADM" service show
-	check "$label: save stays readable" "${pre[@]}" "$SVCADM" save
-	check "$label: config show stays readable" "${pre[@]}" "$SVCADM" config show
+	expect_eq "$label: service show stays readable (as root sees it)" \
+		"$("${pre[@]}" "$SVCADM" -n service show 2>&1)" "$shown"
+	expect_eq "$label: save stays readable (as root sees it)" \
+		"$("${pre[@]}" "$SVCADM" save 2>&1)" "$before"
+	expect_eq "$label: config show stays readable (as root sees it)" \
+		"$("${pre[@]}" "$SVCADM" config show 2>&1)" "$config"
 done
 # an owner of its own netns may read its own stats, lookups and events
 check "userns+netns: stats of its own table" unshare -Urn "$SVCADM" stats
@@ -81,8 +93,9 @@ check "userns+netns: lookup in its own table" \
 	unshare -Urn "$SVCADM" lookup tcp 10.96.0.10:80
 timeout 3 unshare -Urn "$SVCADM" monitor > /dev/null 2>&1
 expect_eq "userns+netns: monitor joins its own events group (runs until killed)" "$?" 124
-check "nobody can read: service show" \
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$SVCADM" service show
+expect_eq "nobody can read: service show (as root sees it)" \
+	"$(setpriv --reuid=65534 --regid=65534 --clear-groups "$SVCADM" -n service show 2>&1)" \
+	"$shown"
 check_fails "svcadm as nobody: EPERM is reported" \
 	'Operation not permitted' setpriv --reuid=65534 --regid=65534 \
 	--clear-groups "$SVCADM" flush

@@ -10,7 +10,7 @@
 
 possible=$(awk -F- '{ print ($2 == "" ? $1 : $2) + 1 }' /sys/devices/system/cpu/possible)
 if [ "$possible" -lt 64 ]; then
-	pass "skipped: $possible possible CPUs, needs 64 (tests/check boots --maxcpus 64)"
+	skip "kernel memory per service at 64 possible CPUs" "$possible possible CPUs, needs 64 (tests/check boots --maxcpus 64)"
 	exit 0
 fi
 NS=${SVCVIP_MEM_SERVICES:-2000} PER=10

@@ -189,7 +189,7 @@ expect_eq "svcvip maglev: answered == sent" "$R_ANSWERED" "$R_SENT"
 if [ "$R_CLASH" -gt 0 ]; then
 	pass "svcvip maglev: the race happened (conntrack clashes: $R_CLASH)"
 else
-	pass "svcvip maglev: the race happened # SKIP no conntrack clash in $R_ROUNDS rounds (${R_MS} ms): host too busy for the vCPUs to race"
+	skip "svcvip maglev: the race happened" "no conntrack clash in $R_ROUNDS rounds (${R_MS} ms): host too busy for the vCPUs to race"
 fi
 expect_eq "svcvip maglev: the racing datagrams of a flow all reached one backend" \
 	"$R_SPLIT" 0
@@ -218,7 +218,7 @@ COMMIT
 END
 then
 	# e.g. the debug kernel, built without xt_statistic / xt_DNAT
-	pass "iptables random DNAT comparison # SKIP this kernel lacks the iptables modules"
+	skip "iptables random DNAT comparison" "this kernel lacks the iptables modules"
 	exit 0
 fi
 race "iptables (kube-proxy rules, $(iptables --version))" 40000
