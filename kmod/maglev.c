@@ -253,13 +253,10 @@ struct svcvip_pool *svcvip_pool_interim(const u16 *members, u32 count,
 
 	if (!count)
 		return NULL;
-	pool = kvzalloc(struct_size(pool, member, count), SVCVIP_GFP);
+	pool = svcvip_pool_alloc(SVCVIP_SCHED_MAGLEV, members, count);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
-	pool->count = count;
-	pool->scheduler = SVCVIP_SCHED_MAGLEV;
 	pool->seed = sp->seed;
-	memcpy(pool->member, members, count * sizeof(*members));
 	pool->remap = kvmalloc_array(max_t(u32, nbase, 1), sizeof(u16),
 				     SVCVIP_GFP);
 	in = bitmap_zalloc(max_t(u32, nnext, 1), SVCVIP_GFP);

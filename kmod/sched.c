@@ -134,6 +134,22 @@ out:
 	return ret;
 }
 
+/* A pool of @count (> 0) members and nothing built yet. */
+struct svcvip_pool *svcvip_pool_alloc(u8 scheduler, const u16 *members,
+				      u32 count)
+{
+	struct svcvip_pool *pool;
+
+	pool = kvzalloc(struct_size(pool, member, count), SVCVIP_GFP);
+	if (!pool)
+		return NULL;
+	pool->count = count;
+	pool->scheduler = scheduler;
+	memcpy(pool->member, members, count * sizeof(*members));
+	atomic_set(&pool->cursor, 0);
+	return pool;
+}
+
 struct svcvip_pool *svcvip_pool_build(u8 scheduler,
 				      const struct svcvip_backend *backends,
 				      const u16 *members, u32 count,
@@ -144,13 +160,9 @@ struct svcvip_pool *svcvip_pool_build(u8 scheduler,
 
 	if (!count)
 		return NULL;
-	pool = kvzalloc(struct_size(pool, member, count), SVCVIP_GFP);
+	pool = svcvip_pool_alloc(scheduler, members, count);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
-	pool->count = count;
-	pool->scheduler = scheduler;
-	memcpy(pool->member, members, count * sizeof(*members));
-	atomic_set(&pool->cursor, 0);
 
 	switch (scheduler) {
 	case SVCVIP_SCHED_MAGLEV:

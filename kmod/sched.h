@@ -68,6 +68,8 @@ struct svcvip_pool *svcvip_pool_build(u8 scheduler,
 				      const struct svcvip_backend *backends,
 				      const u16 *members, u32 count,
 				      const struct svcvip_sched_params *sp);
+struct svcvip_pool *svcvip_pool_alloc(u8 scheduler, const u16 *members,
+				      u32 count);
 void svcvip_pool_free(struct svcvip_pool *pool);
 
 #define SVCVIP_POOL_NONE	0xffff

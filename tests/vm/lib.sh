@@ -252,6 +252,20 @@ in_ns() {
 
 # The standard single-node cluster: node "node", pods pod1..pod3 running
 # servers on TCP/UDP/SCTP port 8080, and a client pod.
+# svcadm restore lines for N-1 filler TCP services (clusterip
+# 10.98+.x.y:80, one backend each) and max-services room for N + 10: a
+# table of N once the caller adds its measured service(s)
+filler_services() {
+	awk -v n="$1" 'BEGIN {
+		printf "config set max-services %d\n", n + 10
+		for (i = 0; i < n - 1; i++) {
+			printf "service add f%d proto tcp\n", i
+			printf "frontend add f%d clusterip 10.%d.%d.%d:80\n", i, 98 + int(i / 65536), int(i / 256) % 256, i % 256
+			printf "backend add f%d 10.244.%d.%d:8080\n", i, 100 + int(i / 256) % 100, i % 256
+		}
+	}'
+}
+
 cluster_basic() {
 	local i
 	node_create node

@@ -208,28 +208,6 @@ def cmd_set(args):
     with_small(args, body)
 
 
-def cmd_lookup(args):
-    vip, port, n = args[0], int(args[1]), int(args[2])
-    g = nlraw.Genl()
-    for i in range(n):
-        src = "172.16.%d.%d" % (i // 250 % 250, i % 250 + 1)
-        attrs = [[A_LOOKUP, "nest", [
-            [1, "u8", 6], [2, "u16", 2],
-            [3, "bin", socket.inet_aton(src).hex()],
-            [4, "u16", 10000 + i * 7 % 50000],
-            [5, "bin", socket.inet_aton(vip).hex()], [6, "u16", port]]]]
-        err, msg, replies = g.request("LOOKUP", nlraw.encode(attrs))
-        if err:
-            raise SystemExit("lookup: error %d %s" % (err, msg))
-        top = nlraw.parse_attrs(replies[0]) if replies else {}
-        if A_BACKEND not in top:
-            print("none")
-            continue
-        b = nlraw.parse_attrs(top[A_BACKEND])
-        print("%s:%d" % (socket.inet_ntoa(b[2][:4]),
-                         struct.unpack("=H", b[3][:2])[0]))
-
-
 def lookup_one(g, vip, port, i):
     src = "172.16.%d.%d" % (i // 250 % 250, i % 250 + 1)
     attrs = [[A_LOOKUP, "nest", [
@@ -246,6 +224,13 @@ def lookup_one(g, vip, port, i):
     b = nlraw.parse_attrs(top[A_BACKEND])
     return "%s:%d" % (socket.inet_ntoa(b[2][:4]),
                       struct.unpack("=H", b[3][:2])[0])
+
+
+def cmd_lookup(args):
+    vip, port, n = args[0], int(args[1]), int(args[2])
+    g = nlraw.Genl()
+    for i in range(n):
+        print(lookup_one(g, vip, port, i))
 
 
 def rebuilding(g):

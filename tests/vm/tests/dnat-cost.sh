@@ -28,20 +28,15 @@ in_ns pod1 iperf3 -s -D -p 5201 || die "iperf3 server"
 # the table: N-1 filler services, then the measured one (TCP for iperf3's
 # control connection and the TCP test, UDP for the UDP test) as the last
 file=$(mktemp)
-awk -v n="$N" 'BEGIN {
-	printf "config set max-services %d\n", n + 10
-	for (i = 0; i < n - 1; i++) {
-		printf "service add f%d proto tcp\n", i
-		printf "frontend add f%d clusterip 10.%d.%d.%d:80\n", i, 98 + int(i / 65536), int(i / 256) % 256, i % 256
-		printf "backend add f%d 10.244.%d.%d:8080\n", i, 100 + int(i / 256) % 100, i % 256
-	}
-	print "service add perf-tcp proto tcp"
-	print "frontend add perf-tcp clusterip 10.96.100.1:5201"
-	print "backend add perf-tcp 10.244.0.11:5201"
-	print "service add perf-udp proto udp"
-	print "frontend add perf-udp clusterip 10.96.100.1:5201"
-	print "backend add perf-udp 10.244.0.11:5201"
-}' > "$file"
+{
+	filler_services "$N"
+	echo "service add perf-tcp proto tcp"
+	echo "frontend add perf-tcp clusterip 10.96.100.1:5201"
+	echo "backend add perf-tcp 10.244.0.11:5201"
+	echo "service add perf-udp proto udp"
+	echo "frontend add perf-udp clusterip 10.96.100.1:5201"
+	echo "backend add perf-udp 10.244.0.11:5201"
+} > "$file"
 check "restore $N services" in_ns node "$SVCADM" restore "$file"
 in_ns node nft -f - <<'END' || die "static DNAT"
 table ip static {

@@ -43,17 +43,10 @@ table ip static {
 END
 
 table() {	# N: N-1 fillers, then the measured service
-	awk -v n="$1" 'BEGIN {
-		printf "config set max-services %d\n", n + 10
-		for (i = 0; i < n - 1; i++) {
-			printf "service add f%d proto tcp\n", i
-			printf "frontend add f%d clusterip 10.%d.%d.%d:80\n", i, 98 + int(i / 65536), int(i / 256) % 256, i % 256
-			printf "backend add f%d 10.244.%d.%d:8080\n", i, 100 + int(i / 256) % 100, i % 256
-		}
-		print "service add measured proto tcp"
-		print "frontend add measured clusterip 10.96.100.1:80"
-		print "backend add measured 192.168.0.50:8080"
-	}'
+	filler_services "$1"
+	echo "service add measured proto tcp"
+	echo "frontend add measured clusterip 10.96.100.1:80"
+	echo "backend add measured 192.168.0.50:8080"
 }
 
 first=0
