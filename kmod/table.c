@@ -236,10 +236,7 @@ static bool backend_in_category(const struct svcvip_backend *be, int fam,
 	return !!(be->flags & SVCVIP_BACKEND_F_TERMINATING) == terminating;
 }
 
-/*
- * kube-proxy's CategorizeEndpoints: a pool holds the ready backends, or, if
- * there is none, the serving-and-terminating ones.
- */
+/* An interim pool over the same pool of st->base, see state_finish(). */
 static struct svcvip_pool *
 state_interim_pool(const struct svcvip_state *st, int fam, int cat,
 		   const u16 *members, u32 n, const u16 *map,
@@ -249,6 +246,11 @@ state_interim_pool(const struct svcvip_state *st, int fam, int cat,
 				   st->base->count, st->count, sp);
 }
 
+/*
+ * kube-proxy's CategorizeEndpoints: a pool holds the ready backends, or, if
+ * there is none, the serving-and-terminating ones. With @map (@st is
+ * interim) the pools borrow st->base's tables.
+ */
 static int state_build_pools(struct svcvip_state *st, u16 *members,
 			     const struct svcvip_sched_params *sp,
 			     const u16 *map)
@@ -364,50 +366,39 @@ static struct svcvip_state *state_prepare(const struct svcvip_service_cfg *cfg,
 	return st;
 }
 
-/* The second half, the costly one: needs no lock, the state is private. */
-static int state_finish(struct svcvip_state *st,
+/*
+ * The second half, the costly one: needs no lock, the state is private.
+ * With @base, the pools borrow its tables instead (see
+ * svcvip_pool_interim()): O(backends) where a Maglev build of a large table
+ * is O(table x log table); the worker builds the real ones later.
+ */
+static int state_finish(struct svcvip_state *st, struct svcvip_state *base,
 			const struct svcvip_sched_params *sp)
 {
-	u16 *members;
-	int ret;
+	u16 *members, *map = NULL;
+	u32 i, j;
+	int ret = -ENOMEM;
 
 	members = kvmalloc_array(max_t(u32, st->count, 1), sizeof(*members),
 				 SVCVIP_GFP);
 	if (!members)
 		return -ENOMEM;
-	ret = state_build_pools(st, members, sp, NULL);
-	kvfree(members);
-	return ret;
-}
+	if (base) {
+		st->base = state_get(base);
+		map = kvmalloc_array(max_t(u32, base->count, 1), sizeof(*map),
+				     SVCVIP_GFP);
+		if (!map)
+			goto out;
+		/* both sorted: one merge gives each base backend its index */
+		for (i = 0, j = 0; i < base->count; i++) {
+			int c = 1;
 
-/*
- * Instead of state_finish(): pools that borrow @base's tables (see
- * svcvip_pool_interim()), O(backends) where a Maglev build of a large
- * table is O(table x log table). The worker builds the real ones.
- */
-static int state_finish_interim(struct svcvip_state *st,
-				struct svcvip_state *base,
-				const struct svcvip_sched_params *sp)
-{
-	u16 *members, *map;
-	u32 i, j;
-	int ret = -ENOMEM;
-
-	st->base = state_get(base);
-	members = kvmalloc_array(max_t(u32, st->count, 1), sizeof(*members),
-				 SVCVIP_GFP);
-	map = kvmalloc_array(max_t(u32, base->count, 1), sizeof(*map),
-			     SVCVIP_GFP);
-	if (!members || !map)
-		goto out;
-	/* both sorted: one merge gives each base backend its new index */
-	for (i = 0, j = 0; i < base->count; i++) {
-		int c = 1;
-
-		while (j < st->count &&
-		       (c = backend_cmp(&st->backend[j], &base->backend[i])) < 0)
-			j++;
-		map[i] = j < st->count && !c ? j : SVCVIP_POOL_NONE;
+			while (j < st->count &&
+			       (c = backend_cmp(&st->backend[j],
+						&base->backend[i])) < 0)
+				j++;
+			map[i] = j < st->count && !c ? j : SVCVIP_POOL_NONE;
+		}
 	}
 	ret = state_build_pools(st, members, sp, map);
 out:
@@ -428,7 +419,7 @@ static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 
 	if (IS_ERR(st))
 		return st;
-	ret = state_finish(st, sp);
+	ret = state_finish(st, NULL, sp);
 	if (ret) {
 		state_free(st);
 		return ERR_PTR(ret);
@@ -1443,8 +1434,7 @@ static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 		ch->fill(st->backend, old, ch->arg);
 		ret = state_take_stats(st, old);
 		if (!ret)
-			ret = base ? state_finish_interim(st, base, &sp) :
-				     state_finish(st, &sp);
+			ret = state_finish(st, base, &sp);
 	}
 
 	mutex_lock(&sn->lock);
@@ -1590,20 +1580,6 @@ static int backend_edit(struct svcvip_net *sn, struct svcvip_service *svc,
 	return backends_publish(sn, svc, old, &ch, extack);
 }
 
-static int backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
-		       const struct svcvip_be_spec *b,
-		       struct netlink_ext_ack *extack)
-{
-	return backend_edit(sn, svc, b, false, extack);
-}
-
-static int backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
-		       const struct svcvip_be_spec *b,
-		       struct netlink_ext_ack *extack)
-{
-	return backend_edit(sn, svc, b, true, extack);
-}
-
 /*
  * Each change is computed from the service's state when it starts; if
  * another writer published first (-EAGAIN), it is computed again from the
@@ -1629,7 +1605,7 @@ int svcvip_backend_set(struct svcvip_net *sn, struct svcvip_service *svc,
 	int ret;
 
 	do
-		ret = backend_set(sn, svc, b, extack);
+		ret = backend_edit(sn, svc, b, false, extack);
 	while (ret == -EAGAIN);
 	return ret;
 }
@@ -1641,7 +1617,7 @@ int svcvip_backend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 	int ret;
 
 	do
-		ret = backend_del(sn, svc, b, extack);
+		ret = backend_edit(sn, svc, b, true, extack);
 	while (ret == -EAGAIN);
 	return ret;
 }
