@@ -21,7 +21,11 @@ struct svcvip_ceilings svcvip_ceiling __read_mostly = {
 	.affinity_max = SVCVIP_CEILING_AFFINITY_MAX,
 };
 
+unsigned int svcvip_rebuild_delay_ms __read_mostly =
+	SVCVIP_DEFAULT_REBUILD_DELAY_MS;
+
 static unsigned int ceiling_min = 1;
+static unsigned int rebuild_delay_max = SVCVIP_MAX_REBUILD_DELAY_MS;
 static unsigned int ceiling_max_count = SVCVIP_LIMIT_COUNT;
 static unsigned int ceiling_max_backends = SVCVIP_LIMIT_MAX_BACKENDS;
 
@@ -74,6 +78,15 @@ static struct ctl_table ceiling_table[] = {
 		.proc_handler = ceiling_handler,
 		.extra1 = &ceiling_min,
 		.extra2 = &ceiling_max_count,
+	},
+	{
+		.procname = "rebuild_delay_ms",
+		.data = &svcvip_rebuild_delay_ms,
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = ceiling_handler,
+		.extra1 = SYSCTL_ZERO,
+		.extra2 = &rebuild_delay_max,
 	},
 	{ }
 };

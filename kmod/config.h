@@ -58,6 +58,15 @@ struct svcvip_ceilings {
 
 extern struct svcvip_ceilings svcvip_ceiling;
 
+/*
+ * How long after a change to a large Maglev service its table is rebuilt
+ * (/proc/sys/net/svcvip/rebuild_delay_ms, same permission): one build for
+ * the burst of changes within it; interim states serve meanwhile.
+ */
+#define SVCVIP_DEFAULT_REBUILD_DELAY_MS	20
+#define SVCVIP_MAX_REBUILD_DELAY_MS	60000
+extern unsigned int svcvip_rebuild_delay_ms;
+
 int svcvip_ceilings_register(void);
 void svcvip_ceilings_unregister(void);
 

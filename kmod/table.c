@@ -205,6 +205,7 @@ static void state_free(struct svcvip_state *st)
 	for (i = 0; i < st->count; i++)
 		svcvip_backend_stats_put(st->backend[i].stats);
 	state_put(st->base);
+	kvfree(st->base_map);
 	kvfree(st);
 }
 
@@ -367,42 +368,56 @@ static struct svcvip_state *state_prepare(const struct svcvip_service_cfg *cfg,
 }
 
 /*
+ * Each backend of @base: its index in @st, or SVCVIP_POOL_NONE. Both are
+ * sorted, so one merge gives it; the comparisons are the cost, which is
+ * why backends_publish() composes maps instead where it can.
+ */
+static u16 *state_base_map(const struct svcvip_state *st,
+			   const struct svcvip_state *base)
+{
+	u16 *map;
+	u32 i, j;
+
+	map = kvmalloc_array(max_t(u32, base->count, 1), sizeof(*map),
+			     SVCVIP_GFP);
+	if (!map)
+		return NULL;
+	for (i = 0, j = 0; i < base->count; i++) {
+		int c = 1;
+
+		while (j < st->count &&
+		       (c = backend_cmp(&st->backend[j], &base->backend[i])) < 0)
+			j++;
+		map[i] = j < st->count && !c ? j : SVCVIP_POOL_NONE;
+	}
+	return map;
+}
+
+/*
  * The second half, the costly one: needs no lock, the state is private.
  * With @base, the pools borrow its tables instead (see
  * svcvip_pool_interim()): O(backends) where a Maglev build of a large table
- * is O(table x log table); the worker builds the real ones later.
+ * is O(table x log table); the worker builds the real ones later. @map is
+ * state_base_map()'s answer if the caller has it (the state takes it
+ * over, even on failure), NULL to compute it here.
  */
 static int state_finish(struct svcvip_state *st, struct svcvip_state *base,
-			const struct svcvip_sched_params *sp)
+			u16 *map, const struct svcvip_sched_params *sp)
 {
-	u16 *members, *map = NULL;
-	u32 i, j;
-	int ret = -ENOMEM;
+	u16 *members;
+	int ret;
 
+	if (base) {
+		st->base = state_get(base);
+		st->base_map = map ? map : state_base_map(st, base);
+		if (!st->base_map)
+			return -ENOMEM;
+	}
 	members = kvmalloc_array(max_t(u32, st->count, 1), sizeof(*members),
 				 SVCVIP_GFP);
 	if (!members)
 		return -ENOMEM;
-	if (base) {
-		st->base = state_get(base);
-		map = kvmalloc_array(max_t(u32, base->count, 1), sizeof(*map),
-				     SVCVIP_GFP);
-		if (!map)
-			goto out;
-		/* both sorted: one merge gives each base backend its index */
-		for (i = 0, j = 0; i < base->count; i++) {
-			int c = 1;
-
-			while (j < st->count &&
-			       (c = backend_cmp(&st->backend[j],
-						&base->backend[i])) < 0)
-				j++;
-			map[i] = j < st->count && !c ? j : SVCVIP_POOL_NONE;
-		}
-	}
-	ret = state_build_pools(st, members, sp, map);
-out:
-	kvfree(map);
+	ret = state_build_pools(st, members, sp, st->base_map);
 	kvfree(members);
 	return ret;
 }
@@ -419,7 +434,7 @@ static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 
 	if (IS_ERR(st))
 		return st;
-	ret = state_finish(st, NULL, sp);
+	ret = state_finish(st, NULL, NULL, sp);
 	if (ret) {
 		state_free(st);
 		return ERR_PTR(ret);
@@ -895,16 +910,16 @@ void svcvip_rebuild_flush(void)
 
 /*
  * Under the lock, after an interim state of @svc was published. The build
- * starts a little later, so a burst of changes costs one build, not one
- * per change.
+ * starts a little later (svcvip_rebuild_delay_ms), so a burst of changes
+ * costs one build, not one per change.
  */
-#define SVCVIP_REBUILD_DELAY_MS	20
-
 static void service_queue_rebuild(struct svcvip_service *svc)
 {
+	unsigned int delay = READ_ONCE(svcvip_rebuild_delay_ms);
+
 	refcount_inc(&svc->ref);	/* the worker's */
 	if (!queue_delayed_work(svcvip_rebuild_wq, &svc->rebuild->work,
-				msecs_to_jiffies(SVCVIP_REBUILD_DELAY_MS)))
+				msecs_to_jiffies(delay)))
 		service_put(svc);	/* queued already: the table's remains */
 }
 
@@ -1393,11 +1408,40 @@ int svcvip_frontend_del(struct svcvip_net *sn, struct svcvip_service *svc,
 /* How a change makes the next backend array from the current one. */
 struct backends_change {
 	u32 count;		/* backends after the change */
-	/* writes them, sorted, counters as in @old (NULL for new ones) */
-	void (*fill)(struct svcvip_backend *bes,
+	/* writes them, sorted, counters as in @old (NULL for new ones), and
+	 * where each of @old's went: @moved[i] is old->backend[i]'s new
+	 * index, or SVCVIP_POOL_NONE
+	 */
+	void (*fill)(struct svcvip_backend *bes, u16 *moved,
 		     const struct svcvip_state *old, const void *arg);
 	const void *arg;
 };
+
+/*
+ * Where each backend of @base is in the state being built, from where each
+ * of @old's went (@moved): without a comparison when @old is @base or an
+ * interim state on it (the usual case, a run of changes while the worker
+ * builds); NULL (state_finish() merges) otherwise, or without memory.
+ */
+static u16 *compose_base_map(const struct svcvip_state *base,
+			     const struct svcvip_state *old, const u16 *moved)
+{
+	u16 *map;
+	u32 i;
+
+	if (old != base && (old->base != base || !old->base_map))
+		return NULL;
+	map = kvmalloc_array(max_t(u32, base->count, 1), sizeof(*map),
+			     SVCVIP_GFP);
+	if (!map)
+		return NULL;
+	for (i = 0; i < base->count; i++) {
+		u16 j = old == base ? i : old->base_map[i];
+
+		map[i] = j == SVCVIP_POOL_NONE ? j : moved[j];
+	}
+	return map;
+}
 
 /*
  * Publishes the next state of @svc: @old (its current state, which the
@@ -1418,6 +1462,7 @@ static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 {
 	struct svcvip_sched_params sp = config_of(sn)->sched;
 	struct svcvip_state *st, *base = NULL;
+	u16 *moved;
 	int ret = -ENOMEM;
 
 	/* without the worker's context (ENOMEM) the build is done here */
@@ -1429,13 +1474,19 @@ static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 	refcount_inc(&svc->ref);
 	mutex_unlock(&sn->lock);
 
-	st = state_alloc(&old->cfg, ch->count);
+	moved = kvmalloc_array(max_t(u32, old->count, 1), sizeof(*moved),
+			       SVCVIP_GFP);
+	st = moved ? state_alloc(&old->cfg, ch->count) : NULL;
 	if (st) {
-		ch->fill(st->backend, old, ch->arg);
+		ch->fill(st->backend, moved, old, ch->arg);
 		ret = state_take_stats(st, old);
 		if (!ret)
-			ret = state_finish(st, base, &sp);
+			ret = state_finish(st, base,
+					   base ? compose_base_map(base, old,
+								   moved) :
+						  NULL, &sp);
 	}
+	kvfree(moved);
 
 	mutex_lock(&sn->lock);
 	if (!ret && svc->dead) {
@@ -1464,7 +1515,7 @@ struct backends_merge {
 };
 
 /* The current backends and @arg's new ones, merged: O(total). */
-static void fill_merge(struct svcvip_backend *bes,
+static void fill_merge(struct svcvip_backend *bes, u16 *moved,
 		       const struct svcvip_state *old, const void *arg)
 {
 	const struct backends_merge *m = arg;
@@ -1472,10 +1523,12 @@ static void fill_merge(struct svcvip_backend *bes,
 
 	for (k = 0; k < total; k++) {
 		if (j == m->n || (i < old->count &&
-				  backend_cmp(&old->backend[i], &m->add[j]) < 0))
+				  backend_cmp(&old->backend[i], &m->add[j]) < 0)) {
+			moved[i] = k;
 			bes[k] = old->backend[i++];
-		else
+		} else {
 			bes[k] = m->add[j++];
+		}
 	}
 }
 
@@ -1538,13 +1591,16 @@ struct backend_edit {
 };
 
 /* The current backends with one changed. */
-static void fill_set(struct svcvip_backend *bes,
+static void fill_set(struct svcvip_backend *bes, u16 *moved,
 		     const struct svcvip_state *old, const void *arg)
 {
 	const struct backend_edit *e = arg;
 	struct svcvip_backend *cur = &bes[e->idx];
+	u32 i;
 
 	memcpy(bes, old->backend, old->count * sizeof(*bes));
+	for (i = 0; i < old->count; i++)
+		moved[i] = i;
 	if (e->spec->has_weight)
 		cur->weight = e->spec->be.weight;
 	if (e->spec->has_flags)
@@ -1552,14 +1608,18 @@ static void fill_set(struct svcvip_backend *bes,
 }
 
 /* The current backends but one. */
-static void fill_del(struct svcvip_backend *bes,
+static void fill_del(struct svcvip_backend *bes, u16 *moved,
 		     const struct svcvip_state *old, const void *arg)
 {
 	const struct backend_edit *e = arg;
+	u32 i;
 
 	memcpy(bes, old->backend, e->idx * sizeof(*bes));
 	memcpy(bes + e->idx, old->backend + e->idx + 1,
 	       (old->count - e->idx - 1) * sizeof(*bes));
+	for (i = 0; i < old->count; i++)
+		moved[i] = i < e->idx ? i : i == e->idx ? SVCVIP_POOL_NONE :
+			   i - 1;
 }
 
 static int backend_edit(struct svcvip_net *sn, struct svcvip_service *svc,

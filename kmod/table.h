@@ -68,6 +68,10 @@ struct svcvip_state {
 	 * tables the pools borrow until the rebuild; NULL when built whole
 	 */
 	struct svcvip_state *base;
+	/* interim: each base backend's index here, or SVCVIP_POOL_NONE; the
+	 * next interim state on the same base composes its map with it
+	 */
+	u16 *base_map;
 	struct svcvip_service_cfg cfg;
 	struct svcvip_pool *pool[SVCVIP_NFAMILIES][SVCVIP_NCATEGORIES];
 	u32 count;

@@ -130,6 +130,8 @@ module_deps() {
 SVCVIP_KO=${SVCVIP_KO:-$TOP/kmod/svcvip.ko}
 
 module_load() {
+	# never into the machine we work on
+	[ "${SVCVIP_IN_VM:-}" = 1 ] || die "not in the guest (SVCVIP_IN_VM): refusing to load $SVCVIP_KO"
 	module_deps
 	insmod "$SVCVIP_KO" || die "insmod $SVCVIP_KO"
 }

@@ -21,14 +21,17 @@ starts slowly in the VM, and a process per request would time itself).
       flow: the chosen backend as ADDR:PORT (or "none")
   schedbench.py settle [--max-ms T]
       waits until no Maglev table is being rebuilt (GET_INFO rebuilding
-      0); prints the wait in ms; fails after T ms (default 30000)
-  schedbench.py rebuild-check SERVICE VIP PORT N K
-      N flows looked up (settled); then K times: the backend of one flow
-      deleted and at once that flow and 5 others looked up again, and
+      0); prints the wait in ms; fails after T ms (default 60000)
+  schedbench.py rebuild-check SERVICE VIP PORT N K [--add]
+      N flows looked up (settled); then K times: (with --add, a backend
+      10.100.x.y:8081 added, which sorts amid the others) the backend of
+      one flow deleted and at once that flow and 5 others looked up again, and
       GET_INFO read after them (rebuilding > 0: every lookup in between
       saw the interim state). Prints "interim=I of K", "to-deleted=D"
       (lookups that chose a deleted backend), "moved-interim=M" (flows of
-      a staying backend that moved while interim), then settles, looks
+      a staying backend that moved while interim), all N looked up again
+      if still interim ("moved-interim-all=M of S", "to-deleted-interim-all=D"),
+      then settles, looks
       all N up again and prints "moved-final=F of S" (flows of staying
       backends that moved), and finally one line per flow as lookup does
 """
@@ -243,7 +246,7 @@ def rebuilding(g):
     return struct.unpack("=I", info[8][:4])[0]
 
 
-def settle(g, max_ms=30000.0):
+def settle(g, max_ms=60000.0):
     t0 = time.monotonic()
     while rebuilding(g):
         if (time.monotonic() - t0) * 1000 > max_ms:
@@ -253,11 +256,14 @@ def settle(g, max_ms=30000.0):
 
 
 def cmd_settle(args):
-    max_ms = float(opt(args, "--max-ms", "30000"))
+    max_ms = float(opt(args, "--max-ms", "60000"))
     print("settled in %.1f ms" % settle(nlraw.Genl(), max_ms))
 
 
 def cmd_rebuild_check(args):
+    add = "--add" in args
+    if add:
+        args.remove("--add")
     name, vip, port = args[0], args[1], int(args[2])
     n, k = int(args[3]), int(args[4])
     g = nlraw.Genl()
@@ -271,6 +277,9 @@ def cmd_rebuild_check(args):
             f = (f + 1) % n
         victim = before[f]
         addr, p = victim.rsplit(":", 1)
+        if add:     # sorts amid the others: every later index moves
+            req(g, "NEW_BACKEND", [svc_ref(name), [A_BACKEND, "nest", be(
+                "10.100.%d.%d" % (j * 13 % 39, j * 7 % 256), 8081)]])
         req(g, "DEL_BACKEND", [svc_ref(name),
                                [A_BACKEND, "nest", be(addr, int(p))]])
         deleted.add(victim)
@@ -286,6 +295,14 @@ def cmd_rebuild_check(args):
     print("interim=%d of %d" % (interim, k))
     print("to-deleted=%d" % to_deleted)
     print("moved-interim=%d" % moved)
+    # all of them, still on the same interim base if the worker waits
+    mid = [lookup_one(g, vip, port, i) for i in range(n)]
+    if rebuilding(g):
+        stay = [i for i in range(n) if before[i] not in deleted]
+        print("moved-interim-all=%d of %d" %
+              (sum(1 for i in stay if mid[i] != before[i]), len(stay)))
+        print("to-deleted-interim-all=%d" %
+              sum(1 for b in mid if b in deleted))
     settle(g)
     after = [lookup_one(g, vip, port, i) for i in range(n)]
     stay = [i for i in range(n) if before[i] not in deleted]

@@ -51,8 +51,8 @@ for from in c1 c2; do
 		if [ $fam = 4 ]; then vip=10.96.0.10 src=${A4[$from]}
 		else vip=fd00:96::10 src=${A6[$from]}; fi
 		out=$(in_ns $from "$VIPCHECK" connect --proto tcp --addr $vip --port 80 \
-			--count 12 --parallel 2 --timeout-ms 5000)
-		expect_eq "clusterip IPv$fam from $from: all answered" "$(stat_of "$out" ok)" 12
+			--count 40 --parallel 4 --timeout-ms 5000)
+		expect_eq "clusterip IPv$fam from $from: all answered" "$(stat_of "$out" ok)" 40
 		expect_eq "clusterip IPv$fam from $from: backends on both nodes" \
 			"$(echo "$out" | awk '$1 == "name" { print $2 }' | sort | tr '\n' ' ')" \
 			"n1a n2a "
