@@ -50,12 +50,17 @@ check-debug: tools testtools
 	tests/check-debug "$(DEBUG_KERNEL_DIR)"
 
 # The debug-kernel subset CI runs when the machine has the debug kernel
-# (about 20 min): the tests that reach the most kernel code per second
-# and do not depend on timing.
+# (about 40 min): the tests that reach the most kernel code per second
+# and do not depend on timing, and the riskiest packet paths (UDP
+# conntrack cleanup, both reject paths, masquerade, affinity, NodePort)
+# with a 30 s churn under traffic.
 DEBUG_QUICK_TESTS ?= selftest module-load module-cycles privilege limits \
-	bad-input fuzz netns-lifecycle unload-traffic
+	bad-input fuzz netns-lifecycle unload-traffic conntrack-udp \
+	clusterip-reject external-reject external-masq external-affinity \
+	external-nodeport churn-traffic
 check-debug-quick: tools testtools
-	SVCVIP_TESTS="$(DEBUG_QUICK_TESTS)" tests/check-debug "$(DEBUG_KERNEL_DIR)"
+	SVCVIP_TESTS="$(DEBUG_QUICK_TESTS)" SVCVIP_CHURN_SECS=30 \
+	SVCVIP_CHURN_MIN_CHANGES=50 tests/check-debug "$(DEBUG_KERNEL_DIR)"
 
 demo: all testtools
 	tests/vm/run -- tests/vm/demo

@@ -431,17 +431,32 @@ if [ "$p_bad" != 0 ]; then
 fi
 expect_eq "protected services: no failed connection ($(awk '$1 == "result" &&
 	$2 ~ /prot$/ && $4 + $5 + $6 > 0 { printf "%s ", $2 }' "$WORK/results"))" "$p_bad" 0
+# a SYN dropped or sent untranslated is resent after 1 s and then answered:
+# for a service that kept a usable backend that is a failure too
+if [ -e /sys/kernel/debug/kmemleak ]; then	# KASAN: ~10x slower connections
+	skip "protected services: no connection took 1 s or more" "debug kernel: $p_slow did"
+else
+	expect_eq "protected services: no connection took 1 s or more (a SYN resent)" \
+		"$p_slow" 0
+fi
 expect_range "protected services: connections answered during the churn" \
 	"$p_ok" $((SECS * 40)) 100000000
 expect_eq "every protected service answered during the churn" \
 	"$(awk '$1 == "result" && $2 ~ /prot$/ && $3 > 0' "$WORK/results" | wc -l)" 40
-# connections flowed all the time: every 5 s window of the churn
-# (at least 5 answered per second in each)
-gaps=$(awk '$1 == "sample" {
-		if (n++ && ($3 - last) * 1000 < 5 * ($2 - prev))
-			printf "%d-%d ms: %d; ", prev, $2, $3 - last
-		prev = $2; last = $3 } END { if (n < 2) print "no samples" }' "$WORK/writer")
-expect_eq "protected connections answered in every 5 s window (5/s at least)" "$gaps" ""
+# connections flowed all the time: in every 5 s window of the churn at
+# least half as many were answered per second as in the median window
+# (40 clients at one connection per 400 ms: ~100/s expected)
+rates=$(awk '$1 == "sample" { if (n++ && $2 > prev)
+		printf "%d %d %.1f\n", prev, $2, ($3 - last) * 1000 / ($2 - prev)
+		prev = $2; last = $3 }' "$WORK/writer")
+med=$(awk '{ print $3 }' <<<"$rates" | sort -n |
+	awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
+echo "protected connections answered per second, by 5 s window (median $med):"
+echo "$rates" | awk '{ printf "  %d-%d ms: %s/s\n", $1, $2, $3 }'
+gaps=$(awk -v m="$med" '$3 < m / 2 { printf "%d-%d ms: %s/s; ", $1, $2, $3 }
+	END { if (NR < 2) print "fewer than 2 windows" }' <<<"$rates")
+expect_eq "protected connections answered in every 5 s window (at least half the median window's $med/s)" "$gaps" ""
+expect_range "protected connections: median window at least 20/s" "${med%.*}" 20 100000
 phase end
 pass "churn figures: ${changes} changes in ${elapsed} ms, protected ok ${p_ok} failed ${p_bad} slow ${p_slow}, others ok ${o_ok} failed ${o_bad}, seed ${SEED}"
 [ -n "${SVCVIP_CHURN_KEEP:-}" ] && cp -r "$WORK" "$SVCVIP_CHURN_KEEP"
