@@ -495,6 +495,16 @@ static int check_backend_limit(struct svcvip_net *sn, u32 count,
 	return 0;
 }
 
+/* The attribute of @be's last listing in @specs: the duplicate's. */
+static const struct nlattr *spec_dup_attr(const struct svcvip_be_spec *specs,
+					  u32 n, const struct svcvip_backend *be)
+{
+	while (n--)
+		if (!backend_cmp(&specs[n].be, be))
+			return specs[n].attr;
+	return NULL;
+}
+
 /* Sorts the requested backends and rejects duplicates. */
 static struct svcvip_backend *
 backends_from_spec(const struct svcvip_svc_spec *s,
@@ -514,8 +524,10 @@ backends_from_spec(const struct svcvip_svc_spec *s,
 	sort(bes, s->nbackends, sizeof(*bes), backend_cmp, NULL);
 	for (i = 1; i < s->nbackends; i++) {
 		if (!backend_cmp(&bes[i - 1], &bes[i])) {
-			NL_SET_ERR_MSG(extack,
-				       "backend listed twice in the service");
+			NL_SET_ERR_MSG_ATTR(extack,
+					    spec_dup_attr(s->backends,
+							  s->nbackends, &bes[i]),
+					    "backend listed twice in the service");
 			kvfree(bes);
 			return ERR_PTR(-EINVAL);
 		}
@@ -1278,12 +1290,20 @@ void svcvip_frontends_release(struct list_head *moved)
 	}
 }
 
-int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
+/*
+ * Like a backend change (see backends_publish()): the settings are checked
+ * under the lock, the state (a large Maglev table included) is built on a
+ * reference without it, and published only if the service did not change
+ * meanwhile, else -EAGAIN and the caller starts over.
+ */
+static int service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_svc_spec *s,
 		       struct netlink_ext_ack *extack)
 {
 	struct svcvip_state *old = state_of(sn, svc), *st;
 	struct svcvip_service_cfg cfg = old->cfg;
+	struct svcvip_sched_params sp;
+	int ret;
 
 	if ((s->present & BIT(SVCVIP_SERVICE_A_PROTOCOL)) &&
 	    s->cfg.protocol != cfg.protocol) {
@@ -1302,19 +1322,48 @@ int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 	if (s->present & BIT(SVCVIP_SERVICE_A_EXTERNAL_POLICY))
 		cfg.external_policy = s->cfg.external_policy;
 	if (cfg.affinity != SVCVIP_AFFINITY_NONE) {
-		int ret = svcvip_affinity_prepare(&sn->affinity);
-
+		ret = svcvip_affinity_prepare(&sn->affinity);
 		if (ret)
 			return ret;
 	}
+	sp = config_of(sn)->sched;
+	state_get(old);
+	refcount_inc(&svc->ref);
+	mutex_unlock(&sn->lock);
 
-	st = state_build(&cfg, old->backend, old->count, old,
-			 &config_of(sn)->sched);
-	if (IS_ERR(st))
-		return PTR_ERR(st);
-	state_publish(sn, svc, st);
-	sn->table.generation++;
-	return 0;
+	st = state_build(&cfg, old->backend, old->count, old, &sp);
+
+	mutex_lock(&sn->lock);
+	ret = IS_ERR(st) ? PTR_ERR(st) : 0;
+	if (!ret && svc->dead) {
+		NL_SET_ERR_MSG(extack, "service was deleted meanwhile");
+		ret = -ENOENT;
+	}
+	if (!ret && state_of(sn, svc) != old)
+		ret = -EAGAIN;
+	if (ret) {
+		if (!IS_ERR(st))
+			state_free(st);
+	} else {
+		state_publish(sn, svc, st);
+		sn->table.generation++;
+	}
+	state_put(old);
+	service_put(svc);
+	return ret;
+}
+
+/* The caller holds the lock, which is dropped and taken again. */
+int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
+		       const struct svcvip_svc_spec *s,
+		       struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	do
+		ret = service_set(sn, svc, s, extack);
+	while (ret == -EAGAIN);
+	return ret;
 }
 
 void svcvip_service_del(struct svcvip_net *sn, struct svcvip_service *svc)
@@ -1572,7 +1621,9 @@ static int backends_add(struct svcvip_net *sn, struct svcvip_service *svc,
 	sort(add, n, sizeof(*add), backend_cmp, NULL);
 	for (i = 1; i < n; i++) {
 		if (!backend_cmp(&add[i - 1], &add[i])) {
-			NL_SET_ERR_MSG(extack, "backend listed twice");
+			NL_SET_ERR_MSG_ATTR(extack,
+					    spec_dup_attr(specs, n, &add[i]),
+					    "backend listed twice");
 			ret = -EINVAL;
 			goto out;
 		}

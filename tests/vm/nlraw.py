@@ -12,7 +12,10 @@ As a command: nlraw.py [--replace] [--dump] CMD ATTRS_JSON
     CONFIG 5 LOOKUP 6 BACKENDS 7.
     A top-level ["payload", "<hex>"] instead sends those bytes verbatim as
     the message payload after the genl header.
-    Prints "ok" or "error ERRNO: MESSAGE"; exits 0 on success, 1 on error.
+    Prints "ok" or "error ERRNO: MESSAGE", followed by " [at T.T...]" when
+    the extack points at an attribute (the types from the top level down,
+    e.g. 2.3: the service's scheduler) and " [missing T in T.T...]" when it
+    names a missing one; exits 0 on success, 1 on error.
        nlraw.py --batch < FILE
     Python starts slowly in the VM, so many requests can share one process:
     each input line is "[--replace] [--dump] CMD ATTRS_JSON", each output
@@ -42,6 +45,9 @@ NLA_F_NESTED = 0x8000
 NETLINK_EXT_ACK = 11
 NETLINK_CAP_ACK = 10
 NLMSGERR_ATTR_MSG = 1
+NLMSGERR_ATTR_OFFS = 2
+NLMSGERR_ATTR_MISS_TYPE = 5
+NLMSGERR_ATTR_MISS_NEST = 6
 SOL_NETLINK = 270
 SO_SNDBUFFORCE = 32
 
@@ -160,6 +166,26 @@ class Genl:
                 msg = tlv[NLMSGERR_ATTR_MSG].rstrip(b"\0").decode()
         return err, msg
 
+    @staticmethod
+    def _where(body, payload):
+        """The attribute an error's extack points at, or names missing."""
+        where = ""
+        if len(body) <= 20:
+            return where
+        tlv = parse_attrs(body[20:])
+        if NLMSGERR_ATTR_OFFS in tlv:
+            off = struct.unpack("=I", tlv[NLMSGERR_ATTR_OFFS][:4])[0]
+            path = attr_path(payload, off - 20)
+            where = " [at %s]" % (path or "offset %d" % off)
+        if NLMSGERR_ATTR_MISS_TYPE in tlv:
+            miss = struct.unpack("=I", tlv[NLMSGERR_ATTR_MISS_TYPE][:4])[0]
+            nest = "top level"
+            if NLMSGERR_ATTR_MISS_NEST in tlv:
+                o = struct.unpack("=I", tlv[NLMSGERR_ATTR_MISS_NEST][:4])[0]
+                nest = attr_path(payload, o - 20) or "offset %d" % o
+            where += " [missing %d in %s]" % (miss, nest)
+        return where
+
     def request(self, cmd, payload, flags=0, dump=False):
         """Returns (errno, extack message, [reply payloads])."""
         if isinstance(cmd, str):
@@ -168,10 +194,12 @@ class Genl:
         if dump:
             fl |= NLM_F_DUMP
         seq = self.send(self.family, cmd, payload, fl)
+        self.where = ""
         replies = []
         for mtype, _, body in self.recv_all(seq):
             if mtype == NLMSG_ERROR:
                 err, msg = self._error(body)
+                self.where = self._where(body, payload)
                 return err, msg, replies
             if mtype == NLMSG_DONE:
                 err = -struct.unpack("=i", body[:4])[0] if body else 0
@@ -183,6 +211,24 @@ class Genl:
                 return err, msg, replies
             replies.append(body[4:])
         return 0, "", replies
+
+
+def attr_path(payload, off):
+    """The types, outermost first, of the attribute starting at byte @off
+    of @payload, joined by dots; "" if none starts there."""
+    pos = 0
+    while pos + 4 <= len(payload):
+        alen, atype = struct.unpack("=HH", payload[pos:pos + 4])
+        if alen < 4:
+            return ""
+        t = atype & 0x3fff
+        if pos == off:
+            return str(t)
+        if pos < off < pos + alen:
+            inner = attr_path(payload[pos + 4:pos + alen], off - pos - 4)
+            return "%d.%s" % (t, inner) if inner else ""
+        pos += align4(alen)
+    return ""
 
 
 def parse_args(words):
@@ -210,8 +256,9 @@ def parse_args(words):
 def run_one(g, cmd, payload, flags, dump):
     err, msg, replies = g.request(cmd, payload, flags, dump)
     if err:
-        print("error %d: %s%s" % (err, errno.errorcode.get(err, "?"),
-                                  (": " + msg) if msg else ""), flush=True)
+        print("error %d: %s%s%s" % (err, errno.errorcode.get(err, "?"),
+                                    (": " + msg) if msg else "", g.where),
+              flush=True)
         return 1
     print("ok" + (" %d replies" % len(replies) if dump else ""), flush=True)
     return 0

@@ -13,6 +13,10 @@ starts slowly in the VM, and a process per request would time itself).
       then during the changes. Prints "op" and "small" lines with
       n/median/p99/max in ms
       --set-only ADDR: only weight changes of backend ADDR:8080
+  schedbench.py svcset SERVICE K [--small SMALL]
+      K service sets of SERVICE (scheduler maglev: the same settings, so
+      each builds the whole state again), timed, with the small-service
+      writer as in churn; prints "op" and "small" lines
   schedbench.py set SERVICE ADDR [--small SMALL]
       one backend set (weight 2) of SERVICE's ADDR:8080, timed, with the
       small-service writer as in churn; prints "op" and "small" lines
@@ -201,6 +205,17 @@ def cmd_churn(args):
     with_small(args, body)
 
 
+def cmd_svcset(args):
+    name, k = args[0], int(args[1])
+
+    def body():
+        g = nlraw.Genl()
+        return [req(g, "SET_SERVICE",
+                    [[A_SERVICE, "nest", [[1, "str", name], [3, "u8", 0]]]])
+                for _ in range(k)]
+    with_small(args, body)
+
+
 def cmd_set(args):
     name, addr = args[0], args[1]
 
@@ -318,6 +333,7 @@ def main():
     if not args:
         raise SystemExit(__doc__)
     {"fill": cmd_fill, "churn": cmd_churn, "set": cmd_set,
+     "svcset": cmd_svcset,
      "lookup": cmd_lookup, "settle": cmd_settle,
      "rebuild-check": cmd_rebuild_check}[args[0]](args[1:])
 
