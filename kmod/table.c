@@ -476,6 +476,33 @@ static void state_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 	}
 }
 
+/*
+ * The end of a change built on a reference to @old with the lock dropped
+ * (@ret: how the build went): takes the lock again and publishes @st if
+ * @svc still has @old, else frees it: -ENOENT if the service went meanwhile,
+ * -EAGAIN if another writer published first (the caller starts over).
+ */
+static int state_publish_relock(struct svcvip_net *sn,
+				struct svcvip_service *svc,
+				struct svcvip_state *old, struct svcvip_state *st,
+				int ret, struct netlink_ext_ack *extack)
+{
+	mutex_lock(&sn->lock);
+	if (!ret && svc->dead) {
+		NL_SET_ERR_MSG(extack, "service was deleted meanwhile");
+		ret = -ENOENT;
+	}
+	if (!ret && state_of(sn, svc) != old)
+		ret = -EAGAIN;
+	if (ret) {
+		state_free(st);
+		return ret;
+	}
+	state_publish(sn, svc, st);
+	sn->table.generation++;
+	return 0;
+}
+
 static const struct svcvip_config *config_of(struct svcvip_net *sn)
 {
 	return rcu_dereference_protected(sn->config,
@@ -1332,22 +1359,11 @@ static int service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 	mutex_unlock(&sn->lock);
 
 	st = state_build(&cfg, old->backend, old->count, old, &sp);
-
-	mutex_lock(&sn->lock);
-	ret = IS_ERR(st) ? PTR_ERR(st) : 0;
-	if (!ret && svc->dead) {
-		NL_SET_ERR_MSG(extack, "service was deleted meanwhile");
-		ret = -ENOENT;
-	}
-	if (!ret && state_of(sn, svc) != old)
-		ret = -EAGAIN;
-	if (ret) {
-		if (!IS_ERR(st))
-			state_free(st);
-	} else {
-		state_publish(sn, svc, st);
-		sn->table.generation++;
-	}
+	if (IS_ERR(st))
+		ret = state_publish_relock(sn, svc, old, NULL, PTR_ERR(st),
+					   extack);
+	else
+		ret = state_publish_relock(sn, svc, old, st, 0, extack);
 	state_put(old);
 	service_put(svc);
 	return ret;
@@ -1537,21 +1553,9 @@ static int backends_publish(struct svcvip_net *sn, struct svcvip_service *svc,
 	}
 	kvfree(moved);
 
-	mutex_lock(&sn->lock);
-	if (!ret && svc->dead) {
-		NL_SET_ERR_MSG(extack, "service was deleted meanwhile");
-		ret = -ENOENT;
-	}
-	if (!ret && state_of(sn, svc) != old)
-		ret = -EAGAIN;
-	if (ret) {
-		state_free(st);
-	} else {
-		state_publish(sn, svc, st);
-		sn->table.generation++;
-		if (st->base)
-			service_queue_rebuild(svc);
-	}
+	ret = state_publish_relock(sn, svc, old, st, ret, extack);
+	if (!ret && st->base)
+		service_queue_rebuild(svc);
 	state_put(base);
 	state_put(old);
 	service_put(svc);
