@@ -267,9 +267,21 @@ static void test_random(void)
 	svcvip_pool_free(p);
 }
 
+/* flow @i of a set of distinct TCP flows to one service */
+static void flow_nr(struct svcvip_flow *flow, u32 i)
+{
+	memset(flow, 0, sizeof(*flow));
+	flow->family = AF_INET;
+	flow->protocol = IPPROTO_TCP;
+	flow->saddr.ip = htonl(0x0a000000 + (i >> 8));
+	flow->daddr.ip = htonl(0x0a60000a);
+	flow->sport = htons(30000 + (i & 0xff));
+	flow->dport = htons(80);
+}
+
 /*
  * The same flow maps to the same backend whichever CPU's first packet
- * decides it (racing first packets of one UDP flow on two CPUs), and in
+ * decides it (racing first packets of one flow on two CPUs), and in
  * a pool built again from the same backends: 1,000 flows picked on every
  * online CPU, and again in a second build.
  */
@@ -280,17 +292,6 @@ struct determinism {
 	u16 pick[DETERMINISM_FLOWS];
 };
 
-static void determinism_flow(struct svcvip_flow *flow, u32 i)
-{
-	memset(flow, 0, sizeof(*flow));
-	flow->family = AF_INET;
-	flow->protocol = IPPROTO_UDP;
-	flow->saddr.ip = htonl(0x0af40064 + (i >> 8));
-	flow->daddr.ip = htonl(0x0a60000a);
-	flow->sport = htons(40000 + (i & 0xff));
-	flow->dport = htons(53);
-}
-
 static long determinism_on_cpu(void *arg)
 {
 	struct determinism *d = arg;
@@ -298,7 +299,7 @@ static long determinism_on_cpu(void *arg)
 	u32 i;
 
 	for (i = 0; i < DETERMINISM_FLOWS; i++) {
-		determinism_flow(&flow, i);
+		flow_nr(&flow, i);
 		d->pick[i] = svcvip_pool_pick(d->pool, &flow, false);
 	}
 	return 0;
@@ -355,17 +356,6 @@ out:
 }
 
 /* ---- consistency, balance, seed, wrr at scale (self-contained) ------- */
-
-static void flow_nr(struct svcvip_flow *flow, u32 i)
-{
-	memset(flow, 0, sizeof(*flow));
-	flow->family = AF_INET;
-	flow->protocol = IPPROTO_TCP;
-	flow->saddr.ip = htonl(0x0a000000 + (i >> 8));
-	flow->daddr.ip = htonl(0x0a60000a);
-	flow->sport = htons(30000 + (i & 0xff));
-	flow->dport = htons(80);
-}
 
 /*
  * 1 backend of n removed: of 100,000 flows at most 2/n change backend (the
