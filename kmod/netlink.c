@@ -255,6 +255,7 @@ static int new_service(struct genl_info *info, bool replace)
 {
 	struct nlattr *takeover = info->attrs[SVCVIP_A_TAKEOVER];
 	struct svcvip_net *sn = info_sn(info);
+	struct svcvip_service_build build;
 	struct svcvip_frontend *fe;
 	struct svcvip_svc_spec spec;
 	struct svcvip_service *svc;
@@ -276,14 +277,23 @@ static int new_service(struct genl_info *info, bool replace)
 	spec.takeover = !!takeover;
 
 	mutex_lock(&sn->lock);
-	svc = svcvip_service_find(&sn->table, spec.name);
-	if (svc)	/* a replace: what its frontends reached may change */
-		svcvip_ct_gc_service(sn, svc);
-	ret = svcvip_hooks_get(sn);
-	if (!ret)
-		ret = svcvip_service_new(sn, &spec, replace, &moved,
-					 info->extack);
-	svcvip_hooks_sync(sn);
+	do {
+		/* drops the lock for the costly part */
+		ret = svcvip_service_build(sn, &spec, replace, &build,
+					   info->extack);
+		if (ret)
+			break;
+		svc = svcvip_service_find(&sn->table, spec.name);
+		if (svc)	/* a replace: what its frontends reached may change */
+			svcvip_ct_gc_service(sn, svc);
+		ret = svcvip_hooks_get(sn);
+		if (ret)
+			svcvip_service_build_free(&build);
+		else
+			ret = svcvip_service_new(sn, &spec, replace, &build,
+						 &moved, info->extack);
+		svcvip_hooks_sync(sn);
+	} while (ret == -EAGAIN);
 	if (!ret) {
 		/* the old owners first: no frontend is ever in two services */
 		list_for_each_entry(fe, &moved, list)

@@ -422,7 +422,7 @@ static int state_finish(struct svcvip_state *st, struct svcvip_state *base,
 	return ret;
 }
 
-/* An unpublished state, built whole under the lock. */
+/* An unpublished state, built whole (with or without the lock). */
 static struct svcvip_state *state_build(const struct svcvip_service_cfg *cfg,
 					const struct svcvip_backend *backends,
 					u32 count,
@@ -1125,12 +1125,19 @@ static int svc_plan_check(struct svcvip_net *sn,
 	return 0;
 }
 
-/* The backends given, else those the service has. */
+/*
+ * The backends given (@sorted: already sorted and checked, still the
+ * caller's), else those the service has.
+ */
 static int svc_plan_backends(struct svcvip_net *sn,
 			     const struct svcvip_svc_spec *s,
+			     const struct svcvip_backend *sorted,
 			     struct svc_plan *p, struct netlink_ext_ack *extack)
 {
-	if (s->has_backends) {
+	if (s->has_backends && sorted) {
+		p->bes = sorted;
+		p->nbes = s->nbackends;
+	} else if (s->has_backends) {
 		p->sorted = backends_from_spec(s, extack);
 		if (IS_ERR(p->sorted)) {
 			int ret = PTR_ERR(p->sorted);
@@ -1245,15 +1252,78 @@ static int service_commit(struct svcvip_net *sn, struct svcvip_service *svc,
 	return ret;
 }
 
+void svcvip_service_build_free(struct svcvip_service_build *b)
+{
+	if (b->st)
+		state_free(b->st);
+	if (b->base)
+		state_put(b->base);
+	kvfree(b->sorted);
+	memset(b, 0, sizeof(*b));
+}
+
+static bool sched_params_equal(const struct svcvip_sched_params *a,
+			       const struct svcvip_sched_params *b)
+{
+	return !memcmp(&a->seed, &b->seed, sizeof(a->seed)) &&
+	       a->maglev_max == b->maglev_max;
+}
+
 /*
- * Creates or (@replace) replaces a service. With @s->takeover, frontends
- * of @s another service holds move to it in the same publish: they are
- * unlinked from their old owner (still their fe->svc) and put on @moved,
- * for the caller to announce and then svcvip_frontends_release().
+ * The costly half of creating or replacing a service: its state (a Maglev
+ * table of up to max-backends) is built with the lock dropped, on a
+ * reference to the replaced service's state (the counters it hands on), so
+ * that writers of other services do not wait for it. The caller holds the
+ * lock, which is dropped and taken again; svcvip_service_new() then checks
+ * that nothing the build used changed meanwhile.
+ */
+int svcvip_service_build(struct svcvip_net *sn,
+			 const struct svcvip_svc_spec *s, bool replace,
+			 struct svcvip_service_build *b,
+			 struct netlink_ext_ack *extack)
+{
+	struct svcvip_state *st;
+	struct svc_plan p = {};
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	ret = svc_plan_check(sn, s, replace, &p, extack);
+	if (ret)
+		return ret;
+	ret = svc_plan_backends(sn, s, NULL, &p, extack);
+	if (ret)
+		goto out;
+	b->sorted = p.sorted;		/* the backends given, if any */
+	p.sorted = NULL;
+	b->base = p.old_st ? state_get(p.old_st) : NULL;
+	b->sp = config_of(sn)->sched;
+	mutex_unlock(&sn->lock);
+
+	st = state_build(&s->cfg, p.bes, p.nbes, b->base, &b->sp);
+
+	mutex_lock(&sn->lock);
+	if (IS_ERR(st)) {
+		ret = PTR_ERR(st);
+		svcvip_service_build_free(b);
+		goto out;
+	}
+	b->st = st;
+out:
+	svc_plan_free(&p);
+	return ret;
+}
+
+/*
+ * Creates or (@replace) replaces a service, publishing the state @b built.
+ * With @s->takeover, frontends of @s another service holds move to it in
+ * the same publish: they are unlinked from their old owner (still their
+ * fe->svc) and put on @moved, for the caller to announce and then
+ * svcvip_frontends_release(). -EAGAIN if what @b was built on changed
+ * while the lock was dropped: the caller builds again. Frees @b.
  */
 int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
-		       bool replace, struct list_head *moved,
-		       struct netlink_ext_ack *extack)
+		       bool replace, struct svcvip_service_build *b,
+		       struct list_head *moved, struct netlink_ext_ack *extack)
 {
 	struct svcvip_service *svc;
 	struct svcvip_state *st;
@@ -1263,20 +1333,20 @@ int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
 
 	ret = svc_plan_check(sn, s, replace, &p, extack);
 	if (ret)
-		return ret;
-	ret = svc_plan_backends(sn, s, &p, extack);
+		goto out;
+	ret = svc_plan_backends(sn, s, b->sorted, &p, extack);
 	if (ret)
 		goto out;
 	ret = svc_plan_frontends(sn, s, &p, extack);
 	if (ret)
 		goto out;
-
-	st = state_build(&s->cfg, p.bes, p.nbes, p.old_st,
-			 &config_of(sn)->sched);
-	if (IS_ERR(st)) {
-		ret = PTR_ERR(st);
+	if (p.old_st != b->base ||
+	    !sched_params_equal(&b->sp, &config_of(sn)->sched)) {
+		ret = -EAGAIN;
 		goto out;
 	}
+	st = b->st;
+	b->st = NULL;
 	svc = p.old ?: service_alloc(sn, s->name);
 	if (!svc) {
 		ret = -ENOMEM;
@@ -1303,6 +1373,7 @@ out_state:
 	state_free(st);
 out:
 	svc_plan_free(&p);
+	svcvip_service_build_free(b);
 	return ret;
 }
 

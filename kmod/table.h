@@ -195,9 +195,22 @@ struct svcvip_service *svcvip_service_next(struct svcvip_table *t,
 					   const char *after);
 void svcvip_service_cfg_default(struct svcvip_service_cfg *cfg);
 
+/* A service's state, built by svcvip_service_build() for _new() */
+struct svcvip_service_build {
+	struct svcvip_state *st;
+	struct svcvip_state *base;	/* what it was built on (referenced) */
+	struct svcvip_backend *sorted;	/* the backends given, sorted */
+	struct svcvip_sched_params sp;
+};
+
+int svcvip_service_build(struct svcvip_net *sn,
+			 const struct svcvip_svc_spec *s, bool replace,
+			 struct svcvip_service_build *b,
+			 struct netlink_ext_ack *extack);
+void svcvip_service_build_free(struct svcvip_service_build *b);
 int svcvip_service_new(struct svcvip_net *sn, const struct svcvip_svc_spec *s,
-		       bool replace, struct list_head *moved,
-		       struct netlink_ext_ack *extack);
+		       bool replace, struct svcvip_service_build *b,
+		       struct list_head *moved, struct netlink_ext_ack *extack);
 void svcvip_frontends_release(struct list_head *moved);
 int svcvip_service_set(struct svcvip_net *sn, struct svcvip_service *svc,
 		       const struct svcvip_svc_spec *s,

@@ -109,6 +109,47 @@ expect_range() {
 	fi
 }
 
+# median: the median of the numbers (white-space separated) on stdin; of
+# an even count, the lower middle one
+median() {
+	tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+# ratio_of A B: A / B to 4 decimals, 0 when B is 0 or empty
+ratio_of() {
+	awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { printf "%.4f", b ? a / b : 0 }'
+}
+
+# exact: true in an icount guest (tests/vm/run with SVCVIP_VM_ICOUNT), whose
+# clock counts instructions: rates measured there are not skewed by the
+# host's load, so cost tests assert their targets rather than loose floors
+exact() {
+	[ -n "${SVCVIP_VM_ICOUNT:-}" ]
+}
+
+# debug_kernel: true on the debug kernel (KASAN, kmemleak: timings and
+# memory figures judge nothing there). Decided when a test first sources
+# this file, in the root netns, and exported: `ip netns exec` remounts
+# /sys, which hides debugfs from what it runs.
+if [ -z "${VM_DEBUG_KERNEL:-}" ]; then
+	VM_DEBUG_KERNEL=0
+	[ -e /sys/kernel/debug/kmemleak ] && VM_DEBUG_KERNEL=1
+	export VM_DEBUG_KERNEL
+fi
+debug_kernel() {
+	[ "$VM_DEBUG_KERNEL" = 1 ]
+}
+
+# expect_ratio NAME RATIO FLOOR: RATIO (decimal) >= FLOOR / 1000; skipped
+# on the debug kernel, whose KASAN timings judge nothing
+expect_ratio() {
+	if debug_kernel; then
+		skip "$1" "debug kernel: ratio $2"
+		return
+	fi
+	expect_range "$1" "$(awk -v r="$2" 'BEGIN { print int(r * 1000) }')" "$3" 100000
+}
+
 die() {
 	echo "test setup failed: $*" >&2
 	exit 1

@@ -18,16 +18,22 @@
 #   node2: n2a 10.244.2.11, n2b 10.244.2.12, c2 10.244.2.100 (client pod)
 #   IPv6 the same in fd00:244:1::/64, fd00:244:2::/64 (fd00:244:1::11 ...).
 # Each node routes the other node's pod CIDR via the other node; the
-# nodes' default routes point at a gateway that does not exist
-# (192.168.0.254), so nothing reaches a service address unless svcvip on
-# the node the packet enters translates it. ext routes the service
+# nodes' default routes point at netns "sink" (192.168.0.254 /
+# fd00:192::fe on the LAN), which answers nothing and records the
+# destination address . protocol . port of every packet it gets: nothing
+# reaches a service address unless svcvip on the node the packet enters
+# translates it, and a probe that expect_vc expects dropped ("timeout")
+# must not be found there (checked once at the end of the test: a packet
+# svcvip should have dropped but forwarded untranslated). ext routes the service
 # ranges (10.96.0.0/16, 203.0.113.0/24, fd00:96::/64, fd00:203::/64) via
 # node1, and each pod CIDR via its node.
 #
 # Every pod except the clients runs vipcheck servers named after the pod
-# on TCP and UDP 8080 (IPv4 and IPv6). svcvip is per netns: each node has
-# its own table, filled with cluster_apply (the same lines on both nodes;
-# only the `local` flag differs, as svcsyncd would set it). Config on each
+# on TCP and UDP 8080 (IPv4 and IPv6), and SCTP 8080 when CL_SCTP=1 is set
+# before cluster_two_nodes (an extra process per pod under TCG). svcvip
+# is per netns: each node has its own table, filled with cluster_apply
+# (the same lines on both nodes; only the `local` flag differs, as
+# svcsyncd would set it). Config on each
 # node: cluster-cidrs 10.244.0.0/16,fd00:244::/32 (a /48 would not cover
 # fd00:244:1::/64), local-cidrs = the node's own pod CIDRs.
 #
@@ -73,11 +79,11 @@ _cl_ns() {
 cluster_two_nodes() {
 	local n other pod i b ns
 	b=
-	for ns in wire node1 node2 n1a n1b c1 n2a n2b c2 ext; do
+	for ns in wire node1 node2 n1a n1b c1 n2a n2b c2 ext sink; do
 		b+="netns add $ns"$'\n'
 	done
 	b+="link add br0 netns wire type bridge stp_state 0 forward_delay 0"$'\n'
-	for ns in node1 node2 ext; do
+	for ns in node1 node2 ext sink; do
 		b+="link add w-$ns netns wire type veth peer name eth0 netns $ns"$'\n'
 	done
 	for pod in n1a n1b c1 n2a n2b c2; do
@@ -85,7 +91,7 @@ cluster_two_nodes() {
 	done
 	ip -batch - <<<"$b" || die "root batch"
 	b="link set lo up"$'\n'"link set br0 up"$'\n'
-	for ns in node1 node2 ext; do
+	for ns in node1 node2 ext sink; do
 		b+="link set w-$ns master br0"$'\n'"link set w-$ns up"$'\n'
 	done
 	ip -n wire -batch - <<<"$b" || die "wire batch"
@@ -129,7 +135,8 @@ route add ::/0 via fd00:244:$n::1 dev eth0
 $b
 END
 $VIPCHECK serve --proto tcp --port 8080 --name $pod --daemon >/dev/null &&
-$VIPCHECK serve --proto udp --port 8080 --name $pod --daemon >/dev/null"
+$VIPCHECK serve --proto udp --port 8080 --name $pod --daemon >/dev/null${CL_SCTP:+ &&
+$VIPCHECK serve --proto sctp --port 8080 --name $pod --daemon >/dev/null}"
 			fi
 		done
 	done
@@ -152,6 +159,17 @@ route add fd00:203::/64 via fd00:192::1
 route add fd00:244:1::/64 via fd00:192::1
 route add fd00:244:2::/64 via fd00:192::2
 "
+	_cl_ns sink "sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+ip -batch - <<'END'
+link set lo up
+link set eth0 up
+addr add 192.168.0.254/24 dev eth0
+addr add fd00:192::fe/64 dev eth0 nodad
+END
+nft -f - <<'END'
+$_cl_sink_nft
+END"
+	trap _cl_sink_verify EXIT
 	# the connections at the end check the wiring and warm the neighbour
 	# caches, so that first connections in the tests do not wait for ARP/ND
 	_cl_ns ext "$_cl_sysctl_cmd
@@ -163,6 +181,47 @@ for a in 10.244.1.11 10.244.2.11 fd00:244:1::11 fd00:244:2::11; do
 		{ echo \"ext: no answer from \$a\" >&2; exit 1; }
 done"
 	cluster_config
+}
+
+# The sink: records what the nodes' default routes deliver, answers
+# nothing (neighbour discovery only)
+_cl_sink_nft='table inet sink {
+	set seen4 { type ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; }
+	set seen6 { type ipv6_addr . inet_proto . inet_service; flags dynamic; size 65536; }
+	chain pre {
+		type filter hook prerouting priority -500; policy accept;
+		icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept
+		meta l4proto { tcp, udp, sctp } add @seen4 { ip daddr . meta l4proto . th dport }
+		meta l4proto { tcp, udp, sctp } add @seen6 { ip6 daddr . meta l4proto . th dport }
+		counter drop
+	}
+}'
+
+# probes expect_vc expected dropped: "LABEL|ADDR|PROTO|PORT"
+_CL_DROPS=()
+
+# _cl_sink_verify: at the end of the test, one result: none of the probes
+# expected dropped reached the sink (svcvip forwarded it untranslated)
+_cl_sink_verify() {
+	local out seen d label key leaked= n=${#_CL_DROPS[@]}
+	[ "$n" -gt 0 ] || return 0
+	if ! out=$(ip netns exec sink nft list table inet sink 2>&1); then
+		fail "sink: the $n probes expected dropped did not leave the node" \
+			"cannot read the sink: $out"
+		return 0
+	fi
+	# elements print as "ADDR . PROTO . PORT" between { } and commas
+	seen=" $(tr ',{}\n' '    ' <<<"$out" | sed 's/ \. /|/g') "
+	for d in "${_CL_DROPS[@]}"; do
+		label=${d%%|*} key=${d#*|}
+		case $seen in *" $key "*) leaked+="$label ($key); " ;; esac
+	done
+	if [ -z "$leaked" ]; then
+		pass "sink: the $n probes expected dropped did not leave the node"
+	else
+		fail "sink: the $n probes expected dropped did not leave the node" \
+			"forwarded untranslated to the default gateway: $leaked"
+	fi
 }
 
 # cluster_config: the per-node config (cluster CIDRs shared, local CIDRs =
@@ -284,10 +343,31 @@ vc_peers() {
 # in NS and passes when every attempt has class WANT (ok, refused within
 # 1.5 s, timeout); NAMES = allowed answering servers (space separated), PEERS =
 # the source address each name must see ("name=addr ...", or "-")
+# _cl_note_drop LABEL CONNECT-ARGS...: a probe expected dropped, for the
+# sink check at the end of the test
+_cl_note_drop() {
+	local label=$1 a= pr= po= prev= e
+	shift
+	for e; do
+		case $prev in --addr) a=$e ;; --proto) pr=$e ;; --port) po=$e ;; esac
+		prev=$e
+	done
+	a=${a#[} a=${a%]}
+	_CL_DROPS+=("$label|$a|$pr|$po")
+}
+
 expect_vc() {
-	local label=$1 want=$2 names=$3 peers=$4 ns=$5 err= p name peer exp e
+	local label=$1 want=$2 names=$3 peers=$4 ns=$5
 	shift 5
+	[ "$want" = timeout ] && _cl_note_drop "$label" "$@"
 	vc "$ns" "$@"
+	vc_judge "$label" "$want" "$names" "$peers"
+}
+
+# vc_judge LABEL WANT NAMES PEERS: expect_vc's verdict on the attempts
+# parsed last (VC_*, VC_OUT)
+vc_judge() {
+	local label=$1 want=$2 names=$3 peers=$4 err= p name peer exp e
 	if [ "$VC_CLASS" != "$want" ]; then
 		err="want $want, got $VC_CLASS"
 	elif [ "$want" = ok ]; then
@@ -307,6 +387,54 @@ expect_vc() {
 	fi
 	if [ -z "$err" ]; then pass "$label"
 	else fail "$label" "$err | $(grep -v '^attempt' <<<"$VC_OUT" | tr '\n' ' ')"; fi
+}
+
+# vcq LABEL WANT NAMES PEERS NS ARGS...: expect_vc, queued: vcq_run runs
+# the queued probes, those of one netns one after the other in one shell
+# (an `ip netns exec` costs up to 1 s under TCG), the netns in parallel,
+# then judges each like expect_vc, in the order they were queued. ARGS
+# must be single words without shell metacharacters. The raw outputs stay
+# in VCQ_OUT (by queue position) until the next vcq_run.
+declare -ga VCQ_LABEL=() VCQ_WANT=() VCQ_NAMES=() VCQ_PEERS=() VCQ_OUT=()
+declare -gA VCQ_SCRIPT=()
+vcq() {
+	local i=${#VCQ_LABEL[@]}
+	VCQ_LABEL[i]=$1 VCQ_WANT[i]=$2 VCQ_NAMES[i]=$3 VCQ_PEERS[i]=$4
+	[ "$2" = timeout ] && _cl_note_drop "$1" ${*:6}
+	VCQ_SCRIPT[$5]+="echo '### $i'
+$VIPCHECK connect -v ${*:6} 2>&1
+"
+}
+
+vcq_run() {
+	local dir ns line cur i
+	local -a out=()
+	dir=$(mktemp -d) || die "vcq: mktemp"
+	for ns in "${!VCQ_SCRIPT[@]}"; do
+		ip netns exec "$ns" bash -c "${VCQ_SCRIPT[$ns]}" > "$dir/$ns" 2>&1 &
+	done
+	wait
+	for ns in "${!VCQ_SCRIPT[@]}"; do
+		cur=-1
+		while IFS= read -r line; do
+			if [[ $line == '### '* ]]; then
+				cur=${line#'### '}
+				out[cur]=
+			elif [ "$cur" -ge 0 ]; then
+				out[cur]+="$line"$'\n'
+			fi
+		done < "$dir/$ns"
+	done
+	rm -rf "$dir"
+	VCQ_OUT=()
+	for ((i = 0; i < ${#VCQ_LABEL[@]}; i++)); do
+		VC_OUT=${out[i]:-}
+		VCQ_OUT[i]=$VC_OUT
+		vc_parse "$VC_OUT"
+		vc_judge "${VCQ_LABEL[i]}" "${VCQ_WANT[i]}" "${VCQ_NAMES[i]}" \
+			"${VCQ_PEERS[i]}"
+	done
+	VCQ_LABEL=() VCQ_WANT=() VCQ_NAMES=() VCQ_PEERS=() VCQ_SCRIPT=()
 }
 
 # attempt options: expected successes get generous timeouts under TCG,
@@ -345,4 +473,32 @@ cluster_service() {
 	echo "frontend add $1 clusterip [$4]:$5"
 	for i in 1 2 3; do echo "backend add $1 10.244.0.1$i:8080"; done
 	for i in 1 2 3; do echo "backend add $1 [fd00:244::1$i]:8080"; done
+}
+
+# expect_vc_batch: expect_vc for every stdin line
+#   LABEL|WANT|NAMES|PEERS|NS|CONNECT ARGS...
+# run one after the other by one shell in the root netns that enters each
+# NS with nsenter (an `ip netns exec` per attempt costs up to ~1 s under
+# TCG; nsenter costs one exec)
+expect_vc_batch() {
+	local specs=() line label want names peers ns args script= i=0 out chunk
+	while IFS= read -r line; do
+		[ -n "$line" ] && specs+=("$line")
+	done
+	for line in "${specs[@]}"; do
+		IFS='|' read -r label want names peers ns args <<<"$line"
+		script+="echo '@@vc $i'; nsenter --net=/run/netns/$ns $VIPCHECK connect -v $args 2>&1;"
+		i=$((i + 1))
+	done
+	out=$(sh -c "$script"; echo "@@vc end")
+	i=0
+	for line in "${specs[@]}"; do
+		IFS='|' read -r label want names peers ns args <<<"$line"
+		chunk=${out#*"@@vc $i"$'\n'}
+		chunk=${chunk%%$'\n'"@@vc "*}
+		VC_OUT=$chunk
+		vc_parse "$VC_OUT"
+		vc_judge "$label" "$want" "$names" "$peers"
+		i=$((i + 1))
+	done
 }

@@ -17,6 +17,11 @@ starts slowly in the VM, and a process per request would time itself).
       K service sets of SERVICE (scheduler maglev: the same settings, so
       each builds the whole state again), timed, with the small-service
       writer as in churn; prints "op" and "small" lines
+  schedbench.py replace SERVICE K N [--small SMALL] [--net A]
+      K REPLACE_SERVICE requests of SERVICE (tcp, default settings, its
+      frontends kept) with the N backends fill adds (10.A.x.y:8080, A
+      default 100), each one message building the whole state; timed,
+      with the small-service writer as in churn; prints "op" and "small"
   schedbench.py set SERVICE ADDR [--small SMALL]
       one backend set (weight 2) of SERVICE's ADDR:8080, timed, with the
       small-service writer as in churn; prints "op" and "small" lines
@@ -216,6 +221,21 @@ def cmd_svcset(args):
     with_small(args, body)
 
 
+def cmd_replace(args):
+    net = int(opt(args, "--net", "100"))
+    name, k, n = args[0], int(args[1]), int(args[2])
+    lists = [[A_BACKENDS, "nest",
+              [[0, "nest", be(addr_of(net, i))]
+               for i in range(start, min(n, start + 1000))]]
+             for start in range(0, n, 1000)]
+    msg = [[A_SERVICE, "nest", [[1, "str", name], [2, "u8", 6]]]] + lists
+
+    def body():
+        g = nlraw.Genl()
+        return [req(g, "REPLACE_SERVICE", msg) for _ in range(k)]
+    with_small(args, body)
+
+
 def cmd_set(args):
     name, addr = args[0], args[1]
 
@@ -334,6 +354,7 @@ def main():
         raise SystemExit(__doc__)
     {"fill": cmd_fill, "churn": cmd_churn, "set": cmd_set,
      "svcset": cmd_svcset,
+     "replace": cmd_replace,
      "lookup": cmd_lookup, "settle": cmd_settle,
      "rebuild-check": cmd_rebuild_check}[args[0]](args[1:])
 

@@ -433,7 +433,7 @@ expect_eq "protected services: no failed connection ($(awk '$1 == "result" &&
 	$2 ~ /prot$/ && $4 + $5 + $6 > 0 { printf "%s ", $2 }' "$WORK/results"))" "$p_bad" 0
 # a SYN dropped or sent untranslated is resent after 1 s and then answered:
 # for a service that kept a usable backend that is a failure too
-if [ -e /sys/kernel/debug/kmemleak ]; then	# KASAN: ~10x slower connections
+if debug_kernel; then	# KASAN: ~10x slower connections
 	skip "protected services: no connection took 1 s or more" "debug kernel: $p_slow did"
 else
 	expect_eq "protected services: no connection took 1 s or more (a SYN resent)" \

@@ -1,20 +1,53 @@
 # 100,000 services with one backend each: restore, save, flush, each
 # within 60 s (12 s for the flush), and at most 2 KiB of kernel memory per
 # service; prints the figures.
+#
+# Real packets: the first, the last and 50 random services (SAMPLE) have a
+# real pod as backend (six pods s0-s5, sampled service k on pod k % 6, so
+# neighbours in the sample differ), and after the restore a client pod
+# connects over TCP to each, and over UDP to a UDP twin of each (same
+# cluster IP, added after the measurements): each must be answered by
+# the pod of THAT service, TCP within 1 s (no resent SYN). IPv4 only: the
+# table has no IPv6 services. The test runs in a node netns (re-executed
+# there after the topology is built).
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 N=${SVCVIP_SCALE_SERVICES:-100000}
-module_load
-svcadm config set max-services $((N + 10)) >/dev/null
+if [ -z "${SCALE_IN_NODE:-}" ]; then
+	module_load
+	node_create node
+	specs=(client,10.244.0.100,fd00:244::100)
+	for k in 0 1 2 3 4 5; do
+		specs+=("s$k,10.244.0.$((11 + k)),fd00:244::$((11 + k))")
+	done
+	pods_create node "${specs[@]}"
+	for k in 0 1 2 3 4 5; do
+		in_ns "s$k" sh -c "$VIPCHECK serve --proto tcp --port 8080 --name s$k --daemon >/dev/null &&
+			$VIPCHECK serve --proto udp --port 8080 --name s$k --daemon >/dev/null" ||
+			die "servers in s$k"
+	done
+	SCALE_IN_NODE=1 exec ip netns exec node bash "$0"
+fi
+svcadm config set max-services $((N + 100)) >/dev/null
+SAMPLE=$(mktemp)
+awk -v n="$N" -v seed="${SVCVIP_SCALE_SEED:-$RANDOM}" 'BEGIN {
+	srand(seed); s[0] = 1; s[n - 1] = 1; k = 2
+	while (k < 52) { i = int(rand() * n); if (!(i in s)) { s[i] = 1; k++ } }
+	k = 0
+	for (i = 0; i < n; i++) if (i in s) printf "%d %d\n", i, k++ % 6
+}' > "$SAMPLE"
 file=$(mktemp)
-awk -v n="$N" 'BEGIN {
+awk -v n="$N" 'NR == FNR { pod[$1] = $2; next } END {
 	for (i = 0; i < n; i++) {
 		a = int(i / 65536); b = int(i / 256) % 256; c = i % 256
 		printf "service add ns%d/svc%d:http proto tcp\n", i % 1000, i
 		printf "frontend add ns%d/svc%d:http clusterip 10.%d.%d.%d:80\n", i % 1000, i, 96 + a, b, c
-		printf "backend add ns%d/svc%d:http 10.244.%d.%d:8080\n", i % 1000, i, b, c
+		if (i in pod)
+			printf "backend add ns%d/svc%d:http 10.244.0.%d:8080\n", i % 1000, i, 11 + pod[i]
+		else
+			printf "backend add ns%d/svc%d:http 10.244.%d.%d:8080\n", i % 1000, i, b, c
 	}
-}' > "$file"
+}' "$SAMPLE" /dev/null > "$file"
 echo "restore file: $(wc -l < "$file") lines"
 
 kmem() {	# kernel memory in kB: slab + vmalloc
@@ -45,6 +78,56 @@ vip=10.$((96 + last / 65536)).$((last / 256 % 256)).$((last % 256))
 out=$(svcadm -n lookup tcp "$vip:80")
 check "lookup finds the last service's frontend" \
 	grep -q "service ns$((last % 1000))/svc$last:http" <<<"$out"
+
+# real packets to the sampled services: TCP to them, UDP to UDP twins
+awk '{ i = $1; a = int(i / 65536); b = int(i / 256) % 256; c = i % 256
+	printf "service add udp%d proto udp\n", i
+	printf "frontend add udp%d clusterip 10.%d.%d.%d:80\n", i, 96 + a, b, c
+	printf "backend add udp%d 10.244.0.%d:8080\n", i, 11 + $2 }' "$SAMPLE" |
+	svcadm restore || fail "UDP twins of the sampled services" "restore"
+res=$(ip netns exec client python3 - "$SAMPLE" <<'PY'
+import socket, sys, time
+bad, n, worst = [], 0, 0.0
+for line in open(sys.argv[1]):
+    i, k = map(int, line.split())
+    vip = "10.%d.%d.%d" % (96 + i // 65536, i // 256 % 256, i % 256)
+    want = "s%d" % k
+    for proto in ("tcp", "udp"):
+        t = time.monotonic()
+        try:
+            if proto == "tcp":
+                c = socket.create_connection((vip, 80), timeout=8)
+                ms = (time.monotonic() - t) * 1000
+                c.settimeout(8)
+                got = b""
+                while not got.endswith(b"\n"):
+                    d = c.recv(100)
+                    if not d:
+                        break
+                    got += d
+                c.close()
+            else:
+                c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                c.settimeout(8)
+                c.connect((vip, 80))
+                c.send(b"?")
+                got = c.recv(100)
+                ms = (time.monotonic() - t) * 1000
+                c.close()
+            name = got.split()[0].decode() if got.split() else "-"
+        except OSError as e:
+            name, ms = "error:%s" % e.__class__.__name__, 0
+        n += 1
+        worst = max(worst, ms) if proto == "tcp" else worst
+        if name != want or (proto == "tcp" and ms >= 1000):
+            bad.append("%s %s:80 svc%d: %s (want %s) %d ms" % (proto, vip, i, name, want, ms))
+print("answered %d/%d worst_tcp_connect_ms %d %s" % (n - len(bad), n, worst, "; ".join(bad[:4])))
+PY
+)
+echo "sampled services: $res"
+set -- $res
+expect_eq "52 sampled services (first, last, 50 random), TCP and UDP, each answered by its own pod, TCP within 1 s" \
+	"$2" 104/104
 
 t0=$(date +%s%N)
 check "flush" svcadm flush
@@ -119,14 +202,15 @@ echo "scale: $N services: restore ${restore_ms} ms, save ${save_ms} ms, flush ${
 pass "scale figures: restore ${restore_ms} ms, save ${save_ms} ms, flush ${flush_ms} ms, ${per} B/service"
 # Bounds with room for a slower TCG host (measured on 2 vCPUs: restore
 # 9.0 s, save 4.9 s, flush 0.7 s, 1,180 B per service with its frontend and
-# backend); KASAN's redzones and ~10x slowness on the debug kernel.
-if [ -e /sys/kernel/debug/kmemleak ]; then
-	lim=$((N * 6))
-	skip "kernel memory per service <= 2048 B" "debug kernel: ${per} B (KASAN)"
+# backend). The debug kernel's figures judge nothing: KASAN's redzones, and
+# KASAN + kmemleak + lockdep made a 10,000-service restore take 66 s there.
+lim=$((N * 6 / 10))
+if debug_kernel; then
+	skip "kernel memory per service and restore/save/flush times" \
+		"debug kernel: ${per} B, ${restore_ms}/${save_ms}/${flush_ms} ms"
 else
-	lim=$((N * 6 / 10))
 	expect_range "kernel memory per service <= 2048 B" "$per" 0 2048
+	expect_range "restore of $N services in <= $((lim / 1000)) s" "$restore_ms" 0 "$lim"
+	expect_range "save of $N services in <= $((lim / 1000)) s" "$save_ms" 0 "$lim"
+	expect_range "flush of $N services in <= $((lim / 5000)) s" "$flush_ms" 0 $((lim / 5))
 fi
-expect_range "restore of $N services in <= $((lim / 1000)) s" "$restore_ms" 0 "$lim"
-expect_range "save of $N services in <= $((lim / 1000)) s" "$save_ms" 0 "$lim"
-expect_range "flush of $N services in <= $((lim / 5000)) s" "$flush_ms" 0 $((lim / 5))

@@ -31,6 +31,18 @@ for proto in tcp udp sctp; do
 				expect_range "$label: $n of $n answered (up to 3 SCTP aborts)" \
 					"$(stat_of "$out" ok)" $((n - 3)) $n
 				expect_eq "$label: none refused" "$(stat_of "$out" refused)" 0
+			elif [ $proto = sctp ] && debug_kernel; then
+				# A pod's SCTP forwarded through the node's DNAT on
+				# the debug kernel: about 1 association in 1,000
+				# fails: the pod's DATA is resent (T3), both ends
+				# see out-of-the-blue packets and the node's
+				# conntrack marks the pod's ABORT invalid. A plain
+				# nft DNAT rule does the same (measured: svcvip 1
+				# of 1,200, nft DNAT 1 of 600, interleaved in one
+				# guest). Tolerate one; a refusal is a failure.
+				expect_range "$label: $n of $n answered (up to 1 SCTP abort)" \
+					"$(stat_of "$out" ok)" $((n - 1)) $n
+				expect_eq "$label: none refused" "$(stat_of "$out" refused)" 0
 			else
 				expect_eq "$label: $n of $n answered" "$(stat_of "$out" ok)" $n
 			fi

@@ -1,7 +1,9 @@
 # Stale UDP conntrack entries. A client that keeps its source port (as a
 # DNS resolver does) never starts a new flow, so conntrack would keep
 # translating it to the backend it first got. svcvip deletes such entries
-# when the backend goes, when the service goes, and when a service gets its
+# when the backend goes, when the service goes, when a frontend goes (its
+# address given to another service reaches that service from the same port
+# at once), and when a service gets its
 # first backend after untranslated entries were made while it had none.
 # TCP entries to a removed backend are left to finish.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
@@ -132,3 +134,51 @@ wait
 grep -v '^probe' "$log"
 check "again: the same port reaches the new service's backend" \
 	grep -Eq '^switch pod2 pod3 at' "$log"
+
+# A frontend removed (its service stays): the entries translated through it
+# go with it, so the address given to another service reaches that
+# service's backend from the same client port at once.
+in_ns node "$SVCADM" restore <<'END' || die "restore fa/fb"
+service add fa proto udp
+frontend add fa clusterip 10.96.0.57:53
+frontend add fa clusterip [fd00:96::57]:53
+frontend add fa clusterip 10.96.0.58:53
+backend add fa 10.244.0.11:8080
+backend add fa [fd00:244::11]:8080
+service add fb proto udp
+frontend add fb clusterip 10.96.0.59:53
+backend add fb 10.244.0.13:8080
+backend add fb [fd00:244::13]:8080
+END
+# translated NETNS-ADDR: conntrack entries from the client to ADDR:53
+# translated to pod1 (printed; the last line is their number)
+translated() {
+	in_ns node conntrack -L -p udp -f "$2" --orig-dst "$1" --dport 53 2>/dev/null |
+		awk -v b="$3" '{ print } index($0, "src=" b " ") { n++ } END { print n + 0 }'
+}
+for fam in ipv4 ipv6; do
+	if [ $fam = ipv4 ]; then vip=10.96.0.57 b=10.244.0.11; else vip=fd00:96::57 b=fd00:244::11; fi
+	out=$(in_ns client "$VIPCHECK" udpstream --addr $vip --port 53 --sport 5357 \
+		--interval-ms 100 --count 5 --timeout-ms 1000)
+	check "frontend del ($fam): the stream is answered by fa's pod1" \
+		grep -qx 'names pod1' <<<"$out"
+	expect_eq "frontend del ($fam): its entry is translated to pod1" \
+		"$(translated $vip $fam $b | tail -n 1)" 1
+	check "frontend del ($fam): fa loses $vip:53" \
+		in_ns node "$SVCADM" frontend del fa clusterip "$([ $fam = ipv4 ] && echo $vip || echo "[$vip]"):53"
+	n=1
+	for _ in $(seq 1 20); do
+		n=$(translated $vip $fam $b | tail -n 1)
+		[ "$n" = 0 ] && break
+		sleep 0.1
+	done
+	expect_eq "frontend del ($fam): its translated entry is deleted" "$n" 0
+	check "frontend del ($fam): fb takes $vip:53" \
+		in_ns node "$SVCADM" frontend add fb clusterip "$([ $fam = ipv4 ] && echo $vip || echo "[$vip]"):53"
+	out=$(in_ns client "$VIPCHECK" udpstream --addr $vip --port 53 --sport 5357 \
+		--interval-ms 100 --count 5 --timeout-ms 1000)
+	echo "$out"
+	check "frontend del ($fam): the same client port reaches fb's pod3 from its first datagram" \
+		grep -qx 'names pod3' <<<"$out"
+	expect_eq "frontend del ($fam): nothing lost" "$(stat_of "$out" lost)" 0
+done

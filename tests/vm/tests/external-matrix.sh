@@ -24,6 +24,18 @@
 # Each row is also asked of `svcadm lookup` on the deciding node (except
 # for client "node", whose LOCAL_OUT origin lookup cannot express): verdict
 # dnat/drop/reject, the backend, and the masquerade reason.
+#
+# The whole matrix runs in IPv4 and in IPv6 (rows labelled "IPv6 ..."):
+# every service has both families' frontends (IPv6: cluster IP
+# fd00:96::1:i, external IP fd00:203::(10+i), LB IP fd00:203::(30+i),
+# NodePort on fd00:192::1) and backends (fd00:244:1::11, fd00:244:2::11);
+# masquerade addresses likewise (node1: n1a -> fd00:244:1::1, n2a ->
+# fd00:192::1; node2: n2a -> fd00:244:2::1, n1a -> fd00:192::2).
+# And over UDP in IPv4 (rows labelled "UDP ..."): each service has a UDP
+# twin on the same addresses and ports (SCEN-ic-udp, SCEN-il-udp); refused
+# is then an ICMP port unreachable, at once, and a drop of the node's own
+# datagram (at LOCAL_OUT) is EPERM from sendmsg, as with an iptables DROP
+# in OUTPUT.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 . "$SVCVIP_TOP/tests/vm/lib_cluster.sh"
 
@@ -163,7 +175,8 @@ cluster_two_nodes
 
 # services: index i = 2 * scenario + (0 for -ic, 1 for -il)
 #   clusterip 10.96.1.i:80, externalip 203.0.113.(10+i):80,
-#   loadbalancer 203.0.113.(30+i):80, nodeport 30100+i
+#   loadbalancer 203.0.113.(30+i):80, nodeport 30100+i (both families),
+#   and in IPv6 fd00:96::1:i, fd00:203::(10+i), fd00:203::(30+i)
 declare -A SVC_IDX
 lines=
 i=0
@@ -171,34 +184,50 @@ for scen in both n2only n1only none; do
 	for v in ic il; do
 		if [ $v = ic ]; then pol="internal-policy cluster external-policy local"
 		else pol="internal-policy local external-policy cluster"; fi
-		name=$scen-$v
-		SVC_IDX[$name]=$i
-		lines+="service add $name proto tcp $pol
+		SVC_IDX[$scen-$v]=$i
+		for proto in tcp udp; do
+			name=$scen-$v
+			[ $proto = udp ] && name+=-udp
+			lines+="service add $name proto $proto $pol
 frontend add $name clusterip 10.96.1.$i:80
 frontend add $name externalip 203.0.113.$((10 + i)):80
 frontend add $name loadbalancer 203.0.113.$((30 + i)):80
-frontend add $name nodeport $((30100 + i)) family ipv4
+frontend add $name nodeport $((30100 + i))
+frontend add $name clusterip [fd00:96::1:$i]:80
+frontend add $name externalip [fd00:203::$((10 + i))]:80
+frontend add $name loadbalancer [fd00:203::$((30 + i))]:80
 "
-		case $scen in both|n1only) lines+="backend add $name 10.244.1.11:8080 @n1a
+			case $scen in both|n1only) lines+="backend add $name 10.244.1.11:8080 @n1a
+backend add $name [fd00:244:1::11]:8080 @n1a
 " ;; esac
-		case $scen in both|n2only) lines+="backend add $name 10.244.2.11:8080 @n2a
+			case $scen in both|n2only) lines+="backend add $name 10.244.2.11:8080 @n2a
+backend add $name [fd00:244:2::11]:8080 @n2a
 " ;; esac
+		done
 		i=$((i + 1))
 	done
 done
 cluster_apply <<<"$lines"
 
-declare -A MASQ=([node1:n1a]=10.244.1.1 [node1:n2a]=192.168.0.1
-	[node2:n2a]=10.244.2.1 [node2:n1a]=192.168.0.2)
-declare -A CLIENT=([c1]=10.244.1.100 [c2]=10.244.2.100 [node]=192.168.0.1
-	[ext]=192.168.0.100)
-declare -A BACKEND_NAME=([10.244.1.11]=n1a [10.244.2.11]=n2a)
+# by family: MASQ[FAM:NODE:BACKEND], CLIENT[FAM:CLIENT]
+declare -A MASQ=([4:node1:n1a]=10.244.1.1 [4:node1:n2a]=192.168.0.1
+	[4:node2:n2a]=10.244.2.1 [4:node2:n1a]=192.168.0.2
+	[6:node1:n1a]=fd00:244:1::1 [6:node1:n2a]=fd00:192::1
+	[6:node2:n2a]=fd00:244:2::1 [6:node2:n1a]=fd00:192::2)
+declare -A CLIENT=([4:c1]=10.244.1.100 [4:c2]=10.244.2.100 [4:node]=192.168.0.1
+	[4:ext]=192.168.0.100 [6:c1]=fd00:244:1::100 [6:c2]=fd00:244:2::100
+	[6:node]=fd00:192::1 [6:ext]=fd00:192::100)
+declare -A BACKEND_NAME=([10.244.1.11]=n1a [10.244.2.11]=n2a
+	[fd00:244:1::11]=n1a [fd00:244:2::11]=n2a)
 
-# parse the table; build one script per client namespace and one lookup
-# script per deciding node
-declare -a R_KIND R_SRC R_POL R_SCEN R_WANT R_NAMES R_SEEN R_DEC R_DST
+# parse the table; build one script per client namespace and family and
+# one lookup script per deciding node
+declare -a R_KIND R_SRC R_POL R_SCEN R_WANT R_NAMES R_SEEN R_DEC R_DST R_FAM
+declare -a R_PROTO
 declare -A SCRIPT LSCRIPT
 n=0
+for run in 4:tcp 6:tcp 4:udp; do
+fam=${run%:*} proto=${run#*:}
 while read -r kind src pol scen want names seen; do
 	[ -n "$kind" ] || continue
 	if [ "$kind" = clusterip ]; then
@@ -207,15 +236,27 @@ while read -r kind src pol scen want names seen; do
 		[ $pol = cluster ] && v=il || v=ic
 	fi
 	i=${SVC_IDX[$scen-$v]}
-	case $kind in
-	clusterip) dst=10.96.1.$i port=80 ;;
-	externalip) dst=203.0.113.$((10 + i)) port=80 ;;
-	loadbalancer) dst=203.0.113.$((30 + i)) port=80 ;;
-	nodeport) dst=192.168.0.1 port=$((30100 + i)) ;;
-	esac
+	if [ $fam = 4 ]; then
+		case $kind in
+		clusterip) dst=10.96.1.$i port=80 ;;
+		externalip) dst=203.0.113.$((10 + i)) port=80 ;;
+		loadbalancer) dst=203.0.113.$((30 + i)) port=80 ;;
+		nodeport) dst=192.168.0.1 port=$((30100 + i)) ;;
+		esac
+		dstport=$dst:$port
+	else
+		case $kind in
+		clusterip) dst=fd00:96::1:$i port=80 ;;
+		externalip) dst=fd00:203::$((10 + i)) port=80 ;;
+		loadbalancer) dst=fd00:203::$((30 + i)) port=80 ;;
+		nodeport) dst=fd00:192::1 port=$((30100 + i)) ;;
+		esac
+		dstport=[$dst]:$port
+	fi
 	if [ $kind != nodeport ] && [ $src = c2 ]; then dec=node2; else dec=node1; fi
 	R_KIND[n]=$kind R_SRC[n]=$src R_POL[n]=$pol R_SCEN[n]=$scen R_WANT[n]=$want
-	R_NAMES[n]=$names R_SEEN[n]=$seen R_DEC[n]=$dec R_DST[n]=$dst:$port
+	R_NAMES[n]=$names R_SEEN[n]=$seen R_DEC[n]=$dec R_DST[n]=$dstport
+	R_FAM[n]=$fam R_PROTO[n]=$proto
 	case $want in
 	ok) opts="--count 3 --parallel 3 --timeout-ms 8000" ;;
 	timeout) opts="--count 2 --parallel 2 --timeout-ms 1000" ;;
@@ -223,23 +264,26 @@ while read -r kind src pol scen want names seen; do
 	esac
 	ns=$src
 	[ $src = node ] && ns=node1
-	SCRIPT[$ns]+="echo '### $n'
-$VIPCHECK connect -v --proto tcp --addr $dst --port $port $opts 2>&1
+	SCRIPT[$ns:$run]+="echo '### $n'
+$VIPCHECK connect -v --proto $proto --addr $dst --port $port $opts 2>&1
 "
 	if [ $src != node ]; then
 		LSCRIPT[$dec]+="echo '### $n'
-$SVCADM -n lookup tcp $dst:$port from ${CLIENT[$src]} 2>&1
+$SVCADM -n lookup $proto $dstport from ${CLIENT[$fam:$src]} 2>&1
 "
 	fi
 	n=$((n + 1))
 done <<<"$MATRIX"
+done
 rows=$n
 
-# run: the four clients in parallel (the dropped rows' waits overlap), then
-# the lookups
+# run: the four clients, each family and protocol, in parallel (the
+# dropped rows' waits overlap), then the lookups
 tmp=$(mktemp -d)
 for ns in c1 c2 node1 ext; do
-	ip netns exec $ns bash -c "${SCRIPT[$ns]}" > "$tmp/$ns" 2>&1 &
+	for run in 4:tcp 6:tcp 4:udp; do
+		ip netns exec $ns bash -c "${SCRIPT[$ns:$run]}" > "$tmp/$ns.$run" 2>&1 &
+	done
 done
 wait
 for dec in node1 node2; do
@@ -259,7 +303,9 @@ split_into() {	# split_into ARRAY FILE
 		fi
 	done < "$2"
 }
-for ns in c1 c2 node1 ext; do split_into OUT "$tmp/$ns"; done
+for ns in c1 c2 node1 ext; do
+	for run in 4:tcp 6:tcp 4:udp; do split_into OUT "$tmp/$ns.$run"; done
+done
 for dec in node1 node2; do split_into LOOK "$tmp/lookup-$dec"; done
 rm -rf "$tmp"
 
@@ -274,11 +320,17 @@ lookup_field() {
 
 for ((n = 0; n < rows; n++)); do
 	kind=${R_KIND[n]} src=${R_SRC[n]} dec=${R_DEC[n]} want=${R_WANT[n]}
-	label="$kind from $src, policy ${R_POL[n]}, backends ${R_SCEN[n]} (${R_DST[n]}, via $dec)"
+	fam=${R_FAM[n]}
+	label=
+	[ $fam = 6 ] && label="IPv6 "
+	[ "${R_PROTO[n]}" = udp ] && label="UDP "
+	label+="$kind from $src, policy ${R_POL[n]}, backends ${R_SCEN[n]} (${R_DST[n]}, via $dec)"
 	vc_parse "${OUT[n]}"
 	err=
-	if [ "$VC_CLASS" != "$want" ]; then
-		err="want $want, got $VC_CLASS"
+	wantc=$want
+	[ $want$src${R_PROTO[n]} = timeoutnodeudp ] && wantc="error(EPERM EPERM)"
+	if [ "$VC_CLASS" != "$wantc" ]; then
+		err="want $wantc, got $VC_CLASS"
 	elif [ $want = ok ]; then
 		allowed=" ${R_NAMES[n]//,/ } "
 		for p in $VC_PAIRS; do
@@ -287,8 +339,8 @@ for ((n = 0; n < rows; n++)); do
 			*" $name "*) ;;
 			*) err+="answered by $name, want one of${allowed% }; "; continue ;;
 			esac
-			if [ "${R_SEEN[n]}" = client ]; then exp=${CLIENT[$src]}
-			else exp=${MASQ[$dec:$name]}; fi
+			if [ "${R_SEEN[n]}" = client ]; then exp=${CLIENT[$fam:$src]}
+			else exp=${MASQ[$fam:$dec:$name]}; fi
 			[ "$peer" = "$exp" ] ||
 				err+="$name saw $peer, want $exp (${R_SEEN[n]}); "
 		done
@@ -297,7 +349,12 @@ for ((n = 0; n < rows; n++)); do
 	fi
 	summary="$want"
 	[ $want = ok ] && summary="ok via ${R_NAMES[n]}, source ${R_SEEN[n]}"
-	[ $want = timeout ] && summary="dropped (timeout)"
+	if [ $want = timeout ]; then
+		summary="dropped (timeout)"
+		a=${R_DST[n]%:*} a=${a#[} a=${a%]}
+		_CL_DROPS+=("$label|$a|${R_PROTO[n]}|${R_DST[n]##*:}")
+	fi
+	[ "$wantc" != $want ] && summary="dropped (EPERM)"
 	[ $want = refused ] && summary="rejected (refused)"
 	if [ -z "$err" ]; then
 		pass "$label: $summary"
@@ -315,7 +372,9 @@ for ((n = 0; n < rows; n++)); do
 	[ "$LF" = $wv ] || lerr+="verdict '$LF', want $wv; "
 	if [ $want = ok ]; then
 		lookup_field "$l" backend
-		bname=${BACKEND_NAME[${LF%:*}]:-$LF}
+		b=${LF%:*}
+		b=${b#[}
+		bname=${BACKEND_NAME[${b%]}]:-$LF}
 		case " ${R_NAMES[n]//,/ } " in
 		*" $bname "*) ;;
 		*) lerr+="backend $bname, want one of ${R_NAMES[n]}; " ;;

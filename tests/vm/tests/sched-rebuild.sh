@@ -26,7 +26,7 @@ expect_eq "svcadm version: rebuilding 0" \
 delay=/proc/sys/net/svcvip/rebuild_delay_ms
 expect_eq "rebuild_delay_ms defaults to 20" "$(cat $delay)" 20
 hold=10000
-[ -e /sys/kernel/debug/kmemleak ] && hold=40000
+debug_kernel && hold=40000
 echo $hold > $delay
 out=$($BENCH rebuild-check big 10.96.0.1 80 400 40 --add)
 rc=$?

@@ -9,7 +9,7 @@ module_load
 BENCH="python3 $SVCVIP_TOP/tests/vm/schedbench.py"
 # the debug kernel (KASAN, lockdep) is 4-9x slower
 scale=1
-[ -e /sys/kernel/debug/kmemleak ] && scale=8
+debug_kernel && scale=8
 marker="svcvip-test-wrr-scale-$$"
 echo "$marker" > /dev/kmsg
 

@@ -25,7 +25,7 @@ COMMIT
 END
 then
 	# the debug kernel is built without xt_statistic / xt_DNAT / xt_sctp
-	if [ -e /sys/kernel/debug/kmemleak ]; then
+	if debug_kernel; then
 		skip "svcvip vs iptables SCTP from the node" "debug kernel: no iptables modules"
 		exit 0
 	fi

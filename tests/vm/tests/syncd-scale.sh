@@ -77,8 +77,12 @@ read -r _ nsvc _ nfe _ nbe < <(in_ns node "$SVCADM" version | grep '^services')
 figure kernel_services "$nsvc" frontends "$nfe" backends "$nbe"
 expect_eq "first sync: $SERVICES services programmed" "$nsvc" "$SERVICES"
 expect_eq "first sync: $((SERVICES * 10)) backends programmed" "$nbe" $((SERVICES * 10))
-check "first sync: ${first_ms} ms from the first LIST (kernel ${kernel_ms} ms) <= $MAX_SYNC_MS" \
-	test "$first_ms" -le "$MAX_SYNC_MS"
+if debug_kernel; then	# KASAN and kmemleak: its times judge nothing
+	skip "first sync: <= $MAX_SYNC_MS ms" "debug kernel: ${first_ms} ms (kernel ${kernel_ms} ms)"
+else
+	check "first sync: ${first_ms} ms from the first LIST (kernel ${kernel_ms} ms) <= $MAX_SYNC_MS" \
+		test "$first_ms" -le "$MAX_SYNC_MS"
+fi
 
 # ---- (c) steady state: the drift check costs no dump ---------------------
 sleep 1
@@ -116,10 +120,15 @@ val() { awk -v k="$1" '$1 == k { print $2 }' "$W/changes.txt"; }
 figure changes "$(tr '\n' ' ' < "$W/changes.txt")"
 expect_eq "changes: all $CHANGES reached the kernel" "$(val applied)" "$CHANGES"
 p50=$(val e2k_p50_ms) p99=$(val e2k_p99_ms)
-check "changes: event-to-kernel p50 ${p50} ms <= $MAX_P50 ms" \
-	awk -v v="$p50" -v m="$MAX_P50" 'BEGIN { exit !(v != "" && v <= m) }'
-check "changes: event-to-kernel p99 ${p99} ms <= $MAX_P99 ms" \
-	awk -v v="$p99" -v m="$MAX_P99" 'BEGIN { exit !(v != "" && v <= m) }'
+if debug_kernel; then
+	skip "changes: event-to-kernel p50 <= $MAX_P50 ms, p99 <= $MAX_P99 ms" \
+		"debug kernel: p50 ${p50} ms, p99 ${p99} ms"
+else
+	check "changes: event-to-kernel p50 ${p50} ms <= $MAX_P50 ms" \
+		awk -v v="$p50" -v m="$MAX_P50" 'BEGIN { exit !(v != "" && v <= m) }'
+	check "changes: event-to-kernel p99 ${p99} ms <= $MAX_P99 ms" \
+		awk -v v="$p99" -v m="$MAX_P99" 'BEGIN { exit !(v != "" && v <= m) }'
+fi
 read -r _ nsvc _ nfe _ nbe < <(in_ns node "$SVCADM" version | grep '^services')
 expect_eq "changes: one backend fewer per changed service" "$nbe" \
 	$((SERVICES * 10 - CHANGES))

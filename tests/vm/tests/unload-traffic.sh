@@ -61,6 +61,11 @@ touch "$stop"
 pkill -f 'vipcheck connect'
 wait
 
+# the debug kernel once stalled every flow at once for 1.4-2.2 s (the
+# whole guest, not one node's NAT): a gap there may reach 3 s
+maxgap=1000
+debug_kernel && maxgap=3000
+
 # longest_gap LOG: the longest time (ms) from an answered attempt's start
 # to the next one's, or to the unload, among the attempts started before
 # it; "none" without any
@@ -80,8 +85,8 @@ for f in $loops; do
 	echo "$f: longest time without an answer before the unload: $gap ms"
 	expect_range "$f: at least 10 connections answered before the unload" \
 		"$(stat_of "$(cat "$logs/$f")" ok)" 10 100000
-	expect_range "$f: answered continuously up to the unload (gap <= 1000 ms)" \
-		"$gap" 0 1000
+	expect_range "$f: answered continuously up to the unload (gap <= $maxgap ms)" \
+		"$gap" 0 "$maxgap"
 done
 check "the TCP connection was held open" grep -q '^connected ' "$logs/hold"
 expect_range "the UDP stream was answered" \
