@@ -15,7 +15,7 @@ DEBUG_KERNEL_DIR ?= $(abspath ../shared/kernels/debug)
 
 .PHONY: all module module-selftest tools testtools unit check check-debug check-debug-quick demo fuzz \
 	lint clean help install install-module install-tools install-data install-dkms-source \
-	check-packaging deb
+	check-packaging deb bench-smoke bench
 
 all: module tools
 
@@ -54,13 +54,26 @@ check-debug: tools testtools
 # and do not depend on timing, and the riskiest packet paths (UDP
 # conntrack cleanup, both reject paths, masquerade, affinity, NodePort)
 # with a 30 s churn under traffic.
+# In this order: CI's time budget (.ci/run) cuts from the end.
 DEBUG_QUICK_TESTS ?= selftest module-load module-cycles privilege limits \
-	bad-input fuzz netns-lifecycle unload-traffic conntrack-udp \
-	clusterip-reject external-reject external-masq external-affinity \
-	external-nodeport churn-traffic
+	bad-input fuzz netns-lifecycle unload-traffic churn-traffic \
+	conntrack-udp clusterip-reject external-reject external-masq \
+	external-nodeport external-affinity
 check-debug-quick: tools testtools
 	SVCVIP_TESTS="$(DEBUG_QUICK_TESTS)" SVCVIP_CHURN_SECS=30 \
 	SVCVIP_CHURN_MIN_CHANGES=50 tests/check-debug "$(DEBUG_KERNEL_DIR)"
+
+# The benchmark's rule generators (bench/rulegen.py) at a tiny size, each
+# mode's traffic checked to reach exactly the right backends (also in
+# make check, as the VM test bench-smoke).
+bench-smoke: all testtools
+	tests/vm/run --mem 3072 -- tests/vm/suite bench-smoke
+
+# svcvip against kube-proxy's iptables, nftables and IPVS in one guest
+# (bench/run; hours under TCG at the default sizes, BENCH_* in
+# bench/guest.sh): build/bench/results.csv, docs/benchmarks.md, docs/bench/
+bench: all testtools module-selftest
+	bench/run
 
 demo: all testtools
 	tests/vm/run -- tests/vm/demo
@@ -153,6 +166,8 @@ help:
 	@echo "make module-selftest  build/selftest/kmod/svcvip.ko: selftests run at load"
 	@echo "make check        unit + VM tests; last line: N passed, N failed"
 	@echo "make demo         boot a VM and show svcvip serving a service"
+	@echo "make bench-smoke  the benchmark rule generators, checked by traffic in a VM"
+	@echo "make bench        svcvip vs kube-proxy's iptables/nftables/IPVS: docs/benchmarks.md"
 	@echo "make lint         checkpatch.pl and sparse over kmod/"
 	@echo "make check-debug  VM tests on the KASAN/lockdep debug kernel"
 	@echo "make fuzz         netlink fuzzing in a VM (FUZZ_COUNT, FUZZ_SEED)"

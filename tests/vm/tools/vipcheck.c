@@ -148,6 +148,8 @@ static const char usage_connect[] =
 "      timeout N\n"
 "      error N\n"
 "      elapsed_ms MS            wall time of all N attempts\n"
+"      latency_us P50 P90 P99 MAX  of the ok attempts' durations (us,\n"
+"                               nearest rank; absent when none was ok)\n"
 "    --stamp: each -v attempt line ends with `at T sport S STAGE`: T the\n"
 "      attempt's start (CLOCK_REALTIME, ms since the epoch), S its source\n"
 "      port (0 if it never got one) and STAGE where it ended: connect (TCP/\n"
@@ -1293,7 +1295,30 @@ struct worker {
 	struct table names, peers;
 	char *rbuf;
 	size_t rbufsz;
+	int64_t *lat_us;	/* each ok attempt's duration */
+	size_t nlat, lat_cap;
 };
+
+static void lat_add(struct worker *w, int64_t us)
+{
+	if (w->nlat == w->lat_cap) {
+		size_t cap = w->lat_cap ? 2 * w->lat_cap : 1024;
+		int64_t *v = realloc(w->lat_us, cap * sizeof(*v));
+
+		if (!v)
+			return;	/* the percentiles then cover fewer */
+		w->lat_us = v;
+		w->lat_cap = cap;
+	}
+	w->lat_us[w->nlat++] = us;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
 
 static int exchange(int fd, const struct cfg *c, struct worker *w, int64_t deadline, struct result *r)
 {
@@ -1451,6 +1476,8 @@ static void *worker_main(void *arg)
 		else
 			attempt_stream(c, sport, w, &r);
 		ms = (long)((mono_us() - t0) / 1000);
+		if (r.kind == RES_OK)
+			lat_add(w, mono_us() - t0);
 		if (c->stamp)
 			snprintf(stamp, sizeof(stamp), " at %lld sport %d %s",
 				 (long long)start_ms, r.sport,
@@ -1481,6 +1508,31 @@ static void *worker_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* latency_us P50 P90 P99 MAX over the ok attempts (nearest rank) */
+static void print_latency(struct worker *ws, long k)
+{
+	size_t n = 0, at = 0;
+	int64_t *all;
+
+	for (long i = 0; i < k; i++)
+		n += ws[i].nlat;
+	if (!n)
+		return;
+	all = malloc(n * sizeof(*all));
+	if (!all)
+		return;
+	for (long i = 0; i < k; i++) {
+		memcpy(all + at, ws[i].lat_us, ws[i].nlat * sizeof(*all));
+		at += ws[i].nlat;
+	}
+	qsort(all, n, sizeof(*all), cmp_i64);
+#define RANK(p) all[(n * (p) + 99) / 100 - 1]
+	printf("latency_us %lld %lld %lld %lld\n", (long long)RANK(50),
+	       (long long)RANK(90), (long long)RANK(99), (long long)all[n - 1]);
+#undef RANK
+	free(all);
 }
 
 static int cmd_connect(struct cfg *c)
@@ -1537,6 +1589,7 @@ static int cmd_connect(struct cfg *c)
 	table_print(&peers, "peer");
 	printf("ok %ld\nrefused %ld\ntimeout %ld\nerror %ld\nelapsed_ms %ld\n",
 	       tot[RES_OK], tot[RES_REFUSED], tot[RES_TIMEOUT], tot[RES_ERROR], elapsed);
+	print_latency(ws, k);
 	fflush(stdout);
 	return tot[RES_OK] == c->count ? 0 : 1;
 }

@@ -1,0 +1,359 @@
+#!/bin/bash
+# The benchmark, inside the VM (bench/run boots it): svcvip against
+# kube-proxy's iptables, nftables and IPVS data planes (bench/rulegen.py),
+# in one guest and one topology: a client pod -> the node -> 5 server pods.
+# A twin node ("floor": its own pods and client) holds the floors: the
+# client talking to a pod directly (no NAT) and one static nft DNAT rule
+# (conntrack + NAT alone). Every measurement of a mode is interleaved with
+# the same measurement of the floors, run by run, so the ratios do not
+# depend on the host's load of the moment.
+#
+# Writes $BENCH_OUT/results.csv: section,mode,n,metric,run,value
+#   load      full load of N services x 10 backends (s; "cap" past BENCH_CAP)
+#   change    one endpoint change at N = BENCH_CHANGE_N (s)
+#   bigchange one endpoint change in one service of 10,000 backends (s)
+#   conn      new connections/s and latency (us, p50/p99) through the last
+#             and a random service of N (TCP and UDP request/response)
+#   estab     iperf3 TCP bit/s and 64-byte UDP packets/s through a service
+# The floors' rows are "static:MODE" and "direct:MODE": the runs
+# interleaved with MODE's, run r beside run r.
+#   memory    Slab + Percpu bytes per service and per backend
+#   maglev    flows (of 100,000) that move when 1 of N backends goes
+# Settings (environment): BENCH_RUNS (5), BENCH_MODES (svcvip iptables
+# nftables ipvs), BENCH_LOAD_SIZES (1000 10000 50000), BENCH_CONN_SIZES
+# (1 1000 10000 100000), BENCH_CHANGE_N (10000), BENCH_CAP (300 s),
+# BENCH_CONNS (2000 connections per run), BENCH_SECS (3 s per iperf3 run),
+# BENCH_SECTIONS (load change bigchange conn estab memory maglev).
+set -u
+export T_RESULTS=/dev/null
+SVCVIP_TOP=${SVCVIP_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+export SVCVIP_TOP
+if [ "${SVCVIP_IN_VM:-}" != 1 ]; then
+	echo "bench/guest.sh loads svcvip.ko: only inside the VM (make bench)" >&2
+	exit 2
+fi
+. "$SVCVIP_TOP/tests/vm/lib.sh"
+
+OUT=${BENCH_OUT:?BENCH_OUT: where results.csv goes}
+RUNS=${BENCH_RUNS:-5}
+MODES=${BENCH_MODES:-svcvip iptables nftables ipvs}
+LOAD_SIZES=${BENCH_LOAD_SIZES:-1000 10000 50000}
+CONN_SIZES=${BENCH_CONN_SIZES:-1 1000 10000 100000}
+CHANGE_N=${BENCH_CHANGE_N:-10000}
+CAP=${BENCH_CAP:-300}
+CONNS=${BENCH_CONNS:-2000}
+SECS=${BENCH_SECS:-3}
+SECTIONS=${BENCH_SECTIONS:-load change bigchange conn estab memory maglev}
+GEN="python3 $TOP/bench/rulegen.py"
+PODS=10.244.0.11,10.244.0.12,10.244.0.13,10.244.0.14,10.244.0.15
+W=$(mktemp -d)
+CSV=$OUT/results.csv
+[ -s "$CSV" ] || echo "section,mode,n,metric,run,value" > "$CSV"
+
+log() { echo "bench: $*" >&2; }
+rec() { echo "$1,$2,$3,$4,$5,$6" >> "$CSV"; }	# section mode n metric run value
+now() { date +%s%N; }
+secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.4f", (b - a) / 1e9 }'; }
+
+# --- topology: node (the mode under test) and floor (its twin) -----------
+topology() {	# NODE PREFIX
+	local node=$1 p=$2 i
+	node_create "$node"
+	for i in 1 2 3 4 5; do
+		pod_create "$node" "${p}pod$i" "10.244.0.1$i" "fd00:244::1$i"
+		in_ns "${p}pod$i" "$VIPCHECK" serve --proto tcp --port 8080 \
+			--name "10.244.0.1$i" --daemon >/dev/null || die "serve"
+		in_ns "${p}pod$i" "$VIPCHECK" serve --proto udp --port 8080 \
+			--name "10.244.0.1$i" --daemon >/dev/null || die "serve"
+		in_ns "${p}pod$i" iperf3 -s -D -p 5201 || die "iperf3 -s"
+	done
+	pod_create "$node" "${p}client" 10.244.0.100 fd00:244::100
+	in_ns "$node" sysctl -qw net.netfilter.nf_conntrack_max=2097152 2>/dev/null
+}
+module_load
+sysctl -qw net.netfilter.nf_conntrack_max=2097152
+topology node ""
+topology floor f
+# the floor's static DNAT: one rule per port, to one pod (the VIPs are
+# those the measured services use, so the client's path is the same)
+in_ns floor nft -f - <<'END' || die "static DNAT"
+table ip static {
+	chain pre {
+		type nat hook prerouting priority -100;
+		ip daddr 10.96.200.1 tcp dport 80 dnat to 10.244.0.11:8080
+		ip daddr 10.96.200.1 udp dport 80 dnat to 10.244.0.11:8080
+		ip daddr 10.96.200.2 tcp dport 5201 dnat to 10.244.0.11:5201
+		ip daddr 10.96.200.2 udp dport 5201 dnat to 10.244.0.11:5201
+	}
+}
+END
+in_ns node sysctl -qw net.ipv4.vs.conntrack=1 net.ipv4.vs.conn_reuse_mode=0 \
+	net.ipv4.vs.expire_nodest_conn=1 2>/dev/null
+
+# --- modes ------------------------------------------------------------------
+clear_mode() {	# MODE: the node without any of its rules
+	case $1 in
+	svcvip) in_ns node "$SVCADM" flush ;;
+	iptables) in_ns node sh -c 'iptables -t nat -F; iptables -t nat -X;
+		iptables -F; iptables -X' ;;
+	nftables) in_ns node nft delete table ip kube-proxy 2>/dev/null ;;
+	ipvs) in_ns node ipvsadm -C; in_ns node ip link del kube-ipvs0 2>/dev/null ;;
+	esac
+	in_ns node conntrack -F >/dev/null 2>&1
+	return 0
+}
+
+load_cmd() {	# MODE: the command that programs a full load from stdin
+	case $1 in
+	svcvip) echo "$SVCADM restore" ;;
+	iptables) echo "iptables-restore -w" ;;
+	nftables) echo "nft -f -" ;;
+	ipvs) echo "sh -c 'ip -batch $W/ipvs-addrs && ipvsadm-restore'" ;;
+	esac
+}
+
+change_cmd() {	# MODE: the command that applies a partial sync from stdin
+	case $1 in
+	svcvip) echo "$SVCADM restore" ;;
+	iptables) echo "iptables-restore -w --noflush" ;;
+	nftables) echo "nft -f -" ;;
+	ipvs) echo "ipvsadm-restore" ;;
+	esac
+}
+
+# gen MODE N B [ARGS]: the rules to $W/MODE (and the VIPs for IPVS);
+# synthetic backends unless ARGS has --pods
+gen() {
+	local mode=$1 n=$2 b=$3
+	shift 3
+	$GEN "$mode" --services "$n" --backends "$b" "$@" \
+		> "$W/$mode" || die "rulegen $mode $n"
+	if [ "$mode" = ipvs ]; then
+		$GEN ipvs-addrs --services "$n" > "$W/ipvs-addrs" || die "rulegen addrs"
+	fi
+}
+
+# timed_load MODE: seconds, or "cap"
+timed_load() {
+	local t0 rc
+	t0=$(now)
+	timeout "$CAP" ip netns exec node sh -c "$(load_cmd "$1") < $W/$1" \
+		> "$W/load.log" 2>&1
+	rc=$?
+	if [ $rc -eq 124 ]; then
+		echo cap
+	elif [ $rc -ne 0 ]; then
+		log "$1: load failed: $(tail -n 3 "$W/load.log")"
+		echo fail
+	else
+		secs_since "$t0"
+	fi
+}
+
+# --- 1. programming: full load ---------------------------------------------
+section_load() {
+	local mode n r v capped
+	for mode in $MODES; do
+		capped=
+		for n in $LOAD_SIZES; do
+			if [ -n "$capped" ]; then
+				rec load "$mode" "$n" seconds 0 cap
+				continue
+			fi
+			gen "$mode" "$n" 10
+			for ((r = 1; r <= RUNS; r++)); do
+				clear_mode "$mode"
+				v=$(timed_load "$mode")
+				log "load $mode $n run $r: $v"
+				rec load "$mode" "$n" seconds "$r" "$v"
+				# one run past the cap is enough to know
+				[ "$v" = cap ] && { capped=1; break; }
+			done
+			clear_mode "$mode"
+		done
+	done
+}
+
+# --- 2. one endpoint change at N, and in a service of 10,000 backends ------
+changes() {	# SECTION N B: RUNS changes, each in another service
+	local section=$1 n=$2 b=$3 mode r v i t0
+	for mode in $MODES; do
+		gen "$mode" "$n" "$b"
+		clear_mode "$mode"
+		v=$(timed_load "$mode")
+		if [ "$v" = cap ] || [ "$v" = fail ]; then
+			rec "$section" "$mode" "$n" seconds 0 "$v"
+			clear_mode "$mode"
+			continue
+		fi
+		for ((r = 1; r <= RUNS; r++)); do
+			i=$(( (r * 7919) % n ))
+			$GEN "$mode" --services "$n" --backends "$b" --change "$i" \
+				> "$W/change" || die "rulegen --change"
+			t0=$(now)
+			in_ns node sh -c "$(change_cmd "$mode") < $W/change" > "$W/change.log" 2>&1 ||
+				log "$mode change failed: $(tail -n 2 "$W/change.log")"
+			v=$(secs_since "$t0")
+			log "$section $mode $n run $r: $v"
+			rec "$section" "$mode" "$n" seconds "$r" "$v"
+		done
+		clear_mode "$mode"
+	done
+}
+section_change() { changes change "$CHANGE_N" 10; }
+section_bigchange() { changes bigchange 1 10000; }
+
+# --- 3./4. new connections/s and latency -----------------------------------
+conn_run() {	# NETNS-PREFIX VIP PROTO: "conn/s p50 p99"
+	local out ok ms
+	out=$(in_ns "${1}client" "$VIPCHECK" connect --proto "$3" --addr "$2" --port 80 \
+		--count "$CONNS" --parallel 4 --timeout-ms 3000)
+	ok=$(stat_of "$out" ok)
+	ms=$(stat_of "$out" elapsed_ms)
+	echo "$out" | awk -v ok="$ok" -v ms="$ms" '$1 == "latency_us" { l = $2 " " $4 }
+		END { printf "%.1f %s\n", ms > 0 ? ok * 1000 / ms : 0, l ? l : "0 0" }'
+}
+
+section_conn() {
+	local mode n r pr which idx vip v f
+	for n in $CONN_SIZES; do
+		for mode in $MODES; do
+			idx=$(( n > 2 ? (n * 37) / 100 : 0 ))
+			# fillers: 5 synthetic backends; the measured services: the 5 pods
+			gen "$mode" "$n" 5 --pods "$PODS" --real "last,$idx"
+			clear_mode "$mode"
+			v=$(timed_load "$mode")
+			if [ "$v" = cap ] || [ "$v" = fail ]; then
+				rec conn "$mode" "$n" "tcp-last-conn/s" 0 "$v"
+				continue
+			fi
+			for which in last random; do
+				[ $which = last ] && vip=10.$((96 + n / 65536)).$(( (n / 256) % 256 )).$((n % 256))
+				[ $which = random ] && vip=10.$((96 + (idx + 1) / 65536)).$(( ((idx + 1) / 256) % 256 )).$(( (idx + 1) % 256 ))
+				[ "$which" = random ] && [ "$n" -le 2 ] && continue
+				for pr in tcp udp; do
+					for ((r = 1; r <= RUNS; r++)); do
+						read -r v p50 p99 <<<"$(conn_run "" "$vip" $pr)"
+						rec conn "$mode" "$n" "$pr-$which-conn/s" "$r" "$v"
+						rec conn "$mode" "$n" "$pr-$which-p50us" "$r" "$p50"
+						rec conn "$mode" "$n" "$pr-$which-p99us" "$r" "$p99"
+						# the floor, interleaved
+						read -r f fp50 fp99 <<<"$(conn_run f 10.96.200.1 $pr)"
+						rec conn "static:$mode" "$n" "$pr-$which-conn/s" "$r" "$f"
+						rec conn "static:$mode" "$n" "$pr-$which-p50us" "$r" "$fp50"
+						rec conn "static:$mode" "$n" "$pr-$which-p99us" "$r" "$fp99"
+						read -r f fp50 fp99 <<<"$(conn_run f 10.244.0.11 $pr)"
+						rec conn "direct:$mode" "$n" "$pr-$which-conn/s" "$r" "$f"
+						log "conn $mode $n $pr $which run $r: $v/s (static $f/s)"
+					done
+				done
+			done
+			clear_mode "$mode"
+		done
+	done
+}
+
+# --- established traffic -----------------------------------------------------
+iperf() {	# PREFIX VIP [udp]: bit/s (TCP) or packets/s (64-byte UDP)
+	local args=(-c "$2" -p 5201 -t "$SECS" -J)
+	[ "${3:-}" = udp ] && args+=(-u -l 64 -b 0)
+	in_ns "${1}client" iperf3 "${args[@]}" 2>/dev/null | python3 -c '
+import json, sys
+try:
+    e = json.load(sys.stdin)["end"]
+    if "sum_received" in e:
+        print(int(e["sum_received"]["bits_per_second"]))
+    else:
+        s = e["sum"]
+        print(int((s["packets"] - s["lost_packets"]) / s["seconds"]))
+except Exception:
+    print(0)'
+}
+
+section_estab() {
+	local mode n r v f d vip pr
+	for n in 1 10000; do
+		for mode in $MODES; do
+			gen "$mode" "$n" 1 --pods "$PODS" --real last --port 5201 --target-port 5201 \
+				--protos tcp,udp
+			clear_mode "$mode"
+			v=$(timed_load "$mode")
+			if [ "$v" = cap ] || [ "$v" = fail ]; then
+				rec estab "$mode" "$n" tcp-bit/s 0 "$v"
+				continue
+			fi
+			vip=10.$((96 + n / 65536)).$(( (n / 256) % 256 )).$((n % 256))
+			for pr in tcp udp; do
+				for ((r = 1; r <= RUNS; r++)); do
+					v=$(iperf "" "$vip" $pr)
+					f=$(iperf f 10.96.200.2 $pr)
+					d=$(iperf f 10.244.0.11 $pr)
+					local m=bit/s
+					[ $pr = udp ] && m=pkt/s
+					rec estab "$mode" "$n" "$pr-$m" "$r" "$v"
+					rec estab "static:$mode" "$n" "$pr-$m" "$r" "$f"
+					rec estab "direct:$mode" "$n" "$pr-$m" "$r" "$d"
+					log "estab $mode $n $pr run $r: $v (static $f, direct $d)"
+				done
+			done
+			clear_mode "$mode"
+		done
+	done
+}
+
+# --- kernel memory per service and per backend ---------------------------------
+kmem() {	# Slab + Percpu, bytes
+	awk '$1 == "Slab:" || $1 == "Percpu:" { s += $2 } END { print s * 1024 }' /proc/meminfo
+}
+
+section_memory() {
+	local mode b n=10000 r m0 m1 v
+	for mode in $MODES; do
+		for b in 1 10; do
+			gen "$mode" "$n" "$b"
+			for ((r = 1; r <= RUNS; r++)); do
+				clear_mode "$mode"
+				sync; echo 3 > /proc/sys/vm/drop_caches; sleep 2
+				m0=$(kmem)
+				v=$(timed_load "$mode")
+				sleep 2
+				m1=$(kmem)
+				rec memory "$mode" "$n" "bytes-b$b" "$r" $((m1 - m0))
+				log "memory $mode $n x $b run $r: $((m1 - m0)) bytes ($v s)"
+			done
+			clear_mode "$mode"
+		done
+	done
+	rec memory info 0 possible-cpus 0 "$(cat /sys/devices/system/cpu/possible)"
+}
+
+# --- Maglev: flows that move when 1 of N backends goes ---------------------
+# The in-kernel selftest measures it on svcvip's own Maglev code: 100,000
+# flows, N = 10, 100, 1000 (the CONFIG_SVCVIP_DEBUG build, make
+# module-selftest); run here with the node's table emptied meanwhile.
+section_maglev() {
+	local ko=$TOP/build/selftest/kmod/svcvip.ko marker line n moved
+	[ -f "$ko" ] || { log "maglev: no $ko (make module-selftest)"; return; }
+	clear_mode svcvip
+	marker="bench maglev $$ $RANDOM"
+	echo "$marker" > /dev/kmsg
+	# netns hold no svcvip state once flushed; the module itself goes
+	rmmod svcvip || { log "maglev: rmmod failed"; return; }
+	insmod "$ko" || log "maglev: the selftest module failed to load"
+	dmesg | sed -n "/$marker/,\$p" | grep 'backends removed:' | while read -r line; do
+		# "... selftest: 1 of N backends removed: M of 100000 flows moved ..."
+		n=$(sed -n 's/.*1 of \([0-9]*\) backends removed.*/\1/p' <<<"$line")
+		moved=$(sed -n 's/.*removed: \([0-9]*\) of 100000.*/\1/p' <<<"$line")
+		[ -n "$n" ] && rec maglev svcvip "$n" moved-of-100000 1 "$moved"
+		log "maglev: $line"
+	done
+	rmmod svcvip
+	module_load
+}
+
+echo "bench: kernel $(uname -r), $(nproc) online CPUs, possible $(cat /sys/devices/system/cpu/possible)" >&2
+for s in $SECTIONS; do
+	log "--- $s"
+	"section_$s"
+done
+rm -rf "$W"
