@@ -189,7 +189,8 @@ changes() {	# SECTION N B: RUNS changes, each in another service
 		for ((r = 1; r <= RUNS; r++)); do
 			i=$(( (r * 7919) % n ))
 			$GEN "$mode" --services "$n" --backends "$b" --change "$i" \
-				> "$W/change" || die "rulegen --change"
+				--change-backend $((r * 7919)) > "$W/change" ||
+				die "rulegen --change"
 			t0=$(now)
 			in_ns node sh -c "$(change_cmd "$mode") < $W/change" > "$W/change.log" 2>&1 ||
 				log "$mode change failed: $(tail -n 2 "$W/change.log")"

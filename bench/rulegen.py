@@ -4,8 +4,9 @@ data plane is programmed by kube-proxy (or by svcsyncd for svcvip).
 
   rulegen.py MODE [OPTIONS]            the full load
   rulegen.py MODE --change I [OPTIONS] one endpoint change in service I
-                                       (its last backend replaced), as the
-                                       mode's partial sync writes it
+                                       (its last backend, or backend
+                                       --change-backend J, replaced), as
+                                       the mode's partial sync writes it
 
 MODE and what it writes (fed to the tool named):
   svcvip     svcadm restore lines
@@ -60,6 +61,8 @@ def parse_args(argv):
                    help="services (I,J,... or last) that get --pods")
     p.add_argument("--cluster-cidr", default="10.244.0.0/16")
     p.add_argument("--change", type=int, metavar="I", default=None)
+    p.add_argument("--change-backend", type=int, metavar="J", default=None,
+                   help="the change replaces backend J (default the last)")
     a = p.parse_args(argv)
     if a.services < 1 or a.backends < 1:
         p.error("--services and --backends must be >= 1")
@@ -95,24 +98,40 @@ class Table:
         return str(self.base + i + 1)
 
     def backends(self, i, changed=False):
+        j = self.a.change_backend
         a = self.a
         real = a.pods and (a.real is None or i in a.real)
         if real:
             n = len(a.pods)
             bes = [str(a.pods[(i + j) % n]) for j in range(min(a.backends, n))]
         else:
-            bes = [str(self.synth + i * a.backends + j)
-                   for j in range(a.backends)]
-        if changed:	# the last backend replaced by one it did not have
+            base = int(self.synth) + i * a.backends
+            bes = [ip4(base + j) for j in range(a.backends)]
+        if changed:	# backend j replaced by one the service did not have
+            j = len(bes) - 1 if j is None else j % len(bes)
             if real and len(a.pods) > len(bes):
-                bes[-1] = str(a.pods[(i + len(bes)) % len(a.pods)])
+                bes[j] = str(a.pods[(i + len(bes)) % len(a.pods)])
             else:
-                bes[-1] = str(ipaddress.IPv4Address("100.127.0.1") + i % 65000)
+                bes[j] = str(ipaddress.IPv4Address("100.112.0.1") +
+                             (i * 7 + j) % (1 << 20))
         return bes
 
     def svc_port_name(self, i, proto):
         # kube-proxy's ServicePortName: namespace/name:port
         return f"bench/{self.name(i)}:p{self.a.port}", proto
+
+
+def ip4(x):
+    """dotted quad of an int (ipaddress's arithmetic is 10x slower)"""
+    return f"{x >> 24}.{(x >> 16) & 255}.{(x >> 8) & 255}.{x & 255}"
+
+
+def changed_pair(t, i):
+    """(the backend a change removes, the one it adds) of service i"""
+    before, after = t.backends(i), t.backends(i, True)
+    old = set(before) - set(after)
+    new = set(after) - set(before)
+    return old.pop(), new.pop()
 
 
 def b32hash(s, n):
@@ -128,8 +147,9 @@ def gen_svcvip(t, out):
         i = a.change
         for pr in a.protos:
             name = f"{t.name(i)}-{pr}"
-            out.write(f"backend del {name} {t.backends(i)[-1]}:{a.target_port}\n")
-            out.write(f"backend add {name} {t.backends(i, True)[-1]}:{a.target_port}\n")
+            old, new = changed_pair(t, i)
+            out.write(f"backend del {name} {old}:{a.target_port}\n")
+            out.write(f"backend add {name} {new}:{a.target_port}\n")
         return
     nsvc = a.services * len(a.protos)
     # max-backends is per service (default 10,000)
@@ -214,6 +234,8 @@ def gen_iptables(t, out):
             for sep, _ in new:
                 out.write(f":{sep} - [0:0]\n")
             gone += [s for s, _ in old if s not in [n for n, _ in new]]
+        for sep in gone:	# flushed by being declared, then deleted
+            out.write(f":{sep} - [0:0]\n")
         ipt_nat_fixed(out)
         ipt_services_chain(t, out, i)
         for pr in a.protos:
@@ -358,6 +380,8 @@ def gen_nftables(t, out):
             nft_service(t, i, pr, True, out, flush=True)
             for ep, _ in old:
                 if ep not in [n for n, _ in new]:
+                    # a chain must be empty to be deleted
+                    out.write(f"flush chain ip kube-proxy {ep}\n")
                     out.write(f"delete chain ip kube-proxy {ep}\n")
         return
     out.write(NFT_BASE)
@@ -381,9 +405,9 @@ def gen_ipvs(t, out):
         for pr in a.protos:
             f = IPVS_FLAG[pr]
             vs = f"{t.vip(i)}:{a.port}"
-            out.write(f"-d {f} {vs} -r {t.backends(i)[-1]}:{a.target_port}\n")
-            out.write(f"-a {f} {vs} -r {t.backends(i, True)[-1]}:"
-                      f"{a.target_port} -m -w 1\n")
+            old, new = changed_pair(t, i)
+            out.write(f"-d {f} {vs} -r {old}:{a.target_port}\n")
+            out.write(f"-a {f} {vs} -r {new}:{a.target_port} -m -w 1\n")
         return
     for i in range(a.services):
         for pr in a.protos:
