@@ -21,7 +21,8 @@
 #   maglev    flows (of 100,000) that move when 1 of N backends goes
 # Settings (environment): BENCH_RUNS (5), BENCH_MODES (svcvip iptables
 # nftables ipvs), BENCH_LOAD_SIZES (1000 10000 50000), BENCH_CONN_SIZES
-# (1 1000 10000 100000), BENCH_CHANGE_N (10000), BENCH_CAP (300 s),
+# (1 1000 10000 100000), BENCH_CHANGE_N (10000), BENCH_MEM_N (10000),
+# BENCH_CAP (300 s),
 # BENCH_CONNS (2000 connections per run), BENCH_SECS (3 s per iperf3 run),
 # BENCH_SECTIONS (load change bigchange conn estab memory maglev).
 set -u
@@ -308,7 +309,7 @@ kmem() {	# Slab + Percpu, bytes
 }
 
 section_memory() {
-	local mode b n=10000 r m0 m1 v
+	local mode b n=${BENCH_MEM_N:-10000} r m0 m1 v
 	for mode in $MODES; do
 		for b in 1 10; do
 			gen "$mode" "$n" "$b"

@@ -71,6 +71,33 @@ def paired_ratio(rows, a, b):
     return statistics.median(rs) if rs else None
 
 
+def worst_vs_static(rows, sec, suffix):
+    """svcvip's lowest paired ratio to its static floor in SEC:
+    (ratio, n, metric), or None"""
+    worst = None
+    for k in rows:
+        if k[0] == sec and k[1] == "svcvip" and k[3].endswith(suffix):
+            r = paired_ratio(rows, k, (sec, "static:svcvip", k[2], k[3]))
+            if r is not None and (worst is None or r < worst[0]):
+                worst = (r, k[2], k[3])
+    return worst
+
+
+def mem_split(rows, mode):
+    """(bytes per service, per backend) from N services x 1 and x 10
+    backends, or None"""
+    ns = [k[2] for k in rows if k[0] == "memory" and k[1] == mode]
+    if not ns:
+        return None
+    n = max(ns)
+    m1 = median(rows, ("memory", mode, n, "bytes-b1"))
+    m10 = median(rows, ("memory", mode, n, "bytes-b10"))
+    if m1 is None or m10 is None:
+        return None
+    pb = (m10 - m1) / (9 * n)
+    return m1 / n - pb, pb
+
+
 def fmt_ratio(x):
     return "-" if x is None else f"{x:.3f}"
 
@@ -260,19 +287,16 @@ def main():
     possible = rows[pc[0]].get(0, "?") if pc else "?"
     w(f"## 5. Kernel memory (Slab + Percpu), possible CPUs {possible}")
     w("")
-    w("From loads of 10,000 services x 1 and x 10 backends: per backend = "
-      "(M10 - M1) / 90,000, per service = M1 / 10,000 - per backend.")
+    w("From loads of N services (10,000 by default) x 1 and x 10 "
+      "backends: per backend = (M10 - M1) / 9N, per service = M1 / N - "
+      "per backend.")
     w("")
     w("| mode | bytes per service | bytes per backend |")
     w("|---|---|---|")
     for m in modes:
-        m1 = median(rows, ("memory", m, 10000, "bytes-b1"))
-        m10 = median(rows, ("memory", m, 10000, "bytes-b10"))
-        if m1 is None or m10 is None:
-            continue
-        pb = (m10 - m1) / 90000
-        ps = m1 / 10000 - pb
-        w(f"| {m} | {ps:.0f} | {pb:.0f} |")
+        split = mem_split(rows, m)
+        if split:
+            w(f"| {m} | {split[0]:.0f} | {split[1]:.0f} |")
     w("")
     # 8. maglev
     mg = sorted(k for k in rows if k[0] == "maglev")
@@ -303,12 +327,7 @@ def main():
             w(f"| {name} | not measured | - |")
         else:
             w(f"| {name} | {fig} | {'yes' if ok else '**no**'} |")
-    worst = None
-    for k in rows:
-        if k[0] == "conn" and k[1] == "svcvip" and k[3].endswith("conn/s"):
-            r = paired_ratio(rows, k, ("conn", "static:svcvip", k[2], k[3]))
-            if r is not None and (worst is None or r < worst[0]):
-                worst = (r, k[2], k[3])
+    worst = worst_vs_static(rows, "conn", "conn/s")
     target("new conn/s >= 0.9 x static DNAT at every N",
            worst and f"lowest {worst[0]:.3f} (N = {worst[1]}, {worst[2]})",
            worst and worst[0] >= 0.9)
@@ -319,12 +338,7 @@ def main():
         b = median(rows, ("conn", "svcvip", one, "tcp-last-conn/s"))
         target(f"new conn/s at N = {big} >= 0.95 x N = {one} (TCP)",
                a and b and f"{a / b:.3f}", a and b and a / b >= 0.95)
-    worst = None
-    for k in rows:
-        if k[0] == "estab" and k[1] == "svcvip":
-            r = paired_ratio(rows, k, ("estab", "static:svcvip", k[2], k[3]))
-            if r is not None and (worst is None or r < worst[0]):
-                worst = (r, k[2], k[3])
+    worst = worst_vs_static(rows, "estab", "/s")
     target("established >= 0.97 x static DNAT",
            worst and f"lowest {worst[0]:.3f} (N = {worst[1]}, {worst[2]})",
            worst and worst[0] >= 0.97)
@@ -340,11 +354,9 @@ def main():
     ch = [c for c in ch if c is not None]
     target("one endpoint change <= 10 ms regardless of N (median)",
            ch and f"worst {max(ch) * 1000:.1f} ms", ch and max(ch) <= 0.010)
-    m1 = median(rows, ("memory", "svcvip", 10000, "bytes-b1"))
-    m10 = median(rows, ("memory", "svcvip", 10000, "bytes-b10"))
-    if m1 is not None and m10 is not None:
-        pb = (m10 - m1) / 90000
-        ps = m1 / 10000 - pb
+    split = mem_split(rows, "svcvip")
+    if split:
+        ps, pb = split
         target("<= 1 KiB per service + 256 B per backend",
                f"{ps:.0f} B + {pb:.0f} B", ps <= 1024 and pb <= 256)
     else:
