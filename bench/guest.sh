@@ -109,7 +109,7 @@ load_cmd() {	# MODE: the command that programs a full load from stdin
 	svcvip) echo "$SVCADM restore" ;;
 	iptables) echo "iptables-restore -w" ;;
 	nftables) echo "nft -f -" ;;
-	ipvs) echo "sh -c 'ip -batch $W/ipvs-addrs && ipvsadm-restore'" ;;
+	ipvs) echo "sh -c 'ip -batch $W/ipvs-addrs && ipvsadm -R'" ;;
 	esac
 }
 
@@ -118,7 +118,7 @@ change_cmd() {	# MODE: the command that applies a partial sync from stdin
 	svcvip) echo "$SVCADM restore" ;;
 	iptables) echo "iptables-restore -w --noflush" ;;
 	nftables) echo "nft -f -" ;;
-	ipvs) echo "ipvsadm-restore" ;;
+	ipvs) echo "ipvsadm -R" ;;
 	esac
 }
 

@@ -23,7 +23,8 @@ MODE and what it writes (fed to the tool named):
   ipvs       ipvsadm-restore input (rr, masquerading), as kube-proxy's
              IPVS proxier programs it; the VIPs go on a dummy device,
              kube-ipvs0: `rulegen.py ipvs-addrs` writes `ip -batch` lines
-             for it; a change is ipvsadm -d / -a lines (ipvsadm-restore)
+             for it; a change is ipvsadm -d / -a lines (ipvsadm -R: ipvsadm-restore
+             would clear the table first)
 
 Service i (0 <= i < N) is "bench/svc<i>" with cluster IP --vip-base + i + 1
 and one port per protocol of --protos (--port, to --target-port). Its

@@ -101,6 +101,7 @@ N ipvsadm -C || debug_kernel || die "ipvsadm (ip_vs)"
 N sysctl -qw net.ipv4.vs.conntrack=1 net.ipv4.vs.conn_reuse_mode=0 \
 	net.ipv4.vs.expire_nodest_conn=1 2>/dev/null || debug_kernel ||
 	die "IPVS sysctls"
-smoke ipvs "ipvsadm-restore" "ipvsadm-restore"
+# ipvsadm-restore clears the table first (ipvsadm -C): a change is -R alone
+smoke ipvs "ipvsadm-restore" "ipvsadm -R"
 N ipvsadm -C 2>/dev/null
 rm -rf "$WORK"
