@@ -122,6 +122,15 @@ change_cmd() {	# MODE: the command that applies a partial sync from stdin
 	esac
 }
 
+noop_cmd() {	# MODE: the change's tool, started to do nothing
+	case $1 in
+	svcvip) echo "$SVCADM version" ;;
+	iptables) echo "iptables-restore -w --noflush < /dev/null" ;;
+	nftables) echo "nft -f /dev/null" ;;
+	ipvs) echo "ipvsadm -R < /dev/null" ;;
+	esac
+}
+
 # gen MODE N B [ARGS]: the rules to $W/MODE (and the VIPs for IPVS);
 # synthetic backends unless ARGS has --pods
 gen() {
@@ -187,6 +196,12 @@ changes() {	# SECTION N B: RUNS changes, each in another service
 			clear_mode "$mode"
 			continue
 		fi
+		# the tool's own start, doing nothing (see bench/report.py)
+		for ((r = 1; r <= RUNS; r++)); do
+			t0=$(now)
+			in_ns node sh -c "$(noop_cmd "$mode")" > /dev/null 2>&1
+			rec "$section" "$mode" "$n" exec-seconds "$r" "$(secs_since "$t0")"
+		done
 		for ((r = 1; r <= RUNS; r++)); do
 			i=$(( (r * 7919) % n ))
 			$GEN "$mode" --services "$n" --backends "$b" --change "$i" \
@@ -206,14 +221,14 @@ section_change() { changes change "$CHANGE_N" 10; }
 section_bigchange() { changes bigchange 1 10000; }
 
 # --- 3./4. new connections/s and latency -----------------------------------
-conn_run() {	# NETNS-PREFIX VIP PROTO: "conn/s p50 p99"
+conn_run() {	# NETNS-PREFIX VIP PROTO [PORT]: "conn/s p50 p99"
 	local out ok ms
-	out=$(in_ns "${1}client" "$VIPCHECK" connect --proto "$3" --addr "$2" --port 80 \
+	out=$(in_ns "${1}client" "$VIPCHECK" connect --proto "$3" --addr "$2" --port "${4:-80}" \
 		--count "$CONNS" --parallel 4 --timeout-ms 3000)
 	ok=$(stat_of "$out" ok)
 	ms=$(stat_of "$out" elapsed_ms)
 	echo "$out" | awk -v ok="$ok" -v ms="$ms" '$1 == "latency_us" { l = $2 " " $4 }
-		END { printf "%.1f %s\n", ms > 0 ? ok * 1000 / ms : 0, l ? l : "0 0" }'
+		END { printf "%.1f %s\n", (ms > 0 ? ok * 1000 / ms : 0), (l ? l : "0 0") }'
 }
 
 section_conn() {
@@ -222,7 +237,7 @@ section_conn() {
 		for mode in $MODES; do
 			idx=$(( n > 2 ? (n * 37) / 100 : 0 ))
 			# fillers: 5 synthetic backends; the measured services: the 5 pods
-			gen "$mode" "$n" 5 --pods "$PODS" --real "last,$idx"
+			gen "$mode" "$n" 5 --pods "$PODS" --real "last,$idx" --protos tcp,udp
 			clear_mode "$mode"
 			v=$(timed_load "$mode")
 			if [ "$v" = cap ] || [ "$v" = fail ]; then
@@ -244,9 +259,9 @@ section_conn() {
 						rec conn "static:$mode" "$n" "$pr-$which-conn/s" "$r" "$f"
 						rec conn "static:$mode" "$n" "$pr-$which-p50us" "$r" "$fp50"
 						rec conn "static:$mode" "$n" "$pr-$which-p99us" "$r" "$fp99"
-						read -r f fp50 fp99 <<<"$(conn_run f 10.244.0.11 $pr)"
-						rec conn "direct:$mode" "$n" "$pr-$which-conn/s" "$r" "$f"
 						log "conn $mode $n $pr $which run $r: $v/s (static $f/s)"
+						read -r f fp50 fp99 <<<"$(conn_run f 10.244.0.11 $pr 8080)"
+						rec conn "direct:$mode" "$n" "$pr-$which-conn/s" "$r" "$f"
 					done
 				done
 			done
@@ -263,13 +278,13 @@ iperf() {	# PREFIX VIP [udp]: bit/s (TCP) or packets/s (64-byte UDP)
 import json, sys
 try:
     e = json.load(sys.stdin)["end"]
-    if "sum_received" in e:
-        print(int(e["sum_received"]["bits_per_second"]))
+    r = e.get("sum_received") or e["sum"]
+    if sys.argv[1] == "udp":	# datagrams that arrived, per second
+        print(int((r["packets"] - r["lost_packets"]) / r["seconds"]))
     else:
-        s = e["sum"]
-        print(int((s["packets"] - s["lost_packets"]) / s["seconds"]))
+        print(int(r["bits_per_second"]))
 except Exception:
-    print(0)'
+    print(0)' "${3:-tcp}"
 }
 
 section_estab() {
