@@ -75,14 +75,16 @@ module_load
 sysctl -qw net.netfilter.nf_conntrack_max=2097152
 topology node ""
 topology floor f
-# the floor's static DNAT: one rule per port, to one pod (the VIPs are
-# those the measured services use, so the client's path is the same)
+# the floor's static DNAT: one rule per port; for new connections it
+# spreads them over the same 5 pods as the measured services (a pod's
+# server is one epoll loop: 5 of them answer faster than one), for
+# iperf3 it reaches one pod, as the measured service does
 in_ns floor nft -f - <<'END' || die "static DNAT"
 table ip static {
 	chain pre {
 		type nat hook prerouting priority -100;
-		ip daddr 10.96.200.1 tcp dport 80 dnat to 10.244.0.11:8080
-		ip daddr 10.96.200.1 udp dport 80 dnat to 10.244.0.11:8080
+		ip daddr 10.96.200.1 tcp dport 80 dnat to numgen random mod 5 map { 0 : 10.244.0.11, 1 : 10.244.0.12, 2 : 10.244.0.13, 3 : 10.244.0.14, 4 : 10.244.0.15 } : 8080
+		ip daddr 10.96.200.1 udp dport 80 dnat to numgen random mod 5 map { 0 : 10.244.0.11, 1 : 10.244.0.12, 2 : 10.244.0.13, 3 : 10.244.0.14, 4 : 10.244.0.15 } : 8080
 		ip daddr 10.96.200.2 tcp dport 5201 dnat to 10.244.0.11:5201
 		ip daddr 10.96.200.2 udp dport 5201 dnat to 10.244.0.11:5201
 	}

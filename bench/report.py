@@ -344,7 +344,7 @@ def main():
     w("|---|---|---|")
 
     def target(name, fig, ok):
-        if fig is None:
+        if not fig:	# None, or an empty list of figures
             w(f"| {name} | not measured | - |")
         else:
             w(f"| {name} | {fig} | {'yes' if ok else '**no**'} |")
@@ -370,11 +370,16 @@ def main():
     target("full load of 10,000 services >= 10 x faster than the fastest peer",
            sv and peers and f"{min(peers) / sv:.1f}x",
            sv and peers and min(peers) / sv >= 10)
-    ch = [median(rows, k) for k in rows
-          if k[0] in ("change", "bigchange") and k[1] == "svcvip"]
-    ch = [c for c in ch if c is not None]
-    target("one endpoint change <= 10 ms regardless of N (median)",
-           ch and f"worst {max(ch) * 1000:.1f} ms", ch and max(ch) <= 0.010)
+    ch = []
+    for k in rows:
+        if k[0] in ("change", "bigchange") and k[1] == "svcvip" and \
+                k[3] == "seconds":
+            c, e = median(rows, k), median(rows, k[:3] + ("exec-seconds",))
+            if c is not None and e is not None:
+                ch.append(c - e)
+    target("one endpoint change <= 10 ms regardless of N (median, less "
+           "svcadm's start)", ch and f"worst {max(ch) * 1000:.1f} ms",
+           ch and max(ch) <= 0.010)
     split = mem_split(rows, "svcvip")
     if split:
         ps, pb = split
