@@ -3,7 +3,9 @@
 # from exactly that port (vipcheck connect --sport-list) and a lookup of the
 # same 5-tuple agree on the backend, for TCP and UDP, IPv4 and IPv6, with
 # the default Maglev scheduler (deterministic per 5-tuple; random/rr/wrr
-# are not, their lookup is a dry run that may differ by design).
+# are not, their lookup is a dry run that may differ by design). A UDP
+# datagram lost under TCG is resent once from its port (at most 3 per
+# set, counted in their own check).
 #
 # Under TCG every process costs ~0.5 s: each family/protocol is one
 # vipcheck process, and the 4,000 lookups go through one python3 process
@@ -41,6 +43,28 @@ $VIPCHECK connect --proto udp --addr fd00:96::20 --port 53 --sport-list $dir/por
 true"
 t1=$(date +%s%N)
 echo "connections: $(( (t1 - t0) / 1000000 )) ms for 4 x $N"
+
+# UDP is lossy under TCG (one datagram of 1,000 went unanswered in a CI
+# run): a UDP attempt that timed out is sent once more from the same port
+# (its conntrack entry, if it was made, keeps its backend), at most 3 per
+# set; the resent attempts' answers stand in for the lost ones
+for set in udp4 udp6; do
+	addr=10.96.0.20
+	[ $set = udp6 ] && addr=fd00:96::20
+	awk '$1 == "attempt" && $3 == "timeout" { print $2 }' "$dir/$set.out" > "$dir/$set.lost"
+	lost=$(wc -l < "$dir/$set.lost")
+	expect_range "$set: datagrams lost and resent (at most 3 of $N)" "$lost" 0 3
+	[ "$lost" -gt 0 ] && [ "$lost" -le 3 ] || continue
+	awk 'NR == FNR { lost[NR] = $1 + 1; next } { port[FNR] = $1 }
+		END { for (i = 1; i in lost; i++) print port[lost[i]] }' \
+		"$dir/$set.lost" "$dir/ports" > "$dir/$set.resend"
+	in_ns client "$VIPCHECK" connect --proto udp --addr $addr --port 53 \
+		--sport-list "$dir/$set.resend" --timeout-ms 8000 -v > "$dir/$set.again"
+	# attempt J of the resend is attempt lost[J] of the set
+	awk 'NR == FNR { lost[NR - 1] = $1; next }
+		$1 == "attempt" { $2 = lost[$2]; print }' \
+		"$dir/$set.lost" "$dir/$set.again" >> "$dir/$set.out"
+done
 
 # svcadm's own lookups for the first 2 ports of each set: the raw decoding
 # below is not svcadm's, so svcadm must print the same backend
