@@ -133,6 +133,11 @@ noop_cmd() {	# MODE: the change's tool, started to do nothing
 	esac
 }
 
+vip_of() {	# I: service I's cluster IP, as rulegen.py numbers them
+	local a=$((96 * 65536 + $1 + 1))
+	echo "10.$((a / 65536)).$(( (a / 256) % 256 )).$((a % 256))"
+}
+
 # gen MODE N B [ARGS]: the rules to $W/MODE (and the VIPs for IPVS);
 # synthetic backends unless ARGS has --pods
 gen() {
@@ -247,8 +252,8 @@ section_conn() {
 				continue
 			fi
 			for which in last random; do
-				[ $which = last ] && vip=10.$((96 + n / 65536)).$(( (n / 256) % 256 )).$((n % 256))
-				[ $which = random ] && vip=10.$((96 + (idx + 1) / 65536)).$(( ((idx + 1) / 256) % 256 )).$(( (idx + 1) % 256 ))
+				[ $which = last ] && vip=$(vip_of $((n - 1)))
+				[ $which = random ] && vip=$(vip_of "$idx")
 				[ "$which" = random ] && [ "$n" -le 2 ] && continue
 				for pr in tcp udp; do
 					for ((r = 1; r <= RUNS; r++)); do
@@ -301,7 +306,7 @@ section_estab() {
 				rec estab "$mode" "$n" tcp-bit/s 0 "$v"
 				continue
 			fi
-			vip=10.$((96 + n / 65536)).$(( (n / 256) % 256 )).$((n % 256))
+			vip=$(vip_of $((n - 1)))
 			for pr in tcp udp; do
 				for ((r = 1; r <= RUNS; r++)); do
 					v=$(iperf "" "$vip" $pr)
