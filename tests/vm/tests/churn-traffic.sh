@@ -1,7 +1,7 @@
 # Churn under traffic. 50 ClusterIP services (TCP and UDP, several backends
 # each on three pods behind one node) get short connections all the time,
 # one client process per service, while a writer changes the table about
-# 10 times per second for 60 s: backend add, del and weight changes,
+# 10 times per second for 45 s: backend add, del and weight changes,
 # scheduler changes (service replace), whole services replaced atomically
 # with new backend lists (restore --replace of the whole table, as a full
 # sync does), unrelated services added and deleted. Changes go through
@@ -15,11 +15,11 @@
 # clients move on), which fails a request in flight to it. The 10 others
 # may become empty and lose backends abruptly; their failures are only
 # reported. The writer's model must equal the kernel table at the end.
-# SVCVIP_CHURN_SECS (60), SVCVIP_CHURN_RATE (10), SVCVIP_CHURN_MIN_CHANGES
+# SVCVIP_CHURN_SECS (45; 60 on the debug kernel), SVCVIP_CHURN_RATE (10), SVCVIP_CHURN_MIN_CHANGES
 # and SVCVIP_CHURN_SEED override the run.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
-SECS=${SVCVIP_CHURN_SECS:-60}
+SECS=${SVCVIP_CHURN_SECS:-45}
 SEED=${SVCVIP_CHURN_SEED:-$((RANDOM * 32768 + RANDOM))}
 RATE=${SVCVIP_CHURN_RATE:-10}	# changes per second
 # the writer must keep up within 1/6; a debug kernel, where each change (a

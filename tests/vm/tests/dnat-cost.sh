@@ -18,7 +18,7 @@
 # the kernel has no pktgen.
 #   SVCVIP_DNAT_SERVICES (10000) SVCVIP_DNAT_REPS (5) iperf3 pairs,
 #   SVCVIP_DNAT_SECS (2) per iperf3 run, SVCVIP_DNAT_PG_REPS (9; icount 5)
-#   pktgen pairs, SVCVIP_DNAT_PKTS (150000; icount 100000) per pktgen run
+#   pktgen pairs, SVCVIP_DNAT_PKTS (150000; icount 50000) per pktgen run
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
 N=${SVCVIP_DNAT_SERVICES:-10000}
@@ -108,7 +108,7 @@ expect_range "the iperf3 runs were svcvip connections" "${conns:-0}" "$((2 * REP
 # forward. Rate = packets the node forwarded (v-pod1's tx, sent or
 # dropped at pod1's queue) / pktgen's elapsed time.
 # (in an icount guest runs repeat to 1%: fewer and shorter runs suffice)
-PG_PKTS=${SVCVIP_DNAT_PKTS:-$(exact && echo 100000 || echo 150000)}
+PG_PKTS=${SVCVIP_DNAT_PKTS:-$(exact && echo 50000 || echo 150000)}
 PG_REPS=${SVCVIP_DNAT_PG_REPS:-$(exact && echo 5 || echo 9)}
 pg_ok=1
 modprobe pktgen 2>/dev/null || pg_ok=0

@@ -1,4 +1,4 @@
-# 50 load/unload cycles (SVCVIP_MODULE_CYCLES; 25 on the debug kernel),
+# 30 load/unload cycles (SVCVIP_MODULE_CYCLES; 25 on the debug kernel),
 # each with services configured in a node's netns (so its netfilter hooks
 # are registered) and answering a pod's TCP and UDP connections through
 # them when the module goes.
@@ -6,7 +6,7 @@
 
 module_deps
 cluster_basic
-cycles=${SVCVIP_MODULE_CYCLES:-50}
+cycles=${SVCVIP_MODULE_CYCLES:-30}
 ok=0 served=0
 for i in $(seq 1 "$cycles"); do
 	insmod "$SVCVIP_KO" || break

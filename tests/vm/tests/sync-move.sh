@@ -4,7 +4,7 @@
 # SVCVIP_A_TAKEOVER, and the kernel moves it from its old owner in the
 # same publish. Two services, web-a (pod1) and web-b (pod2), pass two
 # cluster IPs back and forth (moves one way, the other way, and swaps)
-# SVCVIP_SYNC_MOVES times (default 100) while two clients connect to them
+# SVCVIP_SYNC_MOVES times (default 60) while two clients connect to them
 # without pause: no connection may be refused or time out. An anchor
 # service keeps port 81 of both addresses, so a packet that found no
 # service would be refused at once (cluster-ips-check: a cluster IP on a
@@ -12,7 +12,7 @@
 # frontend limit is the table's count: a moved frontend counts once.
 . "$SVCVIP_TOP/tests/vm/lib.sh"
 
-moves=${SVCVIP_SYNC_MOVES:-100}
+moves=${SVCVIP_SYNC_MOVES:-60}
 module_load
 cluster_basic
 # who holds 10.96.0.10:80 and 10.96.0.20:80, state by state
