@@ -12,6 +12,8 @@
 #   load      full load of N services x 10 backends (s; "cap" past BENCH_CAP)
 #   change    one endpoint change at N = BENCH_CHANGE_N (s)
 #   bigchange one endpoint change in one service of 10,000 backends (s)
+#   smallchange one endpoint change in a 10-backend service, alone and
+#             while a 10,000-backend one changes back to back (s)
 #   conn      new connections/s and latency (us, p50/p99) through the last
 #             and a random service of N (TCP and UDP request/response)
 #   estab     iperf3 TCP bit/s and 64-byte UDP packets/s through a service
@@ -24,7 +26,8 @@
 # (1 1000 10000 100000), BENCH_CHANGE_N (10000), BENCH_MEM_N (10000),
 # BENCH_CAP (300 s),
 # BENCH_CONNS (2000 connections per run), BENCH_SECS (3 s per iperf3 run),
-# BENCH_SECTIONS (load change bigchange conn estab memory maglev).
+# BENCH_SECTIONS (load change bigchange smallchange conn estab memory
+# maglev), BENCH_BIG_BACKENDS (10000: smallchange's big service).
 set -u
 export T_RESULTS=/dev/null
 SVCVIP_TOP=${SVCVIP_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -44,7 +47,7 @@ CHANGE_N=${BENCH_CHANGE_N:-10000}
 CAP=${BENCH_CAP:-300}
 CONNS=${BENCH_CONNS:-2000}
 SECS=${BENCH_SECS:-3}
-SECTIONS=${BENCH_SECTIONS:-load change bigchange conn estab memory maglev}
+SECTIONS=${BENCH_SECTIONS:-load change bigchange smallchange conn estab memory maglev}
 GEN="python3 $TOP/bench/rulegen.py"
 PODS=10.244.0.11,10.244.0.12,10.244.0.13,10.244.0.14,10.244.0.15
 W=$(mktemp -d)
@@ -226,6 +229,86 @@ changes() {	# SECTION N B: RUNS changes, each in another service
 }
 section_change() { changes change "$CHANGE_N" 10; }
 section_bigchange() { changes bigchange 1 10000; }
+
+# --- 6. a small service's change while a big one changes ------------------
+# Two services: svc0 with 10,000 backends, svc1 with 10. RUNS changes of
+# svc1 alone, then RUNS more while a loop applies svc0's changes back to
+# back (as kube-proxy's partial syncs of a rolling update of the big one
+# would): how long a small service's change waits behind a big one's.
+# Each service alternates one change and its revert (rulegen --revert),
+# so any number of them apply in turn.
+BIG=${BENCH_BIG_BACKENDS:-10000}
+section_smallchange() {
+	local mode r v t0 start big k=0 stop=$W/big.stop f
+	for mode in $MODES; do
+		gen "$mode" 2 10 --first-backends "$BIG"
+		clear_mode "$mode"
+		v=$(timed_load "$mode")
+		if [ "$v" = cap ] || [ "$v" = fail ]; then
+			rec smallchange "$mode" "$BIG" alone 0 "$v"
+			clear_mode "$mode"
+			continue
+		fi
+		for ((r = 1; r <= RUNS; r++)); do
+			t0=$(now)
+			in_ns node sh -c "$(noop_cmd "$mode")" > /dev/null 2>&1
+			rec smallchange "$mode" "$BIG" exec-seconds "$r" "$(secs_since "$t0")"
+		done
+		for f in small:1 big:0; do	# file name : service
+			$GEN "$mode" --services 2 --backends 10 --first-backends "$BIG" \
+				--change "${f#*:}" > "$W/${f%:*}.fwd" || die "rulegen --change $f"
+			$GEN "$mode" --services 2 --backends 10 --first-backends "$BIG" \
+				--change "${f#*:}" --revert > "$W/${f%:*}.rev" ||
+				die "rulegen --revert $f"
+		done
+		k=0
+		small() {	# METRIC RUN: svc1's next change, timed
+			local t0 v f=fwd
+			[ $((k % 2)) -eq 1 ] && f=rev
+			k=$((k + 1))
+			t0=$(now)
+			in_ns node sh -c "$(change_cmd "$mode") < $W/small.$f" \
+				> "$W/small.log" 2>&1 ||
+				log "$mode small change failed: $(tail -n 2 "$W/small.log")"
+			v=$(secs_since "$t0")
+			log "smallchange $mode $1 run $2: $v"
+			rec smallchange "$mode" "$BIG" "$1" "$2" "$v"
+		}
+		for ((r = 1; r <= RUNS; r++)); do
+			small alone "$r"
+		done
+		rm -f "$stop" "$stop.count"
+		start=$(now)
+		(	# svc0's changes back to back, counted
+			n=0 fails=0 f=fwd
+			until [ -e "$stop" ]; do
+				in_ns node sh -c "$(change_cmd "$mode") < $W/big.$f" \
+					> /dev/null 2>&1 || fails=$((fails + 1))
+				n=$((n + 1))
+				[ $f = fwd ] && f=rev || f=fwd
+			done
+			echo "$n $fails" > "$stop.count"
+		) &
+		big=$!
+		sleep 1
+		for ((r = 1; r <= RUNS; r++)); do
+			# the tool's start under the same CPU contention
+			t0=$(now)
+			in_ns node sh -c "$(noop_cmd "$mode")" > /dev/null 2>&1
+			rec smallchange "$mode" "$BIG" exec-during "$r" "$(secs_since "$t0")"
+			small during "$r"
+			sleep "0.$((RANDOM % 5))"
+		done
+		touch "$stop"
+		wait "$big"
+		read -r v r < "$stop.count"
+		log "smallchange $mode: $v big changes ($r failed) in $(secs_since "$start") s"
+		rec smallchange "$mode" "$BIG" big-changes 0 "$v"
+		rec smallchange "$mode" "$BIG" big-failed 0 "$r"
+		rec smallchange "$mode" "$BIG" big-window 0 "$(secs_since "$start")"
+		clear_mode "$mode"
+	done
+}
 
 # --- 3./4. new connections/s and latency -----------------------------------
 conn_run() {	# NETNS-PREFIX VIP PROTO [PORT]: "conn/s p50 p99"

@@ -107,6 +107,18 @@ def net_of_exec(rows, k):
     return f"{c - e:.4f}"
 
 
+def small_delay(rows, mode, big):
+    """smallchange: how much longer the small service's change took while
+    the big one's ran, less how much longer the tool took to start then
+    (seconds), or None"""
+    k = ("smallchange", mode, big)
+    a, d = median(rows, k + ("alone",)), median(rows, k + ("during",))
+    ea, ed = median(rows, k + ("exec-seconds",)), median(rows, k + ("exec-during",))
+    if None in (a, d, ea, ed):
+        return None
+    return (d - ed) - (a - ea)
+
+
 def fmt_ratio(x):
     return "-" if x is None else f"{x:.3f}"
 
@@ -249,6 +261,42 @@ def main():
       "(fillers with 5 synthetic backends each). Ratio: to the static "
       "DNAT floor run beside it.")
     w("")
+    # 2b. a small service's change while a big one changes
+    sc = sizes(rows, "smallchange")
+    if sc:
+        big = sc[0]
+        w("### A small service's change while a big one changes")
+        w("")
+        w(f"Two services, one of {big} backends and one of 10; one endpoint "
+          "change of the small one, alone, then while the big one's "
+          "changes run back to back (a rolling update's partial syncs). "
+          "Seconds, median (min–max). Every change is a process (as "
+          "kube-proxy's restores are), and under TCG the big one's "
+          "processes slow any process start in the 2-CPU guest, so "
+          "\"delay\" is the difference of the medians less the same "
+          "difference for the tool started to do nothing (alone, and "
+          "between the changes during the big one's): what the change "
+          "itself waited. \"big changes\": how many of the big one's ran "
+          "in the window (failed ones in brackets).")
+        w("")
+        w("| mode | alone | during the big one's changes | delay | "
+          "big changes |")
+        w("|---|---|---|---|---|")
+        for m in modes:
+            ka = ("smallchange", m, big, "alone")
+            kd = ("smallchange", m, big, "during")
+            if ka not in rows:
+                continue
+            delay = small_delay(rows, m, big)
+            delay = "-" if delay is None else f"{delay:+.4f}"
+            nb = median(rows, ("smallchange", m, big, "big-changes"))
+            nf = median(rows, ("smallchange", m, big, "big-failed"))
+            win = median(rows, ("smallchange", m, big, "big-window"))
+            bc = "-" if nb is None else (
+                f"{nb:.0f} in {win:.1f} s" + (f" ({nf:.0f})" if nf else ""))
+            w(f"| {m} | {cell(rows, ka, '{:.4f}')} | "
+              f"{cell(rows, kd, '{:.4f}')} | {delay} | {bc} |")
+        w("")
     conn_series = {}
     for pr in ("tcp", "udp"):
         for which in ("last", "random"):
@@ -380,6 +428,15 @@ def main():
     target("one endpoint change <= 10 ms regardless of N (median, less "
            "svcadm's start)", ch and f"worst {max(ch) * 1000:.1f} ms",
            ch and max(ch) <= 0.010)
+    sc = sizes(rows, "smallchange")
+    fig = delay = None
+    if sc:
+        delay = small_delay(rows, "svcvip", sc[0])
+        if delay is not None:
+            fig = f"{delay * 1000:+.1f} ms"
+    target("a small service's change delayed <= 10 ms by a big one's "
+           "changes (less the tool's start, alone and during)", fig,
+           fig and delay <= 0.010)
     split = mem_split(rows, "svcvip")
     if split:
         ps, pb = split

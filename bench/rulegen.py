@@ -31,7 +31,10 @@ and one port per protocol of --protos (--port, to --target-port). Its
 backends are --backends addresses: from --pods when given (service i takes
 B of them starting at the i-th, rotating, so neighbouring services differ),
 else synthetic, 100.64.0.1 + i * B + j (never answered; a table's
-filling). A change replaces service i's last backend with the next pod of
+filling); --first-backends B0 gives service 0 B0 of them instead (a big
+service among small ones). --revert writes the change undone (the
+changed service back to its first backends), so a change and its revert
+apply in turn any number of times. A change replaces service i's last backend with the next pod of
 --pods it lacks (a synthetic address without --pods). --real I[,J...] limits --pods to those services (the others get
 synthetic backends); "last" names service N - 1.
 """
@@ -53,6 +56,8 @@ def parse_args(argv):
                                     "ipvs-addrs"])
     p.add_argument("--services", type=int, required=True, metavar="N")
     p.add_argument("--backends", type=int, default=10, metavar="B")
+    p.add_argument("--first-backends", type=int, default=None, metavar="B0",
+                   help="service 0 has B0 backends (a big one among small)")
     p.add_argument("--protos", default="tcp", help="tcp,udp,... (tcp)")
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--target-port", type=int, default=8080)
@@ -64,9 +69,15 @@ def parse_args(argv):
     p.add_argument("--change", type=int, metavar="I", default=None)
     p.add_argument("--change-backend", type=int, metavar="J", default=None,
                    help="the change replaces backend J (default the last)")
+    p.add_argument("--revert", action="store_true",
+                   help="the change undone: from the changed table back")
     a = p.parse_args(argv)
     if a.services < 1 or a.backends < 1:
         p.error("--services and --backends must be >= 1")
+    if a.first_backends is None:
+        a.first_backends = a.backends
+    elif a.first_backends < 1:
+        p.error("--first-backends must be >= 1")
     a.protos = a.protos.split(",")
     for pr in a.protos:
         if pr not in ("tcp", "udp", "sctp"):
@@ -81,6 +92,8 @@ def parse_args(argv):
     a.real = real if real else None
     if a.change is not None and not 0 <= a.change < a.services:
         p.error(f"--change: no service {a.change} of {a.services}")
+    if a.revert and a.change is None:
+        p.error("--revert needs --change")
     return a
 
 
@@ -98,16 +111,24 @@ class Table:
     def vip(self, i):
         return str(self.base + i + 1)
 
+    def count(self, i):
+        """service i's number of backends"""
+        return self.a.first_backends if i == 0 else self.a.backends
+
     def backends(self, i, changed=False):
         j = self.a.change_backend
         a = self.a
+        if a.revert and i == a.change:	# the changed list is the "before"
+            changed = not changed
         real = a.pods and (a.real is None or i in a.real)
         if real:
             n = len(a.pods)
-            bes = [str(a.pods[(i + j) % n]) for j in range(min(a.backends, n))]
+            bes = [str(a.pods[(i + j) % n])
+                   for j in range(min(self.count(i), n))]
         else:
-            base = int(self.synth) + i * a.backends
-            bes = [ip4(base + j) for j in range(a.backends)]
+            # service 0's backends first, then B per service
+            base = int(self.synth) + (i and a.first_backends + (i - 1) * a.backends)
+            bes = [ip4(base + j) for j in range(self.count(i))]
         if changed:	# backend j replaced by one the service did not have
             j = len(bes) - 1 if j is None else j % len(bes)
             if real and len(a.pods) > len(bes):
@@ -154,7 +175,8 @@ def gen_svcvip(t, out):
         return
     nsvc = a.services * len(a.protos)
     # max-backends is per service (default 10,000)
-    mb = f" max-backends {a.backends}" if a.backends > 10000 else ""
+    most = max(a.backends, a.first_backends)
+    mb = f" max-backends {most}" if most > 10000 else ""
     out.write(f"config set max-services {nsvc + 10} "
               f"max-frontends {nsvc + 10}{mb} "
               f"cluster-cidrs {a.cluster_cidr}\n")
