@@ -458,7 +458,9 @@ section_maglev() {
 	module_load
 }
 
-echo "bench: kernel $(uname -r), $(nproc) online CPUs, possible $(cat /sys/devices/system/cpu/possible)" >&2
+clock="QEMU TCG"
+exact && clock="QEMU TCG, icount (the clock counts instructions)"
+echo "bench: kernel $(uname -r), $(nproc) online CPUs, possible $(cat /sys/devices/system/cpu/possible), $clock: $SECTIONS" >&2
 for s in $SECTIONS; do
 	log "--- $s"
 	"section_$s"

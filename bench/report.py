@@ -166,14 +166,15 @@ def main():
     with open(os.path.join(figdir, "results.json"), "w") as f:
         json.dump([{"section": k[0], "mode": k[1], "n": k[2], "metric": k[3],
                     "runs": v} for k, v in sorted(rows.items())], f, indent=1)
-    host = open(os.path.join(outdir, "host.txt")).read().strip() \
+    host = "; ".join(open(os.path.join(outdir, "host.txt")).read().split("\n")
+                     ).strip("; ") \
         if os.path.exists(os.path.join(outdir, "host.txt")) else "?"
-    guest = "?"
+    guests = []	# one line per boot
     glog = os.path.join(outdir, "guest.log")
     if os.path.exists(glog):
         for line in open(glog, errors="replace"):
             if line.startswith("bench: kernel"):
-                guest = line[len("bench: "):].strip()
+                guests.append(line[len("bench: "):].strip())
     modes = [m for m in MODES if any(k[1] == m for k in rows)]
     L = []
     w = L.append
@@ -186,9 +187,14 @@ def main():
       "[bench/results.json](bench/results.json).")
     w("")
     w(f"- Machine: {host}")
-    w(f"- Guest: {guest}; QEMU TCG (software emulation): absolute figures "
-      "are far below hardware, the ratios between modes measured in the "
-      "same guest are the result.")
+    for g in guests or ["?"]:
+        w(f"- Guest: {g}")
+    w("- QEMU TCG is software emulation: absolute figures are far below "
+      "hardware; the ratios between modes measured in the same guest are "
+      "the result. The rates (new connections, established traffic) are "
+      "measured in an icount guest, whose clock counts instructions: a "
+      "rate there is a CPU cost that the host's load cannot skew, with "
+      "the client, the node and the pods sharing its one CPU.")
     w("- Each cell: median of the runs, (min–max) beside it. The floors "
       "(the client to the pod directly, and one static nft DNAT rule: "
       "conntrack + NAT alone) run in a twin node netns, interleaved run by "
