@@ -27,7 +27,9 @@
 # BENCH_CAP (300 s),
 # BENCH_CONNS (2000 connections per run), BENCH_SECS (3 s per iperf3 run),
 # BENCH_SECTIONS (load change bigchange smallchange conn estab memory
-# maglev), BENCH_BIG_BACKENDS (10000: smallchange's big service).
+# maglev), BENCH_BIG_BACKENDS (10000: smallchange's big service),
+# BENCH_PERF (1: perf profiles of the conn runs at the largest N, each mode
+# and its static floor, in $BENCH_OUT/perf-*.txt).
 set -u
 export T_RESULTS=/dev/null
 SVCVIP_TOP=${SVCVIP_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -48,6 +50,7 @@ CAP=${BENCH_CAP:-300}
 CONNS=${BENCH_CONNS:-2000}
 SECS=${BENCH_SECS:-3}
 SECTIONS=${BENCH_SECTIONS:-load change bigchange smallchange conn estab memory maglev}
+PERF=${BENCH_PERF:-1}
 GEN="python3 $TOP/bench/rulegen.py"
 PODS=10.244.0.11,10.244.0.12,10.244.0.13,10.244.0.14,10.244.0.15
 W=$(mktemp -d)
@@ -321,8 +324,31 @@ conn_run() {	# NETNS-PREFIX VIP PROTO [PORT]: "conn/s p50 p99"
 		END { printf "%.1f %s\n", (ms > 0 ? ok * 1000 / ms : 0), (l ? l : "0 0") }'
 }
 
+# profile NAME CMD...: CMD under perf record -a (cpu-clock: TCG has no
+# PMU); the top of the report, by module and symbol, to $OUT/perf-NAME.txt
+profile() {
+	local name=$1 pid
+	shift
+	if [ "$PERF" != 1 ] || ! command -v perf > /dev/null; then
+		"$@" > /dev/null
+		return
+	fi
+	# system-wide while CMD (a shell function) runs
+	perf record -q -a -g -F 499 -e cpu-clock -o "$W/perf.data" \
+		> /dev/null 2> "$W/perf.err" &
+	pid=$!
+	sleep 2
+	"$@" > /dev/null
+	kill -INT "$pid"
+	wait "$pid" || log "perf record $name: $(tail -n 1 "$W/perf.err")"
+	perf report -i "$W/perf.data" --stdio --no-children --sort dso,sym -g none \
+		--percent-limit 0.3 2> /dev/null | grep -v '^$' | head -n 60 > "$OUT/perf-$name.txt"
+	rm -f "$W/perf.data"
+}
+
 section_conn() {
-	local mode n r pr which idx vip v f
+	local mode n r pr which idx vip v f big
+	big=$(for n in $CONN_SIZES; do echo "$n"; done | sort -n | tail -n 1)
 	for n in $CONN_SIZES; do
 		for mode in $MODES; do
 			idx=$(( n > 2 ? (n * 37) / 100 : 0 ))
@@ -353,6 +379,12 @@ section_conn() {
 						read -r f fp50 fp99 <<<"$(conn_run f 10.244.0.11 $pr 8080)"
 						rec conn "direct:$mode" "$n" "$pr-$which-conn/s" "$r" "$f"
 					done
+					# where the time goes, at the largest N: the mode
+					# and the static floor beside it
+					if [ "$n" = "$big" ] && [ $which = last ]; then
+						profile "conn-$mode-$n-$pr" conn_run "" "$vip" $pr
+						profile "conn-static_$mode-$n-$pr" conn_run f 10.96.200.1 $pr
+					fi
 				done
 			done
 			clear_mode "$mode"

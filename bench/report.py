@@ -8,6 +8,7 @@ import collections
 import csv
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -117,6 +118,40 @@ def small_delay(rows, mode, big):
     if None in (a, d, ea, ed):
         return None
     return (d - ed) - (a - ea)
+
+
+PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[(\w)\]\s+(\S+)")
+# which symbols are a mode's own rule engine (by module or name prefix)
+ENGINE = {
+    "svcvip": lambda dso, sym: dso == "[svcvip]",
+    "iptables": lambda dso, sym: sym.startswith(("ipt_", "xt_", "nft_",
+                                                  "nf_tables", "ip6t_")),
+    "nftables": lambda dso, sym: sym.startswith(("nft_", "nf_tables")),
+    "ipvs": lambda dso, sym: dso == "[ip_vs]" or sym.startswith("ip_vs"),
+    "static": lambda dso, sym: sym.startswith(("nft_", "nf_tables")),
+}
+CT_NAT = ("nf_conntrack", "nf_ct_", "__nf_ct", "nf_nat", "__nf_nat",
+          "nf_confirm", "__nf_conntrack", "hash_conntrack", "init_conntrack",
+          "resolve_normal_ct", "nf_hook_slow", "tcp_packet", "nf_xfrm")
+
+
+def perf_profile(path):
+    """[(percent, dso, symbol)] from a perf-*.txt"""
+    out = []
+    for line in open(path, errors="replace"):
+        m = PERF_LINE.match(line)
+        if m:
+            out.append((float(m.group(1)), m.group(2), m.group(4)))
+    return out
+
+
+def perf_shares(prof, engine):
+    """(the mode's engine %, conntrack + NAT %, the top non-idle symbol)"""
+    eng = sum(p for p, d, sym in prof if engine(d, sym))
+    ct = sum(p for p, d, sym in prof if sym.startswith(CT_NAT))
+    top = next((f"{sym} {p:.1f} %" for p, d, sym in prof
+                if "idle" not in sym and "halt" not in sym), "-")
+    return eng, ct, top
 
 
 def fmt_ratio(x):
@@ -390,6 +425,34 @@ def main():
                 continue
             w(f"| {k[2]} | {v:.0f} | {v / 100000:.4f} | "
               f"{v / 100000 * k[2]:.2f} |")
+        w("")
+    # 7. profiles
+    profs = sorted(f for f in os.listdir(outdir) if f.startswith("perf-conn-")
+                   and f.endswith(".txt"))
+    if profs:
+        for f in profs:
+            shutil.copy(os.path.join(outdir, f), os.path.join(figdir, f))
+        w("## 7. Where the time goes: perf at the largest N")
+        w("")
+        w("`perf record -a -g -e cpu-clock` inside the guest during one "
+          "connection run through the last service at the largest N, for "
+          "each mode and for its static DNAT floor beside it; the share of "
+          "all samples (the client's and the pods' included) in the mode's "
+          "own rule engine (svcvip.ko; ipt_/xt_/nft_ symbols; nft_; "
+          "ip_vs) and in conntrack + NAT. Full reports: docs/bench/perf-*.txt.")
+        w("")
+        w("| profile | engine % | conntrack + NAT % | top symbol |")
+        w("|---|---|---|---|")
+        for f in profs:
+            name = f[len("perf-conn-"):-len(".txt")]
+            mode = name.split("-")[0]
+            eng = ENGINE.get(mode.split("_")[0], lambda d, s: False)
+            prof = perf_profile(os.path.join(outdir, f))
+            if not prof:
+                w(f"| [{name}](bench/{f}) | - | - | empty |")
+                continue
+            e, c, top = perf_shares(prof, eng)
+            w(f"| [{name}](bench/{f}) | {e:.1f} | {c:.1f} | {top} |")
         w("")
     # the issue's targets, each said met or missed with its figure
     w("## Targets (svcvip)")
