@@ -154,6 +154,19 @@ def perf_shares(prof, engine):
     return eng, ct, top
 
 
+def syncd_figures(path):
+    """bench/syncd-scale.sh's figures.txt: {key: value}; each line is
+    KEY VALUE pairs (the "changes" line: the word, then the driver's)"""
+    f = {}
+    for line in open(path, errors="replace"):
+        t = line.split()
+        if len(t) > 2 and t[0] == "changes" and t[1] == "changes":
+            t = t[1:]
+        for k, v in zip(t[::2], t[1::2]):
+            f.setdefault(k, v)
+    return f
+
+
 def fmt_ratio(x):
     return "-" if x is None else f"{x:.3f}"
 
@@ -453,6 +466,47 @@ def main():
                 continue
             e, c, top = perf_shares(prof, eng)
             w(f"| [{name}](bench/{f}) | {e:.1f} | {c:.1f} | {top} |")
+        w("")
+    # 8. svcsyncd
+    sdir = os.path.join(outdir, "syncd")
+    sf = os.path.join(sdir, "figures.txt")
+    if os.path.exists(sf):
+        f = syncd_figures(sf)
+        for src, dst in (("figures.txt", "syncd-figures.txt"),
+                         ("perf.txt", "syncd-perf.txt")):
+            if os.path.exists(os.path.join(sdir, src)):
+                shutil.copy(os.path.join(sdir, src), os.path.join(figdir, dst))
+
+        def g(k, unit=""):
+            return f.get(k, "?") + unit
+        w(f"## 8. svcsyncd: {g('services')} Services x {g('endpoints')} "
+          "endpoints from the fake API server")
+        w("")
+        w("`bench/syncd-scale.sh` (its own boot: the fake API server, "
+          "Python with TLS, and svcsyncd in the node; "
+          "docs/svcsyncd-performance.md says how each figure is taken). "
+          "Raw: [bench/syncd-figures.txt](bench/syncd-figures.txt); "
+          "svcsyncd's profile during the changes: "
+          "[bench/syncd-perf.txt](bench/syncd-perf.txt).")
+        w("")
+        w("| figure | value |")
+        w("|---|---|")
+        w(f"| first LIST to everything programmed | {g('first_sync_ms', ' ms')} "
+          f"(the LISTs done at {g('list_endpointslices_done_ms', ' ms')}; "
+          f"svcsyncd's first sync {g('kernel_part_ms', ' ms')}) |")
+        w(f"| kernel after it | {g('kernel_services')} services, "
+          f"{g('backends')} backends |")
+        w(f"| watch event to kernel p50 / p90 / p99 / max | "
+          f"{g('e2k_p50_ms')} / {g('e2k_p90_ms')} / {g('e2k_p99_ms')} / "
+          f"{g('e2k_max_ms')} ms |")
+        w(f"| of which in svcsyncd (arrival to kernel) p50 / p99 | "
+          f"{g('daemon_p50_ms')} / {g('daemon_p99_ms')} ms |")
+        w(f"| changes sent / applied (rate) | {g('changes')} / "
+          f"{g('applied')} ({g('rate_per_s')}/s) |")
+        w(f"| kernel dumps: first sync / 4 drift checks | "
+          f"{g('dumps_first_sync')} / {g('dumps_over_4_periods')} |")
+        w(f"| svcsyncd VmRSS / VmHWM | {g('rss_kb', ' KiB')} / "
+          f"{g('hwm_kb', ' KiB')} |")
         w("")
     # the issue's targets, each said met or missed with its figure
     w("## Targets (svcvip)")
