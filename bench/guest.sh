@@ -329,10 +329,7 @@ conn_run() {	# NETNS-PREFIX VIP PROTO [PORT]: "conn/s p50 p99"
 profile() {
 	local name=$1 pid
 	shift
-	if [ "$PERF" != 1 ] || ! command -v perf > /dev/null; then
-		"$@" > /dev/null
-		return
-	fi
+	[ "$PERF" = 1 ] && command -v perf > /dev/null || return 0
 	# system-wide while CMD (a shell function) runs
 	perf record -q -a -g -F 499 -e cpu-clock -o "$W/perf.data" \
 		> /dev/null 2> "$W/perf.err" &
@@ -340,7 +337,9 @@ profile() {
 	sleep 2
 	"$@" > /dev/null
 	kill -INT "$pid"
-	wait "$pid" || log "perf record $name: $(tail -n 1 "$W/perf.err")"
+	# perf re-raises the SIGINT it stopped on: 130 is its normal end
+	wait "$pid"
+	case $? in 0 | 130) ;; *) log "perf record $name: $(tail -n 1 "$W/perf.err")" ;; esac
 	perf report -i "$W/perf.data" --stdio --no-children --sort dso,sym -g none \
 		--percent-limit 0.3 2> /dev/null | grep -v '^$' | head -n 60 > "$OUT/perf-$name.txt"
 	rm -f "$W/perf.data"

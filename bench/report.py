@@ -121,18 +121,28 @@ def small_delay(rows, mode, big):
 
 
 PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[(\w)\]\s+(\S+)")
-# which symbols are a mode's own rule engine (by module or name prefix)
+# which samples are a mode's own rule engine, by module (Debian builds
+# netfilter as modules) or, for code built in, by symbol prefix
 ENGINE = {
     "svcvip": lambda dso, sym: dso == "[svcvip]",
-    "iptables": lambda dso, sym: sym.startswith(("ipt_", "xt_", "nft_",
-                                                  "nf_tables", "ip6t_")),
-    "nftables": lambda dso, sym: sym.startswith(("nft_", "nf_tables")),
-    "ipvs": lambda dso, sym: dso == "[ip_vs]" or sym.startswith("ip_vs"),
-    "static": lambda dso, sym: sym.startswith(("nft_", "nf_tables")),
+    "iptables": lambda dso, sym: dso.startswith(
+        ("[x_tables]", "[ip_tables]", "[ip6_tables]", "[iptable_",
+         "[ip6table_", "[xt_", "[nft_compat]", "[nf_tables]", "[nft_")) or
+    sym.startswith(("ipt_", "ip6t_", "xt_", "nft_", "nf_tables")),
+    "nftables": lambda dso, sym: dso.startswith(("[nf_tables]", "[nft_")) or
+    sym.startswith(("nft_", "nf_tables")),
+    "ipvs": lambda dso, sym: dso.startswith("[ip_vs") or sym.startswith("ip_vs"),
+    "static": lambda dso, sym: dso.startswith(("[nf_tables]", "[nft_")) or
+    sym.startswith(("nft_", "nf_tables")),
 }
+# conntrack and NAT, whichever engine asked for them (netfilter's generic
+# hook runner, nf_hook_slow, belongs to neither)
+CT_NAT_DSO = ("[nf_conntrack]", "[nf_nat]", "[nf_defrag_ipv4]",
+              "[nf_defrag_ipv6]")
 CT_NAT = ("nf_conntrack", "nf_ct_", "__nf_ct", "nf_nat", "__nf_nat",
           "nf_confirm", "__nf_conntrack", "hash_conntrack", "init_conntrack",
-          "resolve_normal_ct", "nf_hook_slow", "tcp_packet", "nf_xfrm")
+          "resolve_normal_ct", "ipv4_conntrack", "ipv6_conntrack",
+          "nf_xfrm")
 
 
 def perf_profile(path):
@@ -148,7 +158,8 @@ def perf_profile(path):
 def perf_shares(prof, engine):
     """(the mode's engine %, conntrack + NAT %, the top non-idle symbol)"""
     eng = sum(p for p, d, sym in prof if engine(d, sym))
-    ct = sum(p for p, d, sym in prof if sym.startswith(CT_NAT))
+    ct = sum(p for p, d, sym in prof
+             if d in CT_NAT_DSO or sym.startswith(CT_NAT))
     top = next((f"{sym} {p:.1f} %" for p, d, sym in prof
                 if "idle" not in sym and "halt" not in sym), "-")
     return eng, ct, top
@@ -160,10 +171,14 @@ def syncd_figures(path):
     f = {}
     for line in open(path, errors="replace"):
         t = line.split()
-        if len(t) > 2 and t[0] == "changes" and t[1] == "changes":
+        driver = len(t) > 2 and t[0] == "changes" and t[1] == "changes"
+        if driver:
             t = t[1:]
         for k, v in zip(t[::2], t[1::2]):
-            f.setdefault(k, v)
+            if driver:	# the driver's count, not the planned one
+                f[k] = v
+            else:
+                f.setdefault(k, v)
     return f
 
 
@@ -568,12 +583,12 @@ def main():
     else:
         target("<= 1 KiB per service + 256 B per backend", None, False)
     w("")
-    w("The end-to-end connection figures include the client's and the "
-      "servers' user-space work in the same 2-CPU guest, so they show a "
-      "data plane's cost only where it is large against that (iptables' "
-      "linear KUBE-SERVICES at large N); `newconn-cost` and `dnat-cost` in "
-      "`make check` time the kernel's first-packet and per-packet paths "
-      "alone against the static rule, in an instruction-counting guest.")
+    w("The connection figures are end to end: the client's and the "
+      "servers' user-space work share the icount guest's one CPU with the "
+      "kernel, so a ratio to the floor shows a data plane's cost diluted by "
+      "theirs (section 7 says how much of the CPU each engine took); "
+      "`newconn-cost` and `dnat-cost` in `make check` time the kernel's "
+      "first-packet and per-packet paths alone against the static rule.")
     w("")
     w("## Command")
     w("")
