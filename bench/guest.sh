@@ -145,6 +145,21 @@ noop_cmd() {	# MODE: the change's tool, started to do nothing
 	esac
 }
 
+start_seconds() {	# MODE: seconds the change's tool takes to start and do nothing
+	local t0
+	t0=$(now)
+	in_ns node sh -c "$(noop_cmd "$1")" > /dev/null 2>&1
+	secs_since "$t0"
+}
+
+timed_change() {	# MODE FILE: seconds one partial sync from FILE takes
+	local t0
+	t0=$(now)
+	in_ns node sh -c "$(change_cmd "$1") < $2" > "$W/change.log" 2>&1 ||
+		log "$1 change failed: $(tail -n 2 "$W/change.log")"
+	secs_since "$t0"
+}
+
 vip_of() {	# I: service I's cluster IP, as rulegen.py numbers them
 	local a=$((96 * 65536 + $1 + 1))
 	echo "10.$((a / 65536)).$(( (a / 256) % 256 )).$((a % 256))"
@@ -163,7 +178,7 @@ gen() {
 }
 
 # timed_load MODE [CAP]: seconds, or "cap" past CAP (BENCH_CAP)
-timed_load() {	# MODE [CAP]
+timed_load() {
 	local t0 rc
 	t0=$(now)
 	timeout "${2:-$CAP}" ip netns exec node sh -c "$(load_cmd "$1") < $W/$1" \
@@ -205,7 +220,7 @@ section_load() {
 
 # --- 2. one endpoint change at N, and in a service of 10,000 backends ------
 changes() {	# SECTION N B: RUNS changes, each in another service
-	local section=$1 n=$2 b=$3 mode r v i t0
+	local section=$1 n=$2 b=$3 mode r v i
 	for mode in $MODES; do
 		gen "$mode" "$n" "$b"
 		clear_mode "$mode"
@@ -217,19 +232,14 @@ changes() {	# SECTION N B: RUNS changes, each in another service
 		fi
 		# the tool's own start, doing nothing (see bench/report.py)
 		for ((r = 1; r <= RUNS; r++)); do
-			t0=$(now)
-			in_ns node sh -c "$(noop_cmd "$mode")" > /dev/null 2>&1
-			rec "$section" "$mode" "$n" exec-seconds "$r" "$(secs_since "$t0")"
+			rec "$section" "$mode" "$n" exec-seconds "$r" "$(start_seconds "$mode")"
 		done
 		for ((r = 1; r <= RUNS; r++)); do
 			i=$(( (r * 7919) % n ))
 			$GEN "$mode" --services "$n" --backends "$b" --change "$i" \
 				--change-backend $((r * 7919)) > "$W/change" ||
 				die "rulegen --change"
-			t0=$(now)
-			in_ns node sh -c "$(change_cmd "$mode") < $W/change" > "$W/change.log" 2>&1 ||
-				log "$mode change failed: $(tail -n 2 "$W/change.log")"
-			v=$(secs_since "$t0")
+			v=$(timed_change "$mode" "$W/change")
 			log "$section $mode $n run $r: $v"
 			rec "$section" "$mode" "$n" seconds "$r" "$v"
 		done
@@ -248,7 +258,7 @@ section_bigchange() { changes bigchange 1 10000; }
 # so any number of them apply in turn.
 BIG=${BENCH_BIG_BACKENDS:-10000}
 section_smallchange() {
-	local mode r v t0 start big k=0 stop=$W/big.stop f
+	local mode r v start big k stop=$W/big.stop f
 	for mode in $MODES; do
 		gen "$mode" 2 10 --first-backends "$BIG"
 		clear_mode "$mode"
@@ -259,9 +269,7 @@ section_smallchange() {
 			continue
 		fi
 		for ((r = 1; r <= RUNS; r++)); do
-			t0=$(now)
-			in_ns node sh -c "$(noop_cmd "$mode")" > /dev/null 2>&1
-			rec smallchange "$mode" "$BIG" exec-seconds "$r" "$(secs_since "$t0")"
+			rec smallchange "$mode" "$BIG" exec-seconds "$r" "$(start_seconds "$mode")"
 		done
 		for f in small:1 big:0; do	# file name : service
 			$GEN "$mode" --services 2 --backends 10 --first-backends "$BIG" \
@@ -272,14 +280,10 @@ section_smallchange() {
 		done
 		k=0
 		small() {	# METRIC RUN: svc1's next change, timed
-			local t0 v f=fwd
+			local v f=fwd
 			[ $((k % 2)) -eq 1 ] && f=rev
 			k=$((k + 1))
-			t0=$(now)
-			in_ns node sh -c "$(change_cmd "$mode") < $W/small.$f" \
-				> "$W/small.log" 2>&1 ||
-				log "$mode small change failed: $(tail -n 2 "$W/small.log")"
-			v=$(secs_since "$t0")
+			v=$(timed_change "$mode" "$W/small.$f")
 			log "smallchange $mode $1 run $2: $v"
 			rec smallchange "$mode" "$BIG" "$1" "$2" "$v"
 		}
@@ -302,9 +306,7 @@ section_smallchange() {
 		sleep 1
 		for ((r = 1; r <= RUNS; r++)); do
 			# the tool's start under the same CPU contention
-			t0=$(now)
-			in_ns node sh -c "$(noop_cmd "$mode")" > /dev/null 2>&1
-			rec smallchange "$mode" "$BIG" exec-during "$r" "$(secs_since "$t0")"
+			rec smallchange "$mode" "$BIG" exec-during "$r" "$(start_seconds "$mode")"
 			small during "$r"
 			sleep "0.$((RANDOM % 5))"
 		done

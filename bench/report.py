@@ -132,9 +132,8 @@ ENGINE = {
     "nftables": lambda dso, sym: dso.startswith(("[nf_tables]", "[nft_")) or
     sym.startswith(("nft_", "nf_tables")),
     "ipvs": lambda dso, sym: dso.startswith("[ip_vs") or sym.startswith("ip_vs"),
-    "static": lambda dso, sym: dso.startswith(("[nf_tables]", "[nft_")) or
-    sym.startswith(("nft_", "nf_tables")),
 }
+ENGINE["static"] = ENGINE["nftables"]	# the floor is one nft DNAT rule
 # conntrack and NAT, whichever engine asked for them (netfilter's generic
 # hook runner, nf_hook_slow, belongs to neither)
 CT_NAT_DSO = ("[nf_conntrack]", "[nf_nat]", "[nf_defrag_ipv4]",
@@ -462,12 +461,13 @@ def main():
             shutil.copy(os.path.join(outdir, f), os.path.join(figdir, f))
         w("## 7. Where the time goes: perf at the largest N")
         w("")
-        w("`perf record -a -g -e cpu-clock` inside the guest during one "
-          "connection run through the last service at the largest N, for "
-          "each mode and for its static DNAT floor beside it; the share of "
-          "all samples (the client's and the pods' included) in the mode's "
-          "own rule engine (svcvip.ko; ipt_/xt_/nft_ symbols; nft_; "
-          "ip_vs) and in conntrack + NAT. Full reports: docs/bench/perf-*.txt.")
+        w("`perf record -a -g -e cpu-clock` inside the guest for 4 s of "
+          "connection runs, back to back, through the last service at the "
+          "largest N, for each mode and for its static DNAT floor beside "
+          "it; the share of all samples (the client's and the pods' "
+          "included) in the mode's own rule engine (svcvip.ko; x_tables, "
+          "xt_* and nft_compat; nf_tables; ip_vs) and in conntrack + NAT. "
+          "Full reports: docs/bench/perf-*.txt.")
         w("")
         w("| profile | engine % | conntrack + NAT % | top symbol |")
         w("|---|---|---|---|")
