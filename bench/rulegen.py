@@ -71,6 +71,9 @@ def parse_args(argv):
                    help="the change replaces backend J (default the last)")
     p.add_argument("--revert", action="store_true",
                    help="the change undone: from the changed table back")
+    p.add_argument("--scheduler", default=None, metavar="S",
+                   help="svcvip: the services' scheduler (default svcvip's "
+                   "own, Maglev)")
     a = p.parse_args(argv)
     if a.services < 1 or a.backends < 1:
         p.error("--services and --backends must be >= 1")
@@ -183,7 +186,8 @@ def gen_svcvip(t, out):
     for i in range(a.services):
         for pr in a.protos:
             name = f"{t.name(i)}-{pr}"
-            out.write(f"service add {name} proto {pr}\n")
+            sched = f" scheduler {a.scheduler}" if a.scheduler else ""
+            out.write(f"service add {name} proto {pr}{sched}\n")
             out.write(f"frontend add {name} clusterip {t.vip(i)}:{a.port}\n")
             for be in t.backends(i):
                 out.write(f"backend add {name} {be}:{a.target_port}\n")
