@@ -265,7 +265,27 @@ changes() {	# SECTION N B: RUNS changes, each in another service
 			log "$section $mode $n run $r: $v"
 			rec "$section" "$mode" "$n" seconds "$r" "$v"
 		done
+		[ "$mode" = svcvip ] && netlink_changes "$section" "$n" "$b"
 		clear_mode "$mode"
+	done
+}
+
+# netlink_changes SECTION N B: svcvip's change as svcsyncd sends it, one
+# netlink round trip from a running process: RUNS x 30 single-backend
+# changes (an endpoint added, its weight set, removed: tests/vm/
+# schedbench.py churn), each run to another service; ms per request
+netlink_changes() {
+	local section=$1 n=$2 b=$3 r out
+	in_ns node "$SVCADM" config set max-backends $((b + 100)) > /dev/null ||
+		log "max-backends"
+	for ((r = 1; r <= RUNS; r++)); do
+		out=$(in_ns node python3 "$TOP/tests/vm/schedbench.py" churn \
+			"svc$(( (r * 7919) % n ))-tcp" 30 --net 150)
+		rec "$section" svcvip "$n" netlink-ms "$r" \
+			"$(awk '$1 == "op" { for (i = 2; i <= NF; i++) if ($i ~ /^median=/) print substr($i, 8) }' <<<"$out")"
+		rec "$section" svcvip "$n" netlink-p99-ms "$r" \
+			"$(awk '$1 == "op" { for (i = 2; i <= NF; i++) if ($i ~ /^p99=/) print substr($i, 5) }' <<<"$out")"
+		log "$section svcvip $n netlink run $r: $out"
 	done
 }
 section_change() { changes change "$CHANGE_N" 10; }
