@@ -192,6 +192,12 @@ def fmt_ratio(x):
     return "-" if x is None else f"{x:.3f}"
 
 
+def table_head(w, *cols):
+    """a markdown table's header row and rule"""
+    w("| " + " | ".join(cols) + " |")
+    w("|" + "---|" * len(cols))
+
+
 def sizes(rows, sec):
     return sorted({k[2] for k in rows if k[0] == sec and k[1] != "info"})
 
@@ -282,8 +288,7 @@ def main():
     # 1. programming
     w("## 1. Programming: full load of N services x 10 backends (seconds)")
     w("")
-    w("| N | " + " | ".join(modes) + " | fastest peer / svcvip |")
-    w("|---|" + "---|" * (len(modes) + 1))
+    table_head(w, "N", *modes, "fastest peer / svcvip")
     series = {}
     for n in sizes(rows, "load"):
         cells = [cell(rows, ("load", m, n, "seconds")) for m in modes]
@@ -320,8 +325,7 @@ def main():
       "rewrites whole); nftables the changed service's chains; IPVS "
       "`ipvsadm -d` + `-a`.")
     w("")
-    w("| change | " + " | ".join(modes) + " |")
-    w("|---|" + "---|" * len(modes))
+    table_head(w, "change", *modes)
     for sec, label in (("change", "in a table of N services x 10"),
                        ("bigchange", "in one service of 10,000 backends")):
         for n in sizes(rows, sec):
@@ -443,8 +447,7 @@ def main():
           "ratio, a lower bound of its time, already passes that cap, so "
           "the rates at that N were not measured for that mode.")
         w("")
-        w("| N | " + " | ".join(modes) + " |")
-        w("|---|" + "---|" * len(modes))
+        table_head(w, "N", *modes)
         for n in setup:
             w(f"| {n} | " + " | ".join(setup_cell(m, n) for m in modes)
               + " |")
