@@ -236,8 +236,9 @@ def main():
     rows = load(os.path.join(outdir, "results.csv"))
     figdir = os.path.join(os.path.dirname(doc) or ".", "bench")
     os.makedirs(figdir, exist_ok=True)
-    shutil.copy(os.path.join(outdir, "results.csv"),
-                os.path.join(figdir, "results.csv"))
+    for f in ("results.csv", "runs.txt", "guest.log"):	# raw, and how
+        if os.path.exists(os.path.join(outdir, f)):
+            shutil.copy(os.path.join(outdir, f), os.path.join(figdir, f))
     with open(os.path.join(figdir, "results.json"), "w") as f:
         json.dump([{"section": k[0], "mode": k[1], "n": k[2], "metric": k[3],
                     "runs": v} for k, v in sorted(rows.items())], f, indent=1)
