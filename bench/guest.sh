@@ -212,6 +212,8 @@ timed_load() {
 	fi
 }
 
+no_load() { [ "$1" = cap ] || [ "$1" = fail ]; }	# timed_load's V: no table
+
 # --- 1. programming: full load ---------------------------------------------
 section_load() {
 	local mode n r v capped
@@ -247,7 +249,7 @@ changes() {	# SECTION N B: RUNS changes, each in another service
 		# 10,000 passes CAP)
 		v=$(timed_load "$mode" "$SETUP_CAP")
 		log "$section $mode $n: setup load $v s"
-		if [ "$v" = cap ] || [ "$v" = fail ]; then
+		if no_load "$v"; then
 			rec "$section" "$mode" "$n" seconds 0 "$v"
 			clear_mode "$mode"
 			continue
@@ -275,7 +277,7 @@ changes() {	# SECTION N B: RUNS changes, each in another service
 # changes (an endpoint added, its weight set, removed: tests/vm/
 # schedbench.py churn), each run to another service; ms per request
 netlink_changes() {
-	local section=$1 n=$2 b=$3 r out
+	local section=$1 n=$2 b=$3 r out med p99
 	# room for the churn's extra backend past 10,000 (only raised: a
 	# lower limit would stay for the next section's loads)
 	if [ $((b + 100)) -gt 10000 ]; then
@@ -285,10 +287,11 @@ netlink_changes() {
 	for ((r = 1; r <= RUNS; r++)); do
 		out=$(in_ns node python3 "$TOP/tests/vm/schedbench.py" churn \
 			"svc$(( (r * 7919) % n ))-tcp" 30 --net 150)
-		rec "$section" svcvip "$n" netlink-ms "$r" \
-			"$(awk '$1 == "op" { for (i = 2; i <= NF; i++) if ($i ~ /^median=/) print substr($i, 8) }' <<<"$out")"
-		rec "$section" svcvip "$n" netlink-p99-ms "$r" \
-			"$(awk '$1 == "op" { for (i = 2; i <= NF; i++) if ($i ~ /^p99=/) print substr($i, 5) }' <<<"$out")"
+		# "op n=30 median=M p99=P max=X": M and P
+		read -r med p99 < <(awk '$1 == "op" { for (i = 2; i <= NF; i++) {
+			split($i, kv, "="); v[kv[1]] = kv[2] } print v["median"], v["p99"] }' <<<"$out")
+		rec "$section" svcvip "$n" netlink-ms "$r" "${med:-}"
+		rec "$section" svcvip "$n" netlink-p99-ms "$r" "${p99:-}"
 		log "$section svcvip $n netlink run $r: $out"
 	done
 }
@@ -309,7 +312,7 @@ section_smallchange() {
 		gen "$mode" 2 10 --first-backends "$BIG"
 		clear_mode "$mode"
 		v=$(timed_load "$mode")
-		if [ "$v" = cap ] || [ "$v" = fail ]; then
+		if no_load "$v"; then
 			rec smallchange "$mode" "$BIG" alone 0 "$v"
 			clear_mode "$mode"
 			continue
@@ -442,7 +445,7 @@ section_conn() {
 			rec conn "$mode" "$n" setup-seconds 1 "$v"
 			setup_s[$mode]=$v setup_n[$mode]=$n
 			[ -n "${setup_s0[$mode]:-}" ] || setup_s0[$mode]=$v
-			if [ "$v" = cap ] || [ "$v" = fail ]; then
+			if no_load "$v"; then
 				rec conn "$mode" "$n" "tcp-last-conn/s" 0 "$v"
 				continue
 			fi
@@ -508,7 +511,7 @@ section_estab() {
 				--protos tcp,udp
 			clear_mode "$mode"
 			v=$(timed_load "$mode" "$SETUP_CAP")
-			if [ "$v" = cap ] || [ "$v" = fail ]; then
+			if no_load "$v"; then
 				rec estab "$mode" "$n" tcp-bit/s 0 "$v"
 				continue
 			fi
@@ -554,7 +557,7 @@ memory_of() {	# MODE NAME [RULEGEN ARGS]: MODE's rows, recorded as NAME
 				sync; echo 3 > /proc/sys/vm/drop_caches; sleep 2
 				m0=$(kmem)
 				v=$(timed_load "$mode")
-				if [ "$v" = cap ] || [ "$v" = fail ]; then
+				if no_load "$v"; then
 					log "memory $name $n x $b: load $v"
 					rec memory "$name" "$n" "bytes-b$b" 0 "$v"
 					ok=
