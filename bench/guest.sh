@@ -13,7 +13,8 @@
 #   change    one endpoint change at N = BENCH_CHANGE_N (s)
 #   bigchange one endpoint change in one service of 10,000 backends (s)
 #   smallchange one endpoint change in a 10-backend service, alone and
-#             while a 10,000-backend one changes back to back (s)
+#             while a 10,000-backend one changes back to back (s); svcvip
+#             also as netlink requests from running processes (ms)
 #   conn      new connections/s and latency (us, p50/p99) through the last
 #             and a random service of N (TCP and UDP request/response)
 #   estab     iperf3 TCP bit/s and 64-byte UDP packets/s through a service
@@ -366,7 +367,40 @@ section_smallchange() {
 		rec smallchange "$mode" "$BIG" big-changes 0 "$v"
 		rec smallchange "$mode" "$BIG" big-failed 0 "$r"
 		rec smallchange "$mode" "$BIG" big-window 0 "$(secs_since "$start")"
+		[ "$mode" = svcvip ] && netlink_small
 		clear_mode "$mode"
+	done
+}
+
+# netlink_small: svcvip's small-service change as svcsyncd sends it, one
+# netlink request from a running process, alone and while the big
+# service's changes (schedbench.py churn: an endpoint added, its weight
+# set, removed; 30 a run) run back to back: sched-update-cost's
+# measurement at the bench's sizes. The small writer sets the weight of a
+# backend it adds to svc1 (10.99.0.1), as fast as it can; ms per request.
+netlink_small() {
+	local r out name med p99
+	if [ $((BIG + 100)) -gt 10000 ]; then
+		in_ns node "$SVCADM" config set max-backends $((BIG + 100)) > /dev/null ||
+			log "max-backends"
+	fi
+	in_ns node "$SVCADM" backend add svc1-tcp 10.99.0.1:8080 ||
+		die "smallchange: the small writer's backend"
+	for ((r = 1; r <= RUNS; r++)); do
+		out=$(in_ns node python3 "$TOP/tests/vm/schedbench.py" churn \
+			svc0-tcp 30 --net 150 --small svc1-tcp)
+		log "smallchange svcvip netlink run $r: $(tr '\n' ' ' <<<"$out")"
+		# "NAME n=K median=M p99=P max=X" lines: small-alone, small
+		while read -r name med p99; do
+			case $name in
+			small-alone) rec smallchange svcvip "$BIG" netlink-alone-ms "$r" "$med"
+				rec smallchange svcvip "$BIG" netlink-alone-p99-ms "$r" "$p99" ;;
+			small) rec smallchange svcvip "$BIG" netlink-during-ms "$r" "$med"
+				rec smallchange svcvip "$BIG" netlink-during-p99-ms "$r" "$p99" ;;
+			op) rec smallchange svcvip "$BIG" netlink-big-ms "$r" "$med" ;;
+			esac
+		done < <(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "=")
+			v[kv[1]] = kv[2] } print $1, v["median"], v["p99"] }' <<<"$out")
 	done
 }
 

@@ -397,6 +397,28 @@ def main():
             w(f"| {m} | {cell(rows, ka, '{:.4f}')} | "
               f"{cell(rows, kd, '{:.4f}')} | {delay} | {bc} |")
         w("")
+        k = ("smallchange", "svcvip", big)
+        if k + ("netlink-during-ms",) in rows:
+            w("svcvip's small-service change as svcsyncd sends it: one "
+              "netlink request from a running process (a weight set, as "
+              "fast as one process can send them), alone and while another "
+              "process changes the big service back to back (30 requests a "
+              "run: an endpoint added, its weight set, removed; "
+              "`tests/vm/schedbench.py churn --small`, as "
+              "`sched-update-cost` in `make check`). Milliseconds, the "
+              "median of the runs' medians and p99s (min–max).")
+            w("")
+            w("| | alone | during the big one's changes | "
+              "the big one's changes |")
+            w("|---|---|---|---|")
+            for lab, suf in (("median", "-ms"), ("p99", "-p99-ms")):
+                big_cell = (cell(rows, k + ("netlink-big-ms",), "{:.1f}")
+                            if suf == "-ms" else "-")
+                w(f"| {lab} | "
+                  f"{cell(rows, k + ('netlink-alone' + suf,), '{:.1f}')} | "
+                  f"{cell(rows, k + ('netlink-during' + suf,), '{:.1f}')} | "
+                  f"{big_cell} |")
+            w("")
     # 3. new connections
     w("## 3. New connections per second and latency")
     w("")
@@ -651,13 +673,18 @@ def main():
            "start of `svcadm version`)", ch and f"worst {max(ch) * 1000:.1f} ms",
            ch and max(ch) <= 0.010)
     sc = sizes(rows, "smallchange")
-    fig = delay = None
+    fig = delay = nd = None
     if sc:
+        nd = median(rows, ("smallchange", "svcvip", sc[0],
+                           "netlink-during-ms"))
         delay = small_delay(rows, "svcvip", sc[0])
         if delay is not None:
             fig = f"{delay * 1000:+.1f} ms"
-    target("a small service's change delayed <= 10 ms by a big one's "
-           "changes (less the tool's start, alone and during)", fig,
+    target("a small service's change <= 10 ms while a big one's changes "
+           "run (median netlink request from a running process)",
+           nd is not None and f"{nd:.1f} ms", nd is not None and nd <= 10)
+    target("the same through `svcadm restore`: delayed <= 10 ms (less the "
+           "tool's start, alone and during)", fig,
            fig and delay <= 0.010)
     for m, how in (("svcvip", "Maglev, the default"),
                    ("svcvip-rr", "round robin")):
