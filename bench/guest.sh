@@ -579,8 +579,18 @@ kmem() {	# Slab + Percpu, bytes
 # Per service and per backend from loads of N services x 1 and x 10; a
 # mode whose load passes the cap at BENCH_MEM_N (nftables' does at
 # 10,000) is measured at a tenth of it: both figures are per object
+# slabs: "CACHE BYTES" of every slab cache (active objects x object size)
+slabs() { awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo; }
+# slab_growth BEFORE: the 6 caches that grew most since BEFORE (slabs'
+# output), "CACHE +BYTES ...": where a mode's bytes went
+slab_growth() {
+	slabs | awk 'NR == FNR { b[$1] = $2; next }
+		{ d = $2 - b[$1]; if (d > 0) print d, $1 }' <(echo "$1") - |
+		sort -rn | head -n 6 | awk '{ printf "%s%s +%d", (NR > 1 ? ", " : ""), $2, $1 }'
+}
+
 memory_of() {	# MODE NAME [RULEGEN ARGS]: MODE's rows, recorded as NAME
-	local mode=$1 name=$2 b n r m0 m1 v ok mem_n=${BENCH_MEM_N:-10000}
+	local mode=$1 name=$2 b n r m0 m1 v ok s0 mem_n=${BENCH_MEM_N:-10000}
 	shift 2
 	for n in "$mem_n" $((mem_n / 10)); do
 		ok=1
@@ -589,6 +599,7 @@ memory_of() {	# MODE NAME [RULEGEN ARGS]: MODE's rows, recorded as NAME
 			for ((r = 1; r <= RUNS; r++)); do
 				clear_mode "$mode"
 				sync; echo 3 > /proc/sys/vm/drop_caches; sleep 2
+				[ "$r" -eq 1 ] && s0=$(slabs)
 				m0=$(kmem)
 				v=$(timed_load "$mode")
 				if no_load "$v"; then
@@ -601,6 +612,8 @@ memory_of() {	# MODE NAME [RULEGEN ARGS]: MODE's rows, recorded as NAME
 				m1=$(kmem)
 				rec memory "$name" "$n" "bytes-b$b" "$r" $((m1 - m0))
 				log "memory $name $n x $b run $r: $((m1 - m0)) bytes ($v s)"
+				[ "$r" -eq 1 ] &&
+					log "memory $name $n x $b: slab caches grown most: $(slab_growth "$s0")"
 			done
 			clear_mode "$mode"
 			[ -n "$ok" ] || break
