@@ -129,9 +129,10 @@ def small_delay(rows, mode, big):
 
 PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[(\w)\]\s+(\S+)")
 # which samples are a mode's own rule engine, by module (Debian builds
-# netfilter as modules) or, for code built in, by symbol prefix
+# netfilter as modules) or by symbol prefix (perf in the guest may put a
+# module's symbols under [kernel.kallsyms], as it did svcvip_nat_dst)
 ENGINE = {
-    "svcvip": lambda dso, sym: dso == "[svcvip]",
+    "svcvip": lambda dso, sym: dso == "[svcvip]" or sym.startswith("svcvip_"),
     "iptables": lambda dso, sym: dso.startswith(
         ("[x_tables]", "[ip_tables]", "[ip6_tables]", "[iptable_",
          "[ip6table_", "[xt_", "[nft_compat]", "[nf_tables]", "[nft_")) or
