@@ -273,24 +273,34 @@ changes() {	# SECTION N B: RUNS changes, each in another service
 	done
 }
 
+# schedbench_stats OUT: "NAME MEDIAN P99" for each of schedbench.py's
+# "NAME n=K median=M p99=P max=X" lines in OUT (op, small-alone, small)
+schedbench_stats() {
+	awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print $1, v["median"], v["p99"] }' <<<"$1"
+}
+
+# max_backends_for B: room for schedbench's extra backends in a service of
+# B, past the default 10,000 (only raised: a lower limit would stay for the
+# next section's loads)
+max_backends_for() {
+	if [ $(($1 + 100)) -gt 10000 ]; then
+		in_ns node "$SVCADM" config set max-backends $(($1 + 100)) > /dev/null ||
+			log "max-backends"
+	fi
+}
+
 # netlink_changes SECTION N B: svcvip's change as svcsyncd sends it, one
 # netlink round trip from a running process: RUNS x 30 single-backend
 # changes (an endpoint added, its weight set, removed: tests/vm/
 # schedbench.py churn), each run to another service; ms per request
 netlink_changes() {
-	local section=$1 n=$2 b=$3 r out med p99
-	# room for the churn's extra backend past 10,000 (only raised: a
-	# lower limit would stay for the next section's loads)
-	if [ $((b + 100)) -gt 10000 ]; then
-		in_ns node "$SVCADM" config set max-backends $((b + 100)) > /dev/null ||
-			log "max-backends"
-	fi
+	local section=$1 n=$2 b=$3 r out name med p99
+	max_backends_for "$b"
 	for ((r = 1; r <= RUNS; r++)); do
 		out=$(in_ns node python3 "$TOP/tests/vm/schedbench.py" churn \
 			"svc$(( (r * 7919) % n ))-tcp" 30 --net 150)
-		# "op n=30 median=M p99=P max=X": M and P
-		read -r med p99 < <(awk '$1 == "op" { for (i = 2; i <= NF; i++) {
-			split($i, kv, "="); v[kv[1]] = kv[2] } print v["median"], v["p99"] }' <<<"$out")
+		read -r name med p99 < <(schedbench_stats "$out" | grep '^op ')
 		rec "$section" svcvip "$n" netlink-ms "$r" "${med:-}"
 		rec "$section" svcvip "$n" netlink-p99-ms "$r" "${p99:-}"
 		log "$section svcvip $n netlink run $r: $out"
@@ -380,17 +390,13 @@ section_smallchange() {
 # backend it adds to svc1 (10.99.0.1), as fast as it can; ms per request.
 netlink_small() {
 	local r out name med p99
-	if [ $((BIG + 100)) -gt 10000 ]; then
-		in_ns node "$SVCADM" config set max-backends $((BIG + 100)) > /dev/null ||
-			log "max-backends"
-	fi
+	max_backends_for "$BIG"
 	in_ns node "$SVCADM" backend add svc1-tcp 10.99.0.1:8080 ||
 		die "smallchange: the small writer's backend"
 	for ((r = 1; r <= RUNS; r++)); do
 		out=$(in_ns node python3 "$TOP/tests/vm/schedbench.py" churn \
 			svc0-tcp 30 --net 150 --small svc1-tcp)
 		log "smallchange svcvip netlink run $r: $(tr '\n' ' ' <<<"$out")"
-		# "NAME n=K median=M p99=P max=X" lines: small-alone, small
 		while read -r name med p99; do
 			case $name in
 			small-alone) rec smallchange svcvip "$BIG" netlink-alone-ms "$r" "$med"
@@ -399,8 +405,7 @@ netlink_small() {
 				rec smallchange svcvip "$BIG" netlink-during-p99-ms "$r" "$p99" ;;
 			op) rec smallchange svcvip "$BIG" netlink-big-ms "$r" "$med" ;;
 			esac
-		done < <(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "=")
-			v[kv[1]] = kv[2] } print $1, v["median"], v["p99"] }' <<<"$out")
+		done < <(schedbench_stats "$out")
 	done
 }
 
@@ -576,9 +581,6 @@ kmem() {	# Slab + Percpu, bytes
 	awk '$1 == "Slab:" || $1 == "Percpu:" { s += $2 } END { print s * 1024 }' /proc/meminfo
 }
 
-# Per service and per backend from loads of N services x 1 and x 10; a
-# mode whose load passes the cap at BENCH_MEM_N (nftables' does at
-# 10,000) is measured at a tenth of it: both figures are per object
 # slabs: "CACHE BYTES" of every slab cache (active objects x object size)
 slabs() { awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo; }
 # slab_growth BEFORE: the 6 caches that grew most since BEFORE (slabs'
@@ -589,6 +591,9 @@ slab_growth() {
 		sort -rn | head -n 6 | awk '{ printf "%s%s +%d", (NR > 1 ? ", " : ""), $2, $1 }'
 }
 
+# Per service and per backend from loads of N services x 1 and x 10; a
+# mode whose load passes the cap at BENCH_MEM_N (nftables' does at
+# 10,000) is measured at a tenth of it: both figures are per object
 memory_of() {	# MODE NAME [RULEGEN ARGS]: MODE's rows, recorded as NAME
 	local mode=$1 name=$2 b n r m0 m1 v ok s0 mem_n=${BENCH_MEM_N:-10000}
 	shift 2
